@@ -1,0 +1,80 @@
+//! The host's handle on a Lua state.
+
+use crate::error::{ErrorKind, LuaError};
+use crate::state::{Global, State};
+use crate::value::Value;
+
+/// An independent Lua state: its global part, heap and main thread.
+pub struct Lua {
+    global: Box<Global>,
+}
+
+impl Default for Lua {
+    fn default() -> Self {
+        Lua::new()
+    }
+}
+
+impl Lua {
+    /// A state with the standard libraries open.
+    pub fn new() -> Lua {
+        let mut lua = Lua::new_bare();
+        crate::stdlib::open_libs(lua.state());
+        lua
+    }
+
+    /// A state with no libraries.
+    pub fn new_bare() -> Lua {
+        Lua {
+            global: State::new_global(),
+        }
+    }
+
+    /// The main thread.
+    pub fn state(&mut self) -> &mut State {
+        // SAFETY: the main thread lives as long as the global state, and the
+        // `&mut self` borrow makes this the only reference handed out.
+        unsafe { &mut *self.global.main_thread.state_ptr() }
+    }
+
+    /// Runs a chunk and returns its results converted with `tostring`,
+    /// separated by tabs (a convenience for tests and examples).
+    pub fn eval(&mut self, source: &str) -> Result<String, String> {
+        let l = self.state();
+        let f = l
+            .load_chunk(source.as_bytes(), b"=eval", b"t", None)
+            .map_err(|e| error_text(l, e))?;
+        let base = l.top();
+        l.push(f);
+        l.pcall(base, -1, None).map_err(|e| error_text(l, e))?;
+        let mut parts = Vec::new();
+        for i in base..l.top() {
+            let v = l.at(i);
+            let s = l.to_display_string(v).map_err(|e| error_text(l, e))?;
+            parts.push(s.to_str_lossy().into_owned());
+        }
+        l.set_top(base);
+        Ok(parts.join("\t"))
+    }
+}
+
+/// The text of an error value (for hosts that want a message).
+pub fn error_text(l: &mut State, e: LuaError) -> String {
+    match e.value {
+        Value::Str(s) => s.to_str_lossy().into_owned(),
+        v => {
+            let _ = e.kind == ErrorKind::Runtime;
+            format!("(error object is a {} value)", v.type_name())
+        }
+    }
+    .to_string()
+    .replace('\0', "")
+        + if l.top() > usize::MAX - 1 { "" } else { "" }
+}
+
+impl Drop for Lua {
+    fn drop(&mut self) {
+        crate::stdlib::flush_stdout(self.state());
+        self.global.heap.free_all();
+    }
+}

@@ -1,0 +1,395 @@
+//! Calls, returns, protected calls, and closing of upvalues and to-be-closed
+//! variables (PUC's `ldo.c` and the closing half of `lfunc.c`).
+//!
+//! Calling convention, as in PUC Lua: the function sits at `stack[func]`, its
+//! arguments above it up to `top`. After the call its results start at `func`
+//! and `top` is just past them (or, for a fixed count, the count is adjusted
+//! with nils). Lua-to-Lua calls made by the VM push a frame and continue in the
+//! same dispatch loop; only calls from native code (and metamethods) enter
+//! `execute` again, and those are counted against `MAX_CCALLS`.
+
+use crate::error::{ErrorKind, LuaError, LuaResult};
+use crate::function::{UpVal, UpValState};
+use crate::gc::Gc;
+use crate::state::{call_status, CallInfo, State, MAX_CCALLS, MIN_STACK};
+use crate::value::Value;
+
+/// What `precall` did.
+pub enum PreCall {
+    /// A Lua frame was pushed; the VM must run it.
+    Lua,
+    /// A native function ran to completion; its results are in place.
+    Native,
+}
+
+impl State {
+    /// Prepares a call of `stack[func]` with the arguments up to `top`.
+    pub fn precall(&mut self, func: usize, nresults: i32) -> LuaResult<PreCall> {
+        loop {
+            match self.stack[func] {
+                Value::LuaFn(cl) => {
+                    let p = cl.proto;
+                    let nargs = self.top - func - 1;
+                    let nparams = p.num_params as usize;
+                    let fsize = p.max_stack_size as usize;
+                    if func + 1 + fsize + 1 > self.stack.len() {
+                        self.grow_stack(func + 1 + fsize + 1)?;
+                    }
+                    for i in nargs..nparams {
+                        self.stack[func + 1 + i] = Value::Nil;
+                    }
+                    if self.frames.len() >= 200_000 {
+                        return Err(self.rt_error_msg("stack overflow"));
+                    }
+                    self.frames.push(CallInfo {
+                        func,
+                        base: func + 1,
+                        top: func + 1 + fsize,
+                        pc: 0,
+                        nresults,
+                        closure: Some(cl),
+                        n_extra_args: 0,
+                        status: call_status::LUA,
+                    });
+                    self.top = func + 1 + nargs.max(nparams);
+                    return Ok(PreCall::Lua);
+                }
+                Value::LightNative(f) => {
+                    self.call_native(func, nresults, f)?;
+                    return Ok(PreCall::Native);
+                }
+                Value::NativeFn(c) => {
+                    let f = c.function;
+                    self.call_native(func, nresults, f)?;
+                    return Ok(PreCall::Native);
+                }
+                other => {
+                    // Not a function: try its `__call` metamethod, which is
+                    // called with the object as first argument.
+                    match self.call_handler(other) {
+                        Some(h) => {
+                            self.check_stack(1)?;
+                            for i in (func..self.top).rev() {
+                                self.stack[i + 1] = self.stack[i];
+                            }
+                            self.top += 1;
+                            self.stack[func] = h;
+                        }
+                        None => return Err(self.call_error(func)),
+                    }
+                }
+            }
+        }
+    }
+
+    fn call_native(
+        &mut self,
+        func: usize,
+        nresults: i32,
+        f: crate::value::NativeFn,
+    ) -> LuaResult<()> {
+        self.check_stack(MIN_STACK)?;
+        self.frames.push(CallInfo {
+            func,
+            base: func + 1,
+            top: self.top + MIN_STACK,
+            pc: 0,
+            nresults,
+            closure: None,
+            n_extra_args: 0,
+            status: 0,
+        });
+        let n = f(self)?;
+        let n = n.min(self.top - func - 1);
+        self.poscall(n);
+        Ok(())
+    }
+
+    /// Finishes the top frame: moves its `n` results (the last `n` values below
+    /// `top`) to where the function was, adjusting to the wanted count.
+    #[inline]
+    pub fn poscall(&mut self, n: usize) {
+        let ci = match self.frames.pop() {
+            Some(ci) => ci,
+            None => return,
+        };
+        self.move_results(ci.func, self.top - n, n, ci.nresults);
+    }
+
+    /// Moves `n` results from `first` to `res`, adjusting to `wanted` (-1: all).
+    #[inline]
+    pub fn move_results(&mut self, res: usize, first: usize, n: usize, wanted: i32) {
+        match wanted {
+            0 => {
+                self.top = res;
+            }
+            1 => {
+                self.stack[res] = if n == 0 {
+                    Value::Nil
+                } else {
+                    self.stack[first]
+                };
+                self.top = res + 1;
+            }
+            -1 => {
+                for i in 0..n {
+                    self.stack[res + i] = self.stack[first + i];
+                }
+                self.top = res + n;
+            }
+            w => {
+                let w = w as usize;
+                if res + w > self.stack.len() {
+                    self.stack.resize(res + w + MIN_STACK, Value::Nil);
+                }
+                let m = n.min(w);
+                for i in 0..m {
+                    self.stack[res + i] = self.stack[first + i];
+                }
+                for i in m..w {
+                    self.stack[res + i] = Value::Nil;
+                }
+                self.top = res + w;
+            }
+        }
+    }
+
+    /// Calls `stack[func]` with the arguments above it (PUC's `luaD_call`).
+    /// Results are placed from `func` on; `nresults == -1` keeps them all.
+    pub fn call(&mut self, func: usize, nresults: i32) -> LuaResult<()> {
+        self.n_ccalls += 1;
+        if self.n_ccalls >= MAX_CCALLS {
+            let r = self.c_stack_overflow();
+            if r.is_err() {
+                self.n_ccalls -= 1;
+                return r;
+            }
+        }
+        let r = match self.precall(func, nresults) {
+            Ok(PreCall::Lua) => {
+                let depth = self.frames.len();
+                self.frames[depth - 1].status |= call_status::FRESH;
+                crate::vm::execute(self)
+            }
+            Ok(PreCall::Native) => Ok(()),
+            Err(e) => Err(e),
+        };
+        self.n_ccalls -= 1;
+        r
+    }
+
+    /// The "C stack overflow" error (PUC's `luaE_checkcstack`).
+    fn c_stack_overflow(&mut self) -> LuaResult<()> {
+        if self.n_ccalls == MAX_CCALLS {
+            Err(self.rt_error_msg("C stack overflow"))
+        } else if self.n_ccalls >= MAX_CCALLS / 10 * 11 {
+            // Error while handling the overflow error.
+            Err(LuaError {
+                kind: ErrorKind::ErrorHandler,
+                value: Value::Str(self.new_string(b"error in error handling")),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Calls a value with arguments from Rust, returning all its results.
+    pub fn call_value(&mut self, f: Value, args: &[Value]) -> LuaResult<Vec<Value>> {
+        let func = self.top;
+        self.check_stack(args.len() + 1)?;
+        self.push(f);
+        for &a in args {
+            self.push(a);
+        }
+        self.call(func, -1)?;
+        let results = self.stack[func..self.top].to_vec();
+        self.top = func;
+        Ok(results)
+    }
+
+    /// A protected call (PUC's `luaD_pcall` with `lua_pcall`'s message handler).
+    /// On error, the stack is cut back to `func`, pending to-be-closed variables
+    /// are closed, and the (handled) error value is returned.
+    pub fn pcall(
+        &mut self,
+        func: usize,
+        nresults: i32,
+        handler: Option<Value>,
+    ) -> Result<(), LuaError> {
+        let saved_frames = self.frames.len();
+        let saved_ccalls = self.n_ccalls;
+        let saved_nny = self.nny;
+        match self.call(func, nresults) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind == ErrorKind::Yield => Err(e),
+            Err(mut e) => {
+                if let Some(h) = handler {
+                    e = self.run_message_handler(h, e);
+                }
+                self.n_ccalls = saved_ccalls;
+                self.nny = saved_nny;
+                self.frames.truncate(saved_frames);
+                let e = self.close_after_error(func, e);
+                self.frames.truncate(saved_frames);
+                self.top = func;
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs an `xpcall` message handler on an error value, at the error point
+    /// (the failed frames are still on the frame list, for tracebacks).
+    fn run_message_handler(&mut self, h: Value, e: LuaError) -> LuaError {
+        if e.kind == ErrorKind::Memory {
+            return e;
+        }
+        let mut err = e;
+        // A failing handler is called again on its own error, up to a limit.
+        for _ in 0..(MAX_CCALLS as usize) {
+            let top = self
+                .frames
+                .last()
+                .map(|ci| ci.top.max(self.top))
+                .unwrap_or(self.top);
+            self.top = top;
+            let func = self.top;
+            if self.check_stack(2).is_err() {
+                break;
+            }
+            self.push(h);
+            self.push(err.value);
+            match self.call(func, 1) {
+                Ok(()) => {
+                    let v = self.stack[func];
+                    self.top = func;
+                    return LuaError {
+                        kind: err.kind,
+                        value: v,
+                    };
+                }
+                Err(e2) => {
+                    if e2.kind == ErrorKind::ErrorHandler {
+                        return e2;
+                    }
+                    err = LuaError {
+                        kind: ErrorKind::ErrorHandler,
+                        value: e2.value,
+                    };
+                }
+            }
+        }
+        LuaError {
+            kind: ErrorKind::ErrorHandler,
+            value: Value::Str(self.new_string(b"error in error handling")),
+        }
+    }
+
+    /// After an error: closes upvalues and runs `__close` of to-be-closed
+    /// variables at or above `level`, each in protected mode; an error in a
+    /// `__close` replaces the error being propagated.
+    pub fn close_after_error(&mut self, level: usize, mut e: LuaError) -> LuaError {
+        self.close_upvalues(level);
+        while let Some(&slot) = self.tbc_slots.last() {
+            if slot < level {
+                break;
+            }
+            self.tbc_slots.pop();
+            let obj = self.stack[slot];
+            // Keep the error value alive on the stack while the handler runs.
+            self.top = self.top.max(slot + 1);
+            let saved_frames = self.frames.len();
+            let func = self.top;
+            if self.check_stack(4).is_err() {
+                continue;
+            }
+            self.push(e.value);
+            let r = self.call_close_tm(obj, e.value);
+            if let Err(e2) = r {
+                self.frames.truncate(saved_frames);
+                e = e2;
+            }
+            self.top = func;
+        }
+        e
+    }
+
+    /// Closes upvalues and to-be-closed variables at or above `level` on a
+    /// normal exit (block end, `return`, `break`, `goto`).
+    pub fn close_level(&mut self, level: usize) -> LuaResult<()> {
+        self.close_upvalues(level);
+        while let Some(&slot) = self.tbc_slots.last() {
+            if slot < level {
+                break;
+            }
+            self.tbc_slots.pop();
+            let obj = self.stack[slot];
+            self.call_close_tm(obj, Value::Nil)?;
+        }
+        Ok(())
+    }
+
+    /// Closes open upvalues pointing at or above stack slot `level`.
+    #[inline]
+    pub fn close_upvalues(&mut self, level: usize) {
+        while let Some(&uv) = self.open_upvalues.last() {
+            match uv.open_index() {
+                Some(idx) if idx >= level => {
+                    uv.close(self.stack[idx]);
+                    self.open_upvalues.pop();
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// The open upvalue for stack slot `index`, created if needed (`luaF_findupval`).
+    pub fn find_upvalue(&mut self, index: usize) -> Gc<UpVal> {
+        let mut pos = self.open_upvalues.len();
+        while pos > 0 {
+            let uv = self.open_upvalues[pos - 1];
+            match uv.open_index() {
+                Some(i) if i == index => return uv,
+                Some(i) if i < index => break,
+                _ => pos -= 1,
+            }
+        }
+        let thread = self.thread();
+        let uv = self.global().heap.alloc(UpVal::new_open(thread, index));
+        self.open_upvalues.insert(pos, uv);
+        uv
+    }
+
+    /// Reads an upvalue (open upvalues of this thread read the stack).
+    #[inline(always)]
+    pub fn upvalue_get(&self, uv: Gc<UpVal>) -> Value {
+        match uv.state() {
+            UpValState::Closed(v) => v,
+            UpValState::Open { thread, index } => {
+                if Some(thread) == self.thread {
+                    self.stack[index]
+                } else {
+                    // SAFETY: another thread's stack, read while that thread is
+                    // suspended (only one thread runs at a time).
+                    unsafe { (&(*thread.state_ptr()).stack)[index] }
+                }
+            }
+        }
+    }
+
+    /// Writes an upvalue.
+    #[inline(always)]
+    pub fn upvalue_set(&mut self, uv: Gc<UpVal>, v: Value) {
+        match uv.state() {
+            UpValState::Closed(_) => uv.set_closed(v),
+            UpValState::Open { thread, index } => {
+                if Some(thread) == self.thread {
+                    self.stack[index] = v;
+                } else {
+                    // SAFETY: as in `upvalue_get`; the other thread is suspended
+                    // and no reference into its stack is live.
+                    unsafe { (&mut (*thread.state_ptr()).stack)[index] = v };
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1485 @@
+//! Code generation (PUC's `lcode.c`): expression descriptors, register
+//! allocation, jump lists, constants, constant folding and instruction
+//! selection. These are methods of the parser, which owns the function states.
+
+use super::lexer::LStr;
+use super::number::{float_to_int_exact, raw_arith, ArithOp, Number};
+use super::parser::{Parser, R};
+use super::proto::{Constant, FunctionProto};
+use crate::opcodes::*;
+use std::collections::HashMap;
+
+pub const NO_JUMP: i32 = -1;
+pub const NO_REG: i32 = MAXARG_A as i32;
+/// Largest constant index usable as an RK operand (`MAXINDEXRK`).
+const MAXINDEXRK: i32 = MAXARG_B as i32;
+/// Strings up to this length are "short" (`LUAI_MAXSHORTLEN`).
+const MAX_SHORT_LEN: usize = 40;
+
+/// Variable kinds (PUC's VDKREG, RDKCONST, RDKTOCLOSE, RDKCTC).
+pub const VDKREG: u8 = 0;
+pub const RDKCONST: u8 = 1;
+pub const RDKTOCLOSE: u8 = 2;
+pub const RDKCTC: u8 = 3;
+
+/// Kind of an expression descriptor, with its payload (PUC's `expkind` + `u`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExpKind {
+    /// Empty expression list, or no value.
+    Void,
+    Nil,
+    True,
+    False,
+    /// Constant in the constant table (index).
+    K(i32),
+    KFlt(f64),
+    KInt(i64),
+    KStr(LStr),
+    /// Value in a fixed register.
+    NonReloc(i32),
+    /// Local variable: register and index among active variables.
+    Local {
+        ridx: i32,
+        vidx: i32,
+    },
+    /// Upvalue index.
+    Upval(i32),
+    /// Compile-time constant: absolute index in the active-variable list.
+    Const(i32),
+    /// t[idx], both in registers.
+    Indexed {
+        t: i32,
+        idx: i32,
+    },
+    /// Upvalue t indexed by a constant string idx.
+    IndexUp {
+        t: i32,
+        idx: i32,
+    },
+    /// Register t indexed by an integer constant idx.
+    IndexI {
+        t: i32,
+        idx: i32,
+    },
+    /// Register t indexed by a constant string idx.
+    IndexStr {
+        t: i32,
+        idx: i32,
+    },
+    /// Test/comparison; payload is the pc of its jump.
+    Jmp(i32),
+    /// Instruction (pc) whose target register is still free.
+    Reloc(i32),
+    /// Open call (pc).
+    Call(i32),
+    /// Vararg expression (pc).
+    Vararg(i32),
+}
+
+#[derive(Clone, Debug)]
+pub struct ExpDesc {
+    pub k: ExpKind,
+    /// Patch list of "exit when true".
+    pub t: i32,
+    /// Patch list of "exit when false".
+    pub f: i32,
+}
+
+impl ExpDesc {
+    pub fn new(k: ExpKind) -> ExpDesc {
+        ExpDesc {
+            k,
+            t: NO_JUMP,
+            f: NO_JUMP,
+        }
+    }
+    pub fn void() -> ExpDesc {
+        ExpDesc::new(ExpKind::Void)
+    }
+    pub fn has_jumps(&self) -> bool {
+        self.t != self.f
+    }
+    pub fn is_multret(&self) -> bool {
+        matches!(self.k, ExpKind::Call(_) | ExpKind::Vararg(_))
+    }
+    /// The pc of the instruction this expression refers to.
+    fn pc(&self) -> usize {
+        match self.k {
+            ExpKind::Reloc(pc) | ExpKind::Call(pc) | ExpKind::Vararg(pc) | ExpKind::Jmp(pc) => {
+                pc as usize
+            }
+            _ => 0,
+        }
+    }
+    /// Register of a NonReloc expression (or -1).
+    pub fn reg(&self) -> i32 {
+        match self.k {
+            ExpKind::NonReloc(r) => r,
+            _ => -1,
+        }
+    }
+    fn is_numeral(&self) -> bool {
+        !self.has_jumps() && matches!(self.k, ExpKind::KInt(_) | ExpKind::KFlt(_))
+    }
+    fn numeral(&self) -> Option<Number> {
+        if self.has_jumps() {
+            return None;
+        }
+        match self.k {
+            ExpKind::KInt(i) => Some(Number::Int(i)),
+            ExpKind::KFlt(f) => Some(Number::Float(f)),
+            _ => None,
+        }
+    }
+    pub fn is_var(&self) -> bool {
+        matches!(
+            self.k,
+            ExpKind::Local { .. }
+                | ExpKind::Upval(_)
+                | ExpKind::Const(_)
+                | ExpKind::Indexed { .. }
+                | ExpKind::IndexUp { .. }
+                | ExpKind::IndexI { .. }
+                | ExpKind::IndexStr { .. }
+        )
+    }
+    pub fn is_indexed(&self) -> bool {
+        matches!(
+            self.k,
+            ExpKind::Indexed { .. }
+                | ExpKind::IndexUp { .. }
+                | ExpKind::IndexI { .. }
+                | ExpKind::IndexStr { .. }
+        )
+    }
+}
+
+/// Value of a compile-time constant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConstVal {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Flt(f64),
+    Str(LStr),
+}
+
+/// Key of the constant cache (floats by bit pattern, so 1 and 1.0 differ).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum KKey {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Flt(u64),
+    Str(LStr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BinOpr {
+    Add,
+    Sub,
+    Mul,
+    Mod,
+    Pow,
+    Div,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+    Concat,
+    Eq,
+    Lt,
+    Le,
+    Ne,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinOpr {
+    fn index(self) -> usize {
+        self as usize
+    }
+    fn arith(self) -> Option<ArithOp> {
+        if self <= BinOpr::Shr {
+            Some(ArithOp::ALL[self.index()])
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOpr {
+    Minus,
+    BNot,
+    Not,
+    Len,
+}
+
+/// Metamethod event numbers (PUC's TMS order) used by MMBIN*.
+const TM_ADD: u32 = 6;
+const TM_SHL: u32 = 16;
+const TM_SHR: u32 = 17;
+
+/// A block (PUC's `BlockCnt`).
+#[derive(Clone, Debug)]
+pub struct BlockCnt {
+    pub firstlabel: usize,
+    pub firstgoto: usize,
+    pub nactvar: i32,
+    pub upval: bool,
+    pub isloop: bool,
+    pub insidetbc: bool,
+}
+
+/// State of a function being compiled (PUC's `FuncState`).
+pub struct FuncState {
+    pub f: FunctionProto,
+    pub blocks: Vec<BlockCnt>,
+    pub lasttarget: i32,
+    pub kcache: HashMap<KKey, i32>,
+    pub firstlocal: usize,
+    pub firstlabel: usize,
+    pub nactvar: i32,
+    pub freereg: i32,
+    pub maxstack: i32,
+    pub needclose: bool,
+}
+
+impl FuncState {
+    pub fn new(f: FunctionProto, firstlocal: usize, firstlabel: usize) -> FuncState {
+        FuncState {
+            f,
+            blocks: Vec::new(),
+            lasttarget: 0,
+            kcache: HashMap::new(),
+            firstlocal,
+            firstlabel,
+            nactvar: 0,
+            freereg: 0,
+            maxstack: 2,
+            needclose: false,
+        }
+    }
+    pub fn pc(&self) -> i32 {
+        self.f.code.len() as i32
+    }
+}
+
+fn op_at(base: OpCode, offset: usize) -> OpCode {
+    OpCode::ALL
+        .get(base as usize + offset)
+        .copied()
+        .unwrap_or(OpCode::EXTRAARG)
+}
+
+impl<'a> Parser<'a> {
+    // ------------------------------------------------------------------
+    // Emission
+
+    pub fn code(&mut self, i: Instruction) -> i32 {
+        let line = self.lx.lastline;
+        let f = &mut self.cur.f;
+        f.code.push(i);
+        f.line_info.push(line);
+        f.code.len() as i32 - 1
+    }
+    pub fn code_abck(&mut self, op: OpCode, a: i32, b: i32, c: i32, k: bool) -> i32 {
+        self.code(create_abck(op, a as u32, b as u32, c as u32, k))
+    }
+    pub fn code_abc(&mut self, op: OpCode, a: i32, b: i32, c: i32) -> i32 {
+        self.code_abck(op, a, b, c, false)
+    }
+    pub fn code_abx(&mut self, op: OpCode, a: i32, bx: u32) -> i32 {
+        self.code(create_abx(op, a as u32, bx))
+    }
+    fn code_asbx(&mut self, op: OpCode, a: i32, sbx: i32) -> i32 {
+        self.code(create_asbx(op, a as u32, sbx))
+    }
+    fn code_sj(&mut self, op: OpCode, sj: i32, k: bool) -> i32 {
+        self.code(create_sj(op, sj, k))
+    }
+    fn code_extraarg(&mut self, a: u32) -> i32 {
+        self.code(create_ax(OpCode::EXTRAARG, a))
+    }
+    fn codek(&mut self, reg: i32, k: i32) -> i32 {
+        if k as u32 <= MAXARG_BX {
+            self.code_abx(OpCode::LOADK, reg, k as u32)
+        } else {
+            let p = self.code_abx(OpCode::LOADKX, reg, 0);
+            self.code_extraarg(k as u32);
+            p
+        }
+    }
+    /// Sets the line of the last instruction (`luaK_fixline`).
+    pub fn fixline(&mut self, line: u32) {
+        if let Some(l) = self.cur.f.line_info.last_mut() {
+            *l = line;
+        }
+    }
+    fn remove_last_instruction(&mut self) {
+        self.cur.f.code.pop();
+        self.cur.f.line_info.pop();
+    }
+    fn instr(&mut self, pc: usize) -> &mut Instruction {
+        &mut self.cur.f.code[pc]
+    }
+
+    // ------------------------------------------------------------------
+    // Registers
+
+    pub fn checkstack(&mut self, n: i32) -> R<()> {
+        let newstack = self.cur.freereg + n;
+        if newstack > self.cur.maxstack {
+            if newstack >= MAX_REGISTERS as i32 {
+                return Err(self
+                    .lx
+                    .syntax_error("function or expression needs too many registers"));
+            }
+            self.cur.maxstack = newstack;
+        }
+        Ok(())
+    }
+    pub fn reserveregs(&mut self, n: i32) -> R<()> {
+        self.checkstack(n)?;
+        self.cur.freereg += n;
+        Ok(())
+    }
+    fn freereg(&mut self, reg: i32) {
+        if reg >= self.nvarstack() {
+            self.cur.freereg -= 1;
+        }
+    }
+    fn freeregs(&mut self, r1: i32, r2: i32) {
+        if r1 > r2 {
+            self.freereg(r1);
+            self.freereg(r2);
+        } else {
+            self.freereg(r2);
+            self.freereg(r1);
+        }
+    }
+    fn freeexp(&mut self, e: &ExpDesc) {
+        if let ExpKind::NonReloc(r) = e.k {
+            self.freereg(r);
+        }
+    }
+    fn freeexps(&mut self, e1: &ExpDesc, e2: &ExpDesc) {
+        let r1 = e1.reg();
+        let r2 = e2.reg();
+        self.freeregs(r1, r2);
+    }
+
+    // ------------------------------------------------------------------
+    // Constants
+
+    fn addk(&mut self, key: KKey, v: Constant) -> i32 {
+        if let Some(&k) = self.cur.kcache.get(&key) {
+            return k;
+        }
+        let k = self.cur.f.constants.len() as i32;
+        self.cur.f.constants.push(v);
+        self.cur.kcache.insert(key, k);
+        k
+    }
+    pub fn string_k(&mut self, s: &LStr) -> i32 {
+        self.addk(KKey::Str(s.clone()), Constant::Str(s.to_vec()))
+    }
+    fn int_k(&mut self, i: i64) -> i32 {
+        self.addk(KKey::Int(i), Constant::Int(i))
+    }
+    fn number_k(&mut self, f: f64) -> i32 {
+        self.addk(KKey::Flt(f.to_bits()), Constant::Float(f))
+    }
+    fn bool_k(&mut self, b: bool) -> i32 {
+        self.addk(KKey::Bool(b), Constant::Bool(b))
+    }
+    fn nil_k(&mut self) -> i32 {
+        self.addk(KKey::Nil, Constant::Nil)
+    }
+    pub fn code_int(&mut self, reg: i32, i: i64) {
+        if fits_sbx(i) {
+            self.code_asbx(OpCode::LOADI, reg, i as i32);
+        } else {
+            let k = self.int_k(i);
+            self.codek(reg, k);
+        }
+    }
+    fn code_float(&mut self, reg: i32, f: f64) {
+        match float_to_int_exact(f) {
+            Some(fi) if fits_sbx(fi) => {
+                self.code_asbx(OpCode::LOADF, reg, fi as i32);
+            }
+            _ => {
+                let k = self.number_k(f);
+                self.codek(reg, k);
+            }
+        }
+    }
+    fn str2k(&mut self, e: &mut ExpDesc) {
+        if let ExpKind::KStr(s) = &e.k {
+            let s = s.clone();
+            e.k = ExpKind::K(self.string_k(&s));
+        }
+    }
+    fn is_kstr(&self, e: &ExpDesc) -> bool {
+        match e.k {
+            ExpKind::K(i) if !e.has_jumps() && i <= MAXINDEXRK => {
+                matches!(self.cur.f.constants.get(i as usize), Some(Constant::Str(s)) if s.len() <= MAX_SHORT_LEN)
+            }
+            _ => false,
+        }
+    }
+    fn is_kint(e: &ExpDesc) -> bool {
+        matches!(e.k, ExpKind::KInt(_)) && !e.has_jumps()
+    }
+    fn is_cint(e: &ExpDesc) -> bool {
+        match e.k {
+            ExpKind::KInt(i) => !e.has_jumps() && (i as u64) <= MAXARG_C as u64,
+            _ => false,
+        }
+    }
+    fn is_scint(e: &ExpDesc) -> bool {
+        match e.k {
+            ExpKind::KInt(i) => !e.has_jumps() && fits_sc(i),
+            _ => false,
+        }
+    }
+    /// Numeral fitting an sC operand: (encoded value, is float).
+    fn is_scnumber(e: &ExpDesc) -> Option<(i32, bool)> {
+        let (i, isfloat) = match e.k {
+            ExpKind::KInt(i) => (i, false),
+            ExpKind::KFlt(f) => (float_to_int_exact(f)?, true),
+            _ => return None,
+        };
+        if !e.has_jumps() && fits_sc(i) {
+            Some((int_to_sc(i as i32) as i32, isfloat))
+        } else {
+            None
+        }
+    }
+
+    /// The value of a constant expression, if it is one (`luaK_exp2const`).
+    pub fn exp2const(&self, e: &ExpDesc) -> Option<ConstVal> {
+        if e.has_jumps() {
+            return None;
+        }
+        match &e.k {
+            ExpKind::False => Some(ConstVal::Bool(false)),
+            ExpKind::True => Some(ConstVal::Bool(true)),
+            ExpKind::Nil => Some(ConstVal::Nil),
+            ExpKind::KStr(s) => Some(ConstVal::Str(s.clone())),
+            ExpKind::Const(i) => self.actvar.get(*i as usize).and_then(|v| v.k.clone()),
+            ExpKind::KInt(i) => Some(ConstVal::Int(*i)),
+            ExpKind::KFlt(f) => Some(ConstVal::Flt(*f)),
+            _ => None,
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Jumps
+
+    pub fn nil(&mut self, mut from: i32, n: i32) {
+        let mut l = from + n - 1;
+        if self.cur.pc() > self.cur.lasttarget {
+            if let Some(prev) = self.cur.f.code.last_mut() {
+                if get_op(*prev) == OpCode::LOADNIL {
+                    let pfrom = get_a(*prev) as i32;
+                    let pl = pfrom + get_b(*prev) as i32;
+                    if (pfrom <= from && from <= pl + 1) || (from <= pfrom && pfrom <= l + 1) {
+                        if pfrom < from {
+                            from = pfrom;
+                        }
+                        if pl > l {
+                            l = pl;
+                        }
+                        set_a(prev, from as u32);
+                        set_b(prev, (l - from) as u32);
+                        return;
+                    }
+                }
+            }
+        }
+        self.code_abc(OpCode::LOADNIL, from, n - 1, 0);
+    }
+
+    fn getjump(&self, pc: i32) -> i32 {
+        let offset = get_sj(self.cur.f.code[pc as usize]);
+        if offset == NO_JUMP {
+            NO_JUMP
+        } else {
+            pc + 1 + offset
+        }
+    }
+    fn fixjump(&mut self, pc: i32, dest: i32) -> R<()> {
+        let offset = dest - (pc + 1);
+        if !(-OFFSET_SJ..=(MAXARG_SJ as i32 - OFFSET_SJ)).contains(&offset) {
+            return Err(self.lx.syntax_error("control structure too long"));
+        }
+        set_sj(self.instr(pc as usize), offset);
+        Ok(())
+    }
+    pub fn concat(&mut self, l1: &mut i32, l2: i32) -> R<()> {
+        if l2 == NO_JUMP {
+            return Ok(());
+        }
+        if *l1 == NO_JUMP {
+            *l1 = l2;
+            return Ok(());
+        }
+        let mut list = *l1;
+        loop {
+            let next = self.getjump(list);
+            if next == NO_JUMP {
+                break;
+            }
+            list = next;
+        }
+        self.fixjump(list, l2)
+    }
+    pub fn jump(&mut self) -> i32 {
+        self.code_sj(OpCode::JMP, NO_JUMP, false)
+    }
+    pub fn ret(&mut self, first: i32, nret: i32) {
+        let op = match nret {
+            0 => OpCode::RETURN0,
+            1 => OpCode::RETURN1,
+            _ => OpCode::RETURN,
+        };
+        self.code_abc(op, first, nret + 1, 0);
+    }
+    fn condjump(&mut self, op: OpCode, a: i32, b: i32, c: i32, k: bool) -> i32 {
+        self.code_abck(op, a, b, c, k);
+        self.jump()
+    }
+    pub fn getlabel(&mut self) -> i32 {
+        let pc = self.cur.pc();
+        self.cur.lasttarget = pc;
+        pc
+    }
+    fn getjumpcontrol(&self, pc: i32) -> usize {
+        let pc = pc as usize;
+        if pc >= 1 && is_test(get_op(self.cur.f.code[pc - 1])) {
+            pc - 1
+        } else {
+            pc
+        }
+    }
+    fn patchtestreg(&mut self, node: i32, reg: i32) -> bool {
+        let ci = self.getjumpcontrol(node);
+        let i = self.cur.f.code[ci];
+        if get_op(i) != OpCode::TESTSET {
+            return false;
+        }
+        if reg != NO_REG && reg != get_b(i) as i32 {
+            set_a(self.instr(ci), reg as u32);
+        } else {
+            *self.instr(ci) = create_abck(OpCode::TEST, get_b(i), 0, 0, get_k(i));
+        }
+        true
+    }
+    fn removevalues(&mut self, mut list: i32) {
+        while list != NO_JUMP {
+            self.patchtestreg(list, NO_REG);
+            list = self.getjump(list);
+        }
+    }
+    fn patchlistaux(&mut self, mut list: i32, vtarget: i32, reg: i32, dtarget: i32) -> R<()> {
+        while list != NO_JUMP {
+            let next = self.getjump(list);
+            if self.patchtestreg(list, reg) {
+                self.fixjump(list, vtarget)?;
+            } else {
+                self.fixjump(list, dtarget)?;
+            }
+            list = next;
+        }
+        Ok(())
+    }
+    pub fn patchlist(&mut self, list: i32, target: i32) -> R<()> {
+        self.patchlistaux(list, target, NO_REG, target)
+    }
+    pub fn patchtohere(&mut self, list: i32) -> R<()> {
+        let hr = self.getlabel();
+        self.patchlist(list, hr)
+    }
+    fn need_value(&self, mut list: i32) -> bool {
+        while list != NO_JUMP {
+            let i = self.cur.f.code[self.getjumpcontrol(list)];
+            if get_op(i) != OpCode::TESTSET {
+                return true;
+            }
+            list = self.getjump(list);
+        }
+        false
+    }
+
+    // ------------------------------------------------------------------
+    // Discharging expressions
+
+    pub fn setreturns(&mut self, e: &mut ExpDesc, nresults: i32) -> R<()> {
+        let pc = e.pc();
+        match e.k {
+            ExpKind::Call(_) => set_c(self.instr(pc), (nresults + 1) as u32),
+            ExpKind::Vararg(_) => {
+                set_c(self.instr(pc), (nresults + 1) as u32);
+                let fr = self.cur.freereg as u32;
+                set_a(self.instr(pc), fr);
+                self.reserveregs(1)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    pub fn setmultret(&mut self, e: &mut ExpDesc) -> R<()> {
+        self.setreturns(e, -1)
+    }
+    pub fn setoneret(&mut self, e: &mut ExpDesc) {
+        match e.k {
+            ExpKind::Call(pc) => {
+                e.k = ExpKind::NonReloc(get_a(self.cur.f.code[pc as usize]) as i32);
+            }
+            ExpKind::Vararg(pc) => {
+                set_c(self.instr(pc as usize), 2);
+                e.k = ExpKind::Reloc(pc);
+            }
+            _ => {}
+        }
+    }
+    pub fn dischargevars(&mut self, e: &mut ExpDesc) {
+        match e.k.clone() {
+            ExpKind::Const(i) => {
+                let v = self
+                    .actvar
+                    .get(i as usize)
+                    .and_then(|v| v.k.clone())
+                    .unwrap_or(ConstVal::Nil);
+                e.k = match v {
+                    ConstVal::Nil => ExpKind::Nil,
+                    ConstVal::Bool(true) => ExpKind::True,
+                    ConstVal::Bool(false) => ExpKind::False,
+                    ConstVal::Int(i) => ExpKind::KInt(i),
+                    ConstVal::Flt(f) => ExpKind::KFlt(f),
+                    ConstVal::Str(s) => ExpKind::KStr(s),
+                };
+            }
+            ExpKind::Local { ridx, .. } => e.k = ExpKind::NonReloc(ridx),
+            ExpKind::Upval(idx) => {
+                e.k = ExpKind::Reloc(self.code_abc(OpCode::GETUPVAL, 0, idx, 0));
+            }
+            ExpKind::IndexUp { t, idx } => {
+                e.k = ExpKind::Reloc(self.code_abc(OpCode::GETTABUP, 0, t, idx));
+            }
+            ExpKind::IndexI { t, idx } => {
+                self.freereg(t);
+                e.k = ExpKind::Reloc(self.code_abc(OpCode::GETI, 0, t, idx));
+            }
+            ExpKind::IndexStr { t, idx } => {
+                self.freereg(t);
+                e.k = ExpKind::Reloc(self.code_abc(OpCode::GETFIELD, 0, t, idx));
+            }
+            ExpKind::Indexed { t, idx } => {
+                self.freeregs(t, idx);
+                e.k = ExpKind::Reloc(self.code_abc(OpCode::GETTABLE, 0, t, idx));
+            }
+            ExpKind::Vararg(_) | ExpKind::Call(_) => self.setoneret(e),
+            _ => {}
+        }
+    }
+    fn discharge2reg(&mut self, e: &mut ExpDesc, reg: i32) {
+        self.dischargevars(e);
+        match e.k.clone() {
+            ExpKind::Nil => self.nil(reg, 1),
+            ExpKind::False => {
+                self.code_abc(OpCode::LOADFALSE, reg, 0, 0);
+            }
+            ExpKind::True => {
+                self.code_abc(OpCode::LOADTRUE, reg, 0, 0);
+            }
+            ExpKind::KStr(s) => {
+                let k = self.string_k(&s);
+                self.codek(reg, k);
+            }
+            ExpKind::K(k) => {
+                self.codek(reg, k);
+            }
+            ExpKind::KFlt(f) => self.code_float(reg, f),
+            ExpKind::KInt(i) => self.code_int(reg, i),
+            ExpKind::Reloc(pc) => set_a(self.instr(pc as usize), reg as u32),
+            ExpKind::NonReloc(r) => {
+                if reg != r {
+                    self.code_abc(OpCode::MOVE, reg, r, 0);
+                }
+            }
+            _ => return, // Jmp (or Void): nothing to do
+        }
+        e.k = ExpKind::NonReloc(reg);
+    }
+    fn discharge2anyreg(&mut self, e: &mut ExpDesc) -> R<()> {
+        if !matches!(e.k, ExpKind::NonReloc(_)) {
+            self.reserveregs(1)?;
+            let r = self.cur.freereg - 1;
+            self.discharge2reg(e, r);
+        }
+        Ok(())
+    }
+    fn code_loadbool(&mut self, a: i32, op: OpCode) -> i32 {
+        self.getlabel();
+        self.code_abc(op, a, 0, 0)
+    }
+    fn exp2reg(&mut self, e: &mut ExpDesc, reg: i32) -> R<()> {
+        self.discharge2reg(e, reg);
+        if let ExpKind::Jmp(pc) = e.k {
+            let mut t = e.t;
+            self.concat(&mut t, pc)?;
+            e.t = t;
+        }
+        if e.has_jumps() {
+            let mut p_f = NO_JUMP;
+            let mut p_t = NO_JUMP;
+            if self.need_value(e.t) || self.need_value(e.f) {
+                let fj = if matches!(e.k, ExpKind::Jmp(_)) {
+                    NO_JUMP
+                } else {
+                    self.jump()
+                };
+                p_f = self.code_loadbool(reg, OpCode::LFALSESKIP);
+                p_t = self.code_loadbool(reg, OpCode::LOADTRUE);
+                self.patchtohere(fj)?;
+            }
+            let fin = self.getlabel();
+            self.patchlistaux(e.f, fin, reg, p_f)?;
+            self.patchlistaux(e.t, fin, reg, p_t)?;
+        }
+        e.f = NO_JUMP;
+        e.t = NO_JUMP;
+        e.k = ExpKind::NonReloc(reg);
+        Ok(())
+    }
+    pub fn exp2nextreg(&mut self, e: &mut ExpDesc) -> R<()> {
+        self.dischargevars(e);
+        self.freeexp(e);
+        self.reserveregs(1)?;
+        let r = self.cur.freereg - 1;
+        self.exp2reg(e, r)
+    }
+    pub fn exp2anyreg(&mut self, e: &mut ExpDesc) -> R<i32> {
+        self.dischargevars(e);
+        if let ExpKind::NonReloc(r) = e.k {
+            if !e.has_jumps() {
+                return Ok(r);
+            }
+            if r >= self.nvarstack() {
+                self.exp2reg(e, r)?;
+                return Ok(r);
+            }
+        }
+        self.exp2nextreg(e)?;
+        Ok(e.reg())
+    }
+    pub fn exp2anyregup(&mut self, e: &mut ExpDesc) -> R<()> {
+        if !matches!(e.k, ExpKind::Upval(_)) || e.has_jumps() {
+            self.exp2anyreg(e)?;
+        }
+        Ok(())
+    }
+    pub fn exp2val(&mut self, e: &mut ExpDesc) -> R<()> {
+        if e.has_jumps() {
+            self.exp2anyreg(e)?;
+        } else {
+            self.dischargevars(e);
+        }
+        Ok(())
+    }
+    fn exp2k(&mut self, e: &mut ExpDesc) -> bool {
+        if e.has_jumps() {
+            return false;
+        }
+        let info = match e.k.clone() {
+            ExpKind::True => self.bool_k(true),
+            ExpKind::False => self.bool_k(false),
+            ExpKind::Nil => self.nil_k(),
+            ExpKind::KInt(i) => self.int_k(i),
+            ExpKind::KFlt(f) => self.number_k(f),
+            ExpKind::KStr(s) => self.string_k(&s),
+            ExpKind::K(k) => k,
+            _ => return false,
+        };
+        if info <= MAXINDEXRK {
+            e.k = ExpKind::K(info);
+            true
+        } else {
+            false
+        }
+    }
+    /// Puts `e` in a register or makes it an RK constant; true if constant.
+    fn exp2rk(&mut self, e: &mut ExpDesc) -> R<bool> {
+        if self.exp2k(e) {
+            Ok(true)
+        } else {
+            self.exp2anyreg(e)?;
+            Ok(false)
+        }
+    }
+    fn rk_value(e: &ExpDesc) -> i32 {
+        match e.k {
+            ExpKind::K(k) => k,
+            ExpKind::NonReloc(r) => r,
+            _ => 0,
+        }
+    }
+    fn code_abrk(&mut self, op: OpCode, a: i32, b: i32, ec: &mut ExpDesc) -> R<()> {
+        let k = self.exp2rk(ec)?;
+        let c = Self::rk_value(ec);
+        self.code_abck(op, a, b, c, k);
+        Ok(())
+    }
+
+    pub fn storevar(&mut self, var: &ExpDesc, ex: &mut ExpDesc) -> R<()> {
+        match var.k {
+            ExpKind::Local { ridx, .. } => {
+                self.freeexp(ex);
+                return self.exp2reg(ex, ridx);
+            }
+            ExpKind::Upval(idx) => {
+                let e = self.exp2anyreg(ex)?;
+                self.code_abc(OpCode::SETUPVAL, e, idx, 0);
+            }
+            ExpKind::IndexUp { t, idx } => self.code_abrk(OpCode::SETTABUP, t, idx, ex)?,
+            ExpKind::IndexI { t, idx } => self.code_abrk(OpCode::SETI, t, idx, ex)?,
+            ExpKind::IndexStr { t, idx } => self.code_abrk(OpCode::SETFIELD, t, idx, ex)?,
+            ExpKind::Indexed { t, idx } => self.code_abrk(OpCode::SETTABLE, t, idx, ex)?,
+            _ => {}
+        }
+        self.freeexp(ex);
+        Ok(())
+    }
+
+    /// `e:key(...)` (`luaK_self`).
+    pub fn code_self(&mut self, e: &mut ExpDesc, key: &mut ExpDesc) -> R<()> {
+        self.exp2anyreg(e)?;
+        let ereg = e.reg();
+        self.freeexp(e);
+        let base = self.cur.freereg;
+        e.k = ExpKind::NonReloc(base);
+        self.reserveregs(2)?;
+        self.code_abrk(OpCode::SELF, base, ereg, key)?;
+        self.freeexp(key);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Conditionals
+
+    fn negatecondition(&mut self, e: &ExpDesc) {
+        let ci = self.getjumpcontrol(e.pc() as i32);
+        let i = self.instr(ci);
+        let k = get_k(*i);
+        set_k(i, !k);
+    }
+    fn jumponcond(&mut self, e: &mut ExpDesc, cond: bool) -> R<i32> {
+        if let ExpKind::Reloc(pc) = e.k {
+            let ie = self.cur.f.code[pc as usize];
+            if get_op(ie) == OpCode::NOT {
+                self.remove_last_instruction();
+                return Ok(self.condjump(OpCode::TEST, get_b(ie) as i32, 0, 0, !cond));
+            }
+        }
+        self.discharge2anyreg(e)?;
+        self.freeexp(e);
+        Ok(self.condjump(OpCode::TESTSET, NO_REG, e.reg(), 0, cond))
+    }
+    pub fn goiftrue(&mut self, e: &mut ExpDesc) -> R<()> {
+        self.dischargevars(e);
+        let pc = match e.k {
+            ExpKind::Jmp(pc) => {
+                self.negatecondition(e);
+                pc
+            }
+            ExpKind::K(_)
+            | ExpKind::KFlt(_)
+            | ExpKind::KInt(_)
+            | ExpKind::KStr(_)
+            | ExpKind::True => NO_JUMP,
+            _ => self.jumponcond(e, false)?,
+        };
+        let mut f = e.f;
+        self.concat(&mut f, pc)?;
+        e.f = f;
+        self.patchtohere(e.t)?;
+        e.t = NO_JUMP;
+        Ok(())
+    }
+    pub fn goiffalse(&mut self, e: &mut ExpDesc) -> R<()> {
+        self.dischargevars(e);
+        let pc = match e.k {
+            ExpKind::Jmp(pc) => pc,
+            ExpKind::Nil | ExpKind::False => NO_JUMP,
+            _ => self.jumponcond(e, true)?,
+        };
+        let mut t = e.t;
+        self.concat(&mut t, pc)?;
+        e.t = t;
+        self.patchtohere(e.f)?;
+        e.f = NO_JUMP;
+        Ok(())
+    }
+    fn codenot(&mut self, e: &mut ExpDesc) -> R<()> {
+        match e.k {
+            ExpKind::Nil | ExpKind::False => e.k = ExpKind::True,
+            ExpKind::K(_)
+            | ExpKind::KFlt(_)
+            | ExpKind::KInt(_)
+            | ExpKind::KStr(_)
+            | ExpKind::True => e.k = ExpKind::False,
+            ExpKind::Jmp(_) => self.negatecondition(e),
+            ExpKind::Reloc(_) | ExpKind::NonReloc(_) => {
+                self.discharge2anyreg(e)?;
+                self.freeexp(e);
+                let r = e.reg();
+                e.k = ExpKind::Reloc(self.code_abc(OpCode::NOT, 0, r, 0));
+            }
+            _ => {}
+        }
+        std::mem::swap(&mut e.f, &mut e.t);
+        self.removevalues(e.f);
+        self.removevalues(e.t);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Indexing
+
+    /// `t[k]` (`luaK_indexed`); `t` must be a local, register or upvalue.
+    pub fn indexed(&mut self, t: &mut ExpDesc, k: &mut ExpDesc) -> R<()> {
+        self.str2k(k);
+        if matches!(t.k, ExpKind::Upval(_)) && !self.is_kstr(k) {
+            self.exp2anyreg(t)?;
+        }
+        if let ExpKind::Upval(up) = t.k {
+            let idx = if let ExpKind::K(i) = k.k { i } else { 0 };
+            t.k = ExpKind::IndexUp { t: up, idx };
+        } else {
+            let tr = match t.k {
+                ExpKind::Local { ridx, .. } => ridx,
+                ExpKind::NonReloc(r) => r,
+                _ => 0,
+            };
+            if self.is_kstr(k) {
+                let idx = if let ExpKind::K(i) = k.k { i } else { 0 };
+                t.k = ExpKind::IndexStr { t: tr, idx };
+            } else if Self::is_cint(k) {
+                let idx = if let ExpKind::KInt(i) = k.k {
+                    i as i32
+                } else {
+                    0
+                };
+                t.k = ExpKind::IndexI { t: tr, idx };
+            } else {
+                let idx = self.exp2anyreg(k)?;
+                t.k = ExpKind::Indexed { t: tr, idx };
+            }
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Operators
+
+    fn constfolding(&mut self, op: ArithOp, e1: &mut ExpDesc, e2: &ExpDesc) -> bool {
+        let (v1, v2) = match (e1.numeral(), e2.numeral()) {
+            (Some(a), Some(b)) => (a, b),
+            _ => return false,
+        };
+        // validop
+        match op {
+            ArithOp::BAnd
+            | ArithOp::BOr
+            | ArithOp::BXor
+            | ArithOp::Shl
+            | ArithOp::Shr
+            | ArithOp::BNot => {
+                if super::number::number_to_int_exact(v1).is_none()
+                    || super::number::number_to_int_exact(v2).is_none()
+                {
+                    return false;
+                }
+            }
+            ArithOp::Div | ArithOp::IDiv | ArithOp::Mod => {
+                if v2.to_f64() == 0.0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        match raw_arith(op, v1, v2) {
+            Some(Number::Int(i)) => {
+                e1.k = ExpKind::KInt(i);
+                true
+            }
+            Some(Number::Float(n)) => {
+                if n.is_nan() || n == 0.0 {
+                    return false;
+                }
+                e1.k = ExpKind::KFlt(n);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn codeunexpval(&mut self, op: OpCode, e: &mut ExpDesc, line: u32) -> R<()> {
+        let r = self.exp2anyreg(e)?;
+        self.freeexp(e);
+        e.k = ExpKind::Reloc(self.code_abc(op, 0, r, 0));
+        self.fixline(line);
+        Ok(())
+    }
+
+    pub fn prefix(&mut self, op: UnOpr, e: &mut ExpDesc, line: u32) -> R<()> {
+        self.dischargevars(e);
+        let ef = ExpDesc::new(ExpKind::KInt(0));
+        match op {
+            UnOpr::Minus | UnOpr::BNot => {
+                let aop = if op == UnOpr::Minus {
+                    ArithOp::Unm
+                } else {
+                    ArithOp::BNot
+                };
+                if self.constfolding(aop, e, &ef) {
+                    return Ok(());
+                }
+                let opc = if op == UnOpr::Minus {
+                    OpCode::UNM
+                } else {
+                    OpCode::BNOT
+                };
+                self.codeunexpval(opc, e, line)
+            }
+            UnOpr::Len => self.codeunexpval(OpCode::LEN, e, line),
+            UnOpr::Not => self.codenot(e),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finishbinexpval(
+        &mut self,
+        e1: &mut ExpDesc,
+        e2: &ExpDesc,
+        op: OpCode,
+        v2: i32,
+        flip: bool,
+        line: u32,
+        mmop: OpCode,
+        event: u32,
+    ) -> R<()> {
+        let v1 = self.exp2anyreg(e1)?;
+        let pc = self.code_abck(op, 0, v1, v2, false);
+        self.freeexps(e1, e2);
+        e1.k = ExpKind::Reloc(pc);
+        self.fixline(line);
+        self.code_abck(mmop, v1, v2, event as i32, flip);
+        self.fixline(line);
+        Ok(())
+    }
+
+    fn codebinexpval(
+        &mut self,
+        opr: BinOpr,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: u32,
+    ) -> R<()> {
+        let op = op_at(OpCode::ADD, opr.index());
+        let v2 = self.exp2anyreg(e2)?;
+        self.finishbinexpval(
+            e1,
+            e2,
+            op,
+            v2,
+            false,
+            line,
+            OpCode::MMBIN,
+            TM_ADD + opr.index() as u32,
+        )
+    }
+
+    fn codebini(
+        &mut self,
+        op: OpCode,
+        e1: &mut ExpDesc,
+        e2: &ExpDesc,
+        flip: bool,
+        line: u32,
+        event: u32,
+    ) -> R<()> {
+        let i = if let ExpKind::KInt(i) = e2.k { i } else { 0 };
+        let v2 = int_to_sc(i as i32) as i32;
+        self.finishbinexpval(e1, e2, op, v2, flip, line, OpCode::MMBINI, event)
+    }
+
+    fn codebink(
+        &mut self,
+        opr: BinOpr,
+        e1: &mut ExpDesc,
+        e2: &ExpDesc,
+        flip: bool,
+        line: u32,
+    ) -> R<()> {
+        let event = TM_ADD + opr.index() as u32;
+        let v2 = if let ExpKind::K(k) = e2.k { k } else { 0 };
+        let op = op_at(OpCode::ADDK, opr.index());
+        self.finishbinexpval(e1, e2, op, v2, flip, line, OpCode::MMBINK, event)
+    }
+
+    fn finishbinexpneg(
+        &mut self,
+        e1: &mut ExpDesc,
+        e2: &ExpDesc,
+        op: OpCode,
+        line: u32,
+        event: u32,
+    ) -> R<bool> {
+        if !Self::is_kint(e2) {
+            return Ok(false);
+        }
+        let i2 = if let ExpKind::KInt(i) = e2.k { i } else { 0 };
+        if !(fits_sc(i2) && fits_sc(i2.wrapping_neg())) {
+            return Ok(false);
+        }
+        let v2 = i2 as i32;
+        self.finishbinexpval(
+            e1,
+            e2,
+            op,
+            int_to_sc(-v2) as i32,
+            false,
+            line,
+            OpCode::MMBINI,
+            event,
+        )?;
+        let last = self.cur.f.code.len() - 1;
+        set_b(self.instr(last), int_to_sc(v2));
+        Ok(true)
+    }
+
+    fn codebinnok(
+        &mut self,
+        opr: BinOpr,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        flip: bool,
+        line: u32,
+    ) -> R<()> {
+        if flip {
+            std::mem::swap(e1, e2);
+        }
+        self.codebinexpval(opr, e1, e2, line)
+    }
+
+    fn codearith(
+        &mut self,
+        opr: BinOpr,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        flip: bool,
+        line: u32,
+    ) -> R<()> {
+        if e2.is_numeral() && self.exp2k(e2) {
+            self.codebink(opr, e1, e2, flip, line)
+        } else {
+            self.codebinnok(opr, e1, e2, flip, line)
+        }
+    }
+
+    fn codecommutative(
+        &mut self,
+        opr: BinOpr,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: u32,
+    ) -> R<()> {
+        let mut flip = false;
+        if e1.is_numeral() {
+            std::mem::swap(e1, e2);
+            flip = true;
+        }
+        if opr == BinOpr::Add && Self::is_scint(e2) {
+            self.codebini(OpCode::ADDI, e1, e2, flip, line, TM_ADD)
+        } else {
+            self.codearith(opr, e1, e2, flip, line)
+        }
+    }
+
+    fn codebitwise(&mut self, opr: BinOpr, e1: &mut ExpDesc, e2: &mut ExpDesc, line: u32) -> R<()> {
+        let mut flip = false;
+        if matches!(e1.k, ExpKind::KInt(_)) {
+            std::mem::swap(e1, e2);
+            flip = true;
+        }
+        if matches!(e2.k, ExpKind::KInt(_)) && self.exp2k(e2) {
+            self.codebink(opr, e1, e2, flip, line)
+        } else {
+            self.codebinnok(opr, e1, e2, flip, line)
+        }
+    }
+
+    fn codeorder(&mut self, op0: OpCode, e1: &mut ExpDesc, e2: &mut ExpDesc) -> R<()> {
+        let (r1, r2, op, isfloat);
+        if let Some((im, fl)) = Self::is_scnumber(e2) {
+            r1 = self.exp2anyreg(e1)?;
+            r2 = im;
+            op = op_at(OpCode::LTI, op0 as usize - OpCode::LT as usize);
+            isfloat = fl;
+        } else if let Some((im, fl)) = Self::is_scnumber(e1) {
+            r1 = self.exp2anyreg(e2)?;
+            r2 = im;
+            op = if op0 == OpCode::LT {
+                OpCode::GTI
+            } else {
+                OpCode::GEI
+            };
+            isfloat = fl;
+        } else {
+            r1 = self.exp2anyreg(e1)?;
+            r2 = self.exp2anyreg(e2)?;
+            isfloat = false;
+            op = op0;
+        }
+        self.freeexps(e1, e2);
+        e1.k = ExpKind::Jmp(self.condjump(op, r1, r2, isfloat as i32, true));
+        Ok(())
+    }
+
+    fn codeeq(&mut self, opr: BinOpr, e1: &mut ExpDesc, e2: &mut ExpDesc) -> R<()> {
+        if !matches!(e1.k, ExpKind::NonReloc(_)) {
+            std::mem::swap(e1, e2);
+        }
+        let r1 = self.exp2anyreg(e1)?;
+        let (op, r2, isfloat);
+        if let Some((im, fl)) = Self::is_scnumber(e2) {
+            op = OpCode::EQI;
+            r2 = im;
+            isfloat = fl;
+        } else if self.exp2rk(e2)? {
+            op = OpCode::EQK;
+            r2 = Self::rk_value(e2);
+            isfloat = false;
+        } else {
+            op = OpCode::EQ;
+            r2 = self.exp2anyreg(e2)?;
+            isfloat = false;
+        }
+        self.freeexps(e1, e2);
+        e1.k = ExpKind::Jmp(self.condjump(op, r1, r2, isfloat as i32, opr == BinOpr::Eq));
+        Ok(())
+    }
+
+    pub fn infix(&mut self, op: BinOpr, v: &mut ExpDesc) -> R<()> {
+        self.dischargevars(v);
+        match op {
+            BinOpr::And => self.goiftrue(v)?,
+            BinOpr::Or => self.goiffalse(v)?,
+            BinOpr::Concat => self.exp2nextreg(v)?,
+            BinOpr::Eq | BinOpr::Ne => {
+                if !v.is_numeral() {
+                    self.exp2rk(v)?;
+                }
+            }
+            BinOpr::Lt | BinOpr::Le | BinOpr::Gt | BinOpr::Ge => {
+                if Self::is_scnumber(v).is_none() {
+                    self.exp2anyreg(v)?;
+                }
+            }
+            _ => {
+                if !v.is_numeral() {
+                    self.exp2anyreg(v)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn codeconcat(&mut self, e1: &mut ExpDesc, e2: &ExpDesc, line: u32) {
+        let prev_concat = self.cur.pc() > self.cur.lasttarget
+            && self
+                .cur
+                .f
+                .code
+                .last()
+                .map(|&i| get_op(i) == OpCode::CONCAT)
+                .unwrap_or(false);
+        if prev_concat {
+            let last = self.cur.f.code.len() - 1;
+            let n = get_b(self.cur.f.code[last]);
+            self.freeexp(e2);
+            let r = e1.reg() as u32;
+            let i = self.instr(last);
+            set_a(i, r);
+            set_b(i, n + 1);
+        } else {
+            let r = e1.reg();
+            self.code_abc(OpCode::CONCAT, r, 2, 0);
+            self.freeexp(e2);
+            self.fixline(line);
+        }
+    }
+
+    pub fn posfix(&mut self, opr: BinOpr, e1: &mut ExpDesc, e2: &mut ExpDesc, line: u32) -> R<()> {
+        self.dischargevars(e2);
+        if let Some(aop) = opr.arith() {
+            if self.constfolding(aop, e1, e2) {
+                return Ok(());
+            }
+        }
+        match opr {
+            BinOpr::And => {
+                let mut f = e2.f;
+                self.concat(&mut f, e1.f)?;
+                e2.f = f;
+                *e1 = e2.clone();
+            }
+            BinOpr::Or => {
+                let mut t = e2.t;
+                self.concat(&mut t, e1.t)?;
+                e2.t = t;
+                *e1 = e2.clone();
+            }
+            BinOpr::Concat => {
+                self.exp2nextreg(e2)?;
+                self.codeconcat(e1, e2, line);
+            }
+            BinOpr::Add | BinOpr::Mul => self.codecommutative(opr, e1, e2, line)?,
+            BinOpr::Sub => {
+                if !self.finishbinexpneg(e1, e2, OpCode::ADDI, line, TM_ADD + 1)? {
+                    self.codearith(opr, e1, e2, false, line)?;
+                }
+            }
+            BinOpr::Div | BinOpr::IDiv | BinOpr::Mod | BinOpr::Pow => {
+                self.codearith(opr, e1, e2, false, line)?
+            }
+            BinOpr::BAnd | BinOpr::BOr | BinOpr::BXor => self.codebitwise(opr, e1, e2, line)?,
+            BinOpr::Shl => {
+                if Self::is_scint(e1) {
+                    std::mem::swap(e1, e2);
+                    self.codebini(OpCode::SHLI, e1, e2, true, line, TM_SHL)?;
+                } else if self.finishbinexpneg(e1, e2, OpCode::SHRI, line, TM_SHL)? {
+                    // coded as (r1 >> -I)
+                } else {
+                    self.codebinexpval(opr, e1, e2, line)?;
+                }
+            }
+            BinOpr::Shr => {
+                if Self::is_scint(e2) {
+                    self.codebini(OpCode::SHRI, e1, e2, false, line, TM_SHR)?;
+                } else {
+                    self.codebinexpval(opr, e1, e2, line)?;
+                }
+            }
+            BinOpr::Eq | BinOpr::Ne => self.codeeq(opr, e1, e2)?,
+            BinOpr::Lt | BinOpr::Le => {
+                let op = if opr == BinOpr::Lt {
+                    OpCode::LT
+                } else {
+                    OpCode::LE
+                };
+                self.codeorder(op, e1, e2)?;
+            }
+            BinOpr::Gt | BinOpr::Ge => {
+                let op = if opr == BinOpr::Gt {
+                    OpCode::LT
+                } else {
+                    OpCode::LE
+                };
+                std::mem::swap(e1, e2);
+                self.codeorder(op, e1, e2)?;
+            }
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Tables and function end
+
+    pub fn settablesize(&mut self, pc: usize, ra: i32, asize: i32, hsize: i32) {
+        let rb = if hsize != 0 {
+            super::number::ceil_log2(hsize as u32) + 1
+        } else {
+            0
+        };
+        let extra = (asize as u32) / (MAXARG_C + 1);
+        let rc = (asize as u32) % (MAXARG_C + 1);
+        let code = &mut self.cur.f.code;
+        if pc + 1 < code.len() {
+            code[pc] = create_abck(OpCode::NEWTABLE, ra as u32, rb, rc, extra > 0);
+            code[pc + 1] = create_ax(OpCode::EXTRAARG, extra);
+        }
+    }
+
+    pub fn setlist(&mut self, base: i32, nelems: i32, tostore: i32) {
+        let tostore = if tostore == -1 { 0 } else { tostore };
+        if nelems as u32 <= MAXARG_C {
+            self.code_abc(OpCode::SETLIST, base, tostore, nelems);
+        } else {
+            let extra = nelems as u32 / (MAXARG_C + 1);
+            let n = nelems as u32 % (MAXARG_C + 1);
+            self.code_abck(OpCode::SETLIST, base, tostore, n as i32, true);
+            self.code_extraarg(extra);
+        }
+        self.cur.freereg = base + 1;
+    }
+
+    fn finaltarget(code: &[Instruction], mut i: usize) -> usize {
+        for _ in 0..100 {
+            match code.get(i) {
+                Some(&pc) if get_op(pc) == OpCode::JMP => {
+                    let t = i as i64 + get_sj(pc) as i64 + 1;
+                    if t < 0 {
+                        break;
+                    }
+                    i = t as usize;
+                }
+                _ => break,
+            }
+        }
+        i
+    }
+
+    /// Final pass over the code (`luaK_finish`).
+    pub fn finish(&mut self) -> R<()> {
+        let needclose = self.cur.needclose;
+        let is_vararg = self.cur.f.is_vararg;
+        let np = self.cur.f.num_params as u32;
+        for i in 0..self.cur.f.code.len() {
+            let ins = self.cur.f.code[i];
+            match get_op(ins) {
+                OpCode::RETURN0 | OpCode::RETURN1 | OpCode::RETURN | OpCode::TAILCALL => {
+                    let op = get_op(ins);
+                    let pi = self.instr(i);
+                    if matches!(op, OpCode::RETURN0 | OpCode::RETURN1) {
+                        if !(needclose || is_vararg) {
+                            continue;
+                        }
+                        set_op(pi, OpCode::RETURN);
+                    }
+                    if needclose {
+                        set_k(pi, true);
+                    }
+                    if is_vararg {
+                        set_c(pi, np + 1);
+                    }
+                }
+                OpCode::JMP => {
+                    let target = Self::finaltarget(&self.cur.f.code, i);
+                    self.fixjump(i as i32, target as i32)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,98 @@
+//! The Lua 5.4 compiler: a one-pass scanner + parser + code generator in the
+//! style of PUC-Rio's `llex.c`, `lparser.c` and `lcode.c` (no AST). Its output
+//! is a plain-data `FunctionProto` whose bytecode follows PUC's opcode semantics
+//! (and, for the cases tested, is identical to `luac5.4 -l -l`).
+
+pub mod code;
+pub mod dump;
+pub mod lexer;
+pub mod number;
+pub mod parser;
+pub mod proto;
+
+#[cfg(test)]
+mod tests;
+
+pub use dump::disassemble;
+pub use number::{str_to_number, Number};
+pub use proto::{Constant, FunctionProto, LocalVarInfo, UpvalueDesc};
+
+/// PUC's `LUA_IDSIZE`: the size of a chunk id, including the final zero.
+pub const LUA_IDSIZE: usize = 60;
+
+/// Nesting depth already in use when a chunk is parsed from `load` called by
+/// a Lua main chunk in lua5.4 (its `nCcalls`); parsing fails with
+/// "C stack overflow" when the depth reaches `MAX_C_CALLS`, as PUC does.
+pub const C_CALLS_BASE: u32 = 2;
+/// PUC's `LUAI_MAXCCALLS`.
+pub const MAX_C_CALLS: u32 = 200;
+
+/// Compiles a chunk. `chunkname` is PUC's chunk name ("@file.lua", "=stdin" or
+/// the source text itself); errors are complete PUC messages
+/// ("x.lua:3: 'end' expected near <eof>").
+pub fn compile(source: &[u8], chunkname: &[u8]) -> Result<FunctionProto, String> {
+    parser::parse(source, chunkname, C_CALLS_BASE)
+}
+
+/// Like `compile`, with the caller's current C-call nesting level (PUC's
+/// `nCcalls`), which counts against the parser's nesting limit.
+pub fn compile_at_depth(
+    source: &[u8],
+    chunkname: &[u8],
+    c_calls: u32,
+) -> Result<FunctionProto, String> {
+    parser::parse(source, chunkname, c_calls)
+}
+
+/// PUC's `luaO_chunkid`: the name of a chunk as shown in messages.
+/// "@name" → name (keeping the end, with "..." in front, if too long),
+/// "=name" → name (truncated), otherwise `[string "first line..."]`.
+pub fn chunk_id(chunkname: &[u8]) -> Vec<u8> {
+    // C strings stop at the first zero byte.
+    let src = match chunkname.iter().position(|&c| c == 0) {
+        Some(n) => &chunkname[..n],
+        None => chunkname,
+    };
+    let srclen = src.len();
+    let mut out = Vec::with_capacity(LUA_IDSIZE);
+    match src.first() {
+        Some(b'=') => {
+            let rest = &src[1..];
+            if srclen <= LUA_IDSIZE {
+                out.extend_from_slice(rest);
+            } else {
+                out.extend_from_slice(&rest[..LUA_IDSIZE - 1]);
+            }
+        }
+        Some(b'@') => {
+            let rest = &src[1..];
+            if srclen <= LUA_IDSIZE {
+                out.extend_from_slice(rest);
+            } else {
+                out.extend_from_slice(b"...");
+                let keep = LUA_IDSIZE - 3 - 1; // last bytes of the name
+                out.extend_from_slice(&rest[rest.len() - keep..]);
+            }
+        }
+        _ => {
+            const PRE: &[u8] = b"[string \"";
+            const RETS: &[u8] = b"...";
+            const POS: &[u8] = b"\"]";
+            let bufflen = LUA_IDSIZE - (PRE.len() + RETS.len() + POS.len()) - 1;
+            out.extend_from_slice(PRE);
+            let nl = src.iter().position(|&c| c == b'\n');
+            if srclen < bufflen && nl.is_none() {
+                out.extend_from_slice(src);
+            } else {
+                let mut len = nl.unwrap_or(srclen);
+                if len > bufflen {
+                    len = bufflen;
+                }
+                out.extend_from_slice(&src[..len]);
+                out.extend_from_slice(RETS);
+            }
+            out.extend_from_slice(POS);
+        }
+    }
+    out
+}

@@ -1,0 +1,1547 @@
+//! The parser (PUC's `lparser.c`): recursive descent over the token stream,
+//! generating code as it goes through the methods in `code.rs`.
+
+use super::code::*;
+use super::lexer::{token_to_str, LStr, Lexer, SemInfo, Tok};
+use super::proto::{FunctionProto, LocalVarInfo, UpvalueDesc};
+use crate::opcodes::*;
+use std::rc::Rc;
+
+pub type R<T> = Result<T, String>;
+
+/// Maximum number of local variables per function (`MAXVARS`).
+const MAXVARS: usize = 200;
+/// Maximum number of upvalues per function (`MAXUPVAL`).
+const MAXUPVAL: usize = 255;
+
+/// An active (or pending) local variable (PUC's `Vardesc`).
+#[derive(Clone, Debug)]
+pub struct VarDesc {
+    pub kind: u8,
+    pub ridx: i32,
+    pub pidx: i32,
+    pub name: LStr,
+    /// Value of a compile-time constant.
+    pub k: Option<ConstVal>,
+}
+
+/// A label or a pending goto (PUC's `Labeldesc`).
+#[derive(Clone, Debug)]
+pub struct LabelDesc {
+    pub name: LStr,
+    pub pc: i32,
+    pub line: u32,
+    pub nactvar: i32,
+    pub close: bool,
+}
+
+pub struct Parser<'a> {
+    pub lx: Lexer<'a>,
+    /// The function being compiled.
+    pub cur: FuncState,
+    /// Enclosing functions, outermost first.
+    pub prev: Vec<FuncState>,
+    pub actvar: Vec<VarDesc>,
+    pub gt: Vec<LabelDesc>,
+    pub label: Vec<LabelDesc>,
+    ccalls: u32,
+    source: Vec<u8>,
+    envn: LStr,
+    break_name: LStr,
+}
+
+/// Compiles a main chunk.
+pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
+    let main = FunctionProto {
+        source: chunkname.to_vec(),
+        ..Default::default()
+    };
+    let mut p = Parser {
+        lx: Lexer::new(src, chunkname),
+        cur: FuncState::new(main, 0, 0),
+        prev: Vec::new(),
+        actvar: Vec::new(),
+        gt: Vec::new(),
+        label: Vec::new(),
+        ccalls,
+        source: chunkname.to_vec(),
+        envn: Rc::from(&b"_ENV"[..]),
+        break_name: Rc::from(&b"break"[..]),
+    };
+    p.mainfunc()?;
+    Ok(std::mem::take(&mut p.cur.f))
+}
+
+fn getunopr(t: Tok) -> Option<UnOpr> {
+    match t {
+        Tok::Not => Some(UnOpr::Not),
+        Tok::Char(b'-') => Some(UnOpr::Minus),
+        Tok::Char(b'~') => Some(UnOpr::BNot),
+        Tok::Char(b'#') => Some(UnOpr::Len),
+        _ => None,
+    }
+}
+
+fn getbinopr(t: Tok) -> Option<BinOpr> {
+    Some(match t {
+        Tok::Char(b'+') => BinOpr::Add,
+        Tok::Char(b'-') => BinOpr::Sub,
+        Tok::Char(b'*') => BinOpr::Mul,
+        Tok::Char(b'%') => BinOpr::Mod,
+        Tok::Char(b'^') => BinOpr::Pow,
+        Tok::Char(b'/') => BinOpr::Div,
+        Tok::IDiv => BinOpr::IDiv,
+        Tok::Char(b'&') => BinOpr::BAnd,
+        Tok::Char(b'|') => BinOpr::BOr,
+        Tok::Char(b'~') => BinOpr::BXor,
+        Tok::Shl => BinOpr::Shl,
+        Tok::Shr => BinOpr::Shr,
+        Tok::Concat => BinOpr::Concat,
+        Tok::Ne => BinOpr::Ne,
+        Tok::Eq => BinOpr::Eq,
+        Tok::Char(b'<') => BinOpr::Lt,
+        Tok::Le => BinOpr::Le,
+        Tok::Char(b'>') => BinOpr::Gt,
+        Tok::Ge => BinOpr::Ge,
+        Tok::And => BinOpr::And,
+        Tok::Or => BinOpr::Or,
+        _ => return None,
+    })
+}
+
+/// (left, right) priorities of binary operators.
+fn priority(op: BinOpr) -> (u8, u8) {
+    match op {
+        BinOpr::Add | BinOpr::Sub => (10, 10),
+        BinOpr::Mul | BinOpr::Mod | BinOpr::Div | BinOpr::IDiv => (11, 11),
+        BinOpr::Pow => (14, 13),
+        BinOpr::BAnd => (6, 6),
+        BinOpr::BOr => (4, 4),
+        BinOpr::BXor => (5, 5),
+        BinOpr::Shl | BinOpr::Shr => (7, 7),
+        BinOpr::Concat => (9, 8),
+        BinOpr::Eq | BinOpr::Lt | BinOpr::Le | BinOpr::Ne | BinOpr::Gt | BinOpr::Ge => (3, 3),
+        BinOpr::And => (2, 2),
+        BinOpr::Or => (1, 1),
+    }
+}
+const UNARY_PRIORITY: u8 = 12;
+
+struct ConsControl {
+    v: ExpDesc,
+    t: ExpDesc,
+    nh: i32,
+    na: i32,
+    tostore: i32,
+}
+
+impl<'a> Parser<'a> {
+    // ------------------------------------------------------------------
+    // Errors and token helpers
+
+    fn tok(&self) -> Tok {
+        self.lx.t.tok
+    }
+    fn error(&self, msg: &str) -> String {
+        self.lx.syntax_error(msg)
+    }
+    /// Error without "near" at the line of the last token (`luaK_semerror`).
+    fn semerror(&self, msg: &[u8]) -> String {
+        self.lx.add_info(msg, self.lx.lastline)
+    }
+    fn error_expected(&self, t: Tok) -> String {
+        let mut m = token_to_str(t);
+        m.extend_from_slice(b" expected");
+        self.lx.error_near(&m, Some(self.tok()))
+    }
+    fn errorlimit(&self, limit: usize, what: &str) -> String {
+        let line = self.cur.f.line_defined;
+        let where_ = if line == 0 {
+            "main function".to_string()
+        } else {
+            format!("function at line {}", line)
+        };
+        self.error(&format!(
+            "too many {} (limit is {}) in {}",
+            what, limit, where_
+        ))
+    }
+    fn testnext(&mut self, t: Tok) -> R<bool> {
+        if self.tok() == t {
+            self.lx.next()?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+    fn check(&self, t: Tok) -> R<()> {
+        if self.tok() != t {
+            return Err(self.error_expected(t));
+        }
+        Ok(())
+    }
+    fn checknext(&mut self, t: Tok) -> R<()> {
+        self.check(t)?;
+        self.lx.next()
+    }
+    fn check_match(&mut self, what: Tok, who: Tok, line: u32) -> R<()> {
+        if !self.testnext(what)? {
+            if line == self.lx.linenumber {
+                return Err(self.error_expected(what));
+            }
+            let mut m = token_to_str(what);
+            m.extend_from_slice(b" expected (to close ");
+            m.extend_from_slice(&token_to_str(who));
+            m.extend_from_slice(format!(" at line {})", line).as_bytes());
+            return Err(self.lx.error_near(&m, Some(self.tok())));
+        }
+        Ok(())
+    }
+    fn str_checkname(&mut self) -> R<LStr> {
+        self.check(Tok::Name)?;
+        let s = match &self.lx.t.sem {
+            SemInfo::Str(s) => s.clone(),
+            _ => Rc::from(&b""[..]),
+        };
+        self.lx.next()?;
+        Ok(s)
+    }
+    fn codename(&mut self) -> R<ExpDesc> {
+        let s = self.str_checkname()?;
+        Ok(ExpDesc::new(ExpKind::KStr(s)))
+    }
+    fn enterlevel(&mut self) -> R<()> {
+        self.ccalls += 1;
+        if self.ccalls >= super::MAX_C_CALLS {
+            return Err("C stack overflow".to_string());
+        }
+        Ok(())
+    }
+    fn leavelevel(&mut self) {
+        self.ccalls -= 1;
+    }
+
+    // ------------------------------------------------------------------
+    // Variables
+
+    fn levels(&self) -> usize {
+        self.prev.len() + 1
+    }
+    fn fs_at(&mut self, lvl: usize) -> &mut FuncState {
+        if lvl < self.prev.len() {
+            &mut self.prev[lvl]
+        } else {
+            &mut self.cur
+        }
+    }
+    fn fs_ref(&self, lvl: usize) -> &FuncState {
+        if lvl < self.prev.len() {
+            &self.prev[lvl]
+        } else {
+            &self.cur
+        }
+    }
+    fn vardesc(&mut self, vidx: i32) -> &mut VarDesc {
+        let i = self.cur.firstlocal + vidx as usize;
+        &mut self.actvar[i]
+    }
+    /// Register level (number of registers) of the first `nvar` variables.
+    pub fn reglevel(&self, nvar: i32) -> i32 {
+        let mut n = nvar;
+        while n > 0 {
+            n -= 1;
+            let vd = &self.actvar[self.cur.firstlocal + n as usize];
+            if vd.kind != RDKCTC {
+                return vd.ridx + 1;
+            }
+        }
+        0
+    }
+    /// Number of registers used by active variables (`luaY_nvarstack`).
+    pub fn nvarstack(&self) -> i32 {
+        self.reglevel(self.cur.nactvar)
+    }
+    fn new_localvar(&mut self, name: LStr) -> R<i32> {
+        if self.actvar.len() + 1 - self.cur.firstlocal > MAXVARS {
+            return Err(self.errorlimit(MAXVARS, "local variables"));
+        }
+        self.actvar.push(VarDesc {
+            kind: VDKREG,
+            ridx: 0,
+            pidx: -1,
+            name,
+            k: None,
+        });
+        Ok((self.actvar.len() - 1 - self.cur.firstlocal) as i32)
+    }
+    fn new_localvar_lit(&mut self, name: &[u8]) -> R<i32> {
+        self.new_localvar(Rc::from(name))
+    }
+    fn registerlocalvar(&mut self, name: &LStr) -> i32 {
+        let pc = self.cur.pc() as u32;
+        let lv = &mut self.cur.f.local_vars;
+        lv.push(LocalVarInfo {
+            name: name.to_vec(),
+            start_pc: pc,
+            end_pc: 0,
+        });
+        lv.len() as i32 - 1
+    }
+    fn adjustlocalvars(&mut self, nvars: i32) {
+        let mut reglevel = self.nvarstack();
+        for _ in 0..nvars {
+            let vidx = self.cur.nactvar;
+            self.cur.nactvar += 1;
+            let name = self.vardesc(vidx).name.clone();
+            let pidx = self.registerlocalvar(&name);
+            let vd = self.vardesc(vidx);
+            vd.ridx = reglevel;
+            vd.pidx = pidx;
+            reglevel += 1;
+        }
+    }
+    fn removevars(&mut self, tolevel: i32) {
+        let n = (self.cur.nactvar - tolevel) as usize;
+        let pc = self.cur.pc() as u32;
+        while self.cur.nactvar > tolevel {
+            self.cur.nactvar -= 1;
+            let vd = &self.actvar[self.cur.firstlocal + self.cur.nactvar as usize];
+            if vd.kind != RDKCTC {
+                if let Some(lv) = self.cur.f.local_vars.get_mut(vd.pidx as usize) {
+                    lv.end_pc = pc;
+                }
+            }
+        }
+        let len = self.actvar.len().saturating_sub(n);
+        self.actvar.truncate(len);
+    }
+    fn searchupvalue(&self, lvl: usize, name: &LStr) -> Option<i32> {
+        self.fs_ref(lvl)
+            .f
+            .upvalues
+            .iter()
+            .position(|u| u.name.as_deref() == Some(&name[..]))
+            .map(|i| i as i32)
+    }
+    fn newupvalue(&mut self, lvl: usize, name: &LStr, v: &ExpDesc) -> R<i32> {
+        if self.fs_ref(lvl).f.upvalues.len() + 1 > MAXUPVAL {
+            // PUC reports the limit for the function getting the upvalue
+            let line = self.fs_ref(lvl).f.line_defined;
+            let where_ = if line == 0 {
+                "main function".to_string()
+            } else {
+                format!("function at line {}", line)
+            };
+            return Err(self.error(&format!(
+                "too many upvalues (limit is {}) in {}",
+                MAXUPVAL, where_
+            )));
+        }
+        let (in_stack, index, kind) = match v.k {
+            ExpKind::Local { ridx, vidx } => {
+                let pfs = self.fs_ref(lvl - 1);
+                let kind = self.actvar[pfs.firstlocal + vidx as usize].kind;
+                (true, ridx, kind)
+            }
+            ExpKind::Upval(i) => {
+                let kind = self
+                    .fs_ref(lvl - 1)
+                    .f
+                    .upvalues
+                    .get(i as usize)
+                    .map(|u| u.kind)
+                    .unwrap_or(0);
+                (false, i, kind)
+            }
+            _ => (false, 0, 0),
+        };
+        let ups = &mut self.fs_at(lvl).f.upvalues;
+        ups.push(UpvalueDesc {
+            name: Some(name.to_vec()),
+            in_stack,
+            index: index as u8,
+            kind,
+        });
+        Ok(ups.len() as i32 - 1)
+    }
+    fn searchvar(&self, lvl: usize, name: &LStr) -> Option<ExpDesc> {
+        let fs = self.fs_ref(lvl);
+        for i in (0..fs.nactvar).rev() {
+            let abs = fs.firstlocal + i as usize;
+            let vd = &self.actvar[abs];
+            if vd.name == *name {
+                return Some(if vd.kind == RDKCTC {
+                    ExpDesc::new(ExpKind::Const(abs as i32))
+                } else {
+                    ExpDesc::new(ExpKind::Local {
+                        ridx: vd.ridx,
+                        vidx: i,
+                    })
+                });
+            }
+        }
+        None
+    }
+    fn markupval(&mut self, lvl: usize, level: i32) {
+        let fs = self.fs_at(lvl);
+        let n = fs.blocks.len();
+        let mut i = n;
+        while i > 1 && fs.blocks[i - 1].nactvar > level {
+            i -= 1;
+        }
+        if i > 0 {
+            fs.blocks[i - 1].upval = true;
+        }
+        fs.needclose = true;
+    }
+    fn marktobeclosed(&mut self) {
+        if let Some(bl) = self.cur.blocks.last_mut() {
+            bl.upval = true;
+            bl.insidetbc = true;
+        }
+        self.cur.needclose = true;
+    }
+    fn singlevaraux(&mut self, lvl: usize, name: &LStr, base: bool) -> R<ExpDesc> {
+        if let Some(v) = self.searchvar(lvl, name) {
+            if let ExpKind::Local { vidx, .. } = v.k {
+                if !base {
+                    self.markupval(lvl, vidx);
+                }
+            }
+            return Ok(v);
+        }
+        let idx = match self.searchupvalue(lvl, name) {
+            Some(i) => i,
+            None => {
+                if lvl == 0 {
+                    return Ok(ExpDesc::void());
+                }
+                let v = self.singlevaraux(lvl - 1, name, false)?;
+                match v.k {
+                    ExpKind::Local { .. } | ExpKind::Upval(_) => self.newupvalue(lvl, name, &v)?,
+                    _ => return Ok(v),
+                }
+            }
+        };
+        Ok(ExpDesc::new(ExpKind::Upval(idx)))
+    }
+    fn singlevar(&mut self) -> R<ExpDesc> {
+        let name = self.str_checkname()?;
+        let top = self.levels() - 1;
+        let mut var = self.singlevaraux(top, &name, true)?;
+        if var.k == ExpKind::Void {
+            let envn = self.envn.clone();
+            var = self.singlevaraux(top, &envn, true)?;
+            self.exp2anyregup(&mut var)?;
+            let mut key = ExpDesc::new(ExpKind::KStr(name));
+            self.indexed(&mut var, &mut key)?;
+        }
+        Ok(var)
+    }
+    fn check_readonly(&self, e: &ExpDesc) -> R<()> {
+        let varname: Option<Vec<u8>> = match e.k {
+            ExpKind::Const(i) => self.actvar.get(i as usize).map(|v| v.name.to_vec()),
+            ExpKind::Local { vidx, .. } => {
+                let vd = &self.actvar[self.cur.firstlocal + vidx as usize];
+                if vd.kind != VDKREG {
+                    Some(vd.name.to_vec())
+                } else {
+                    None
+                }
+            }
+            ExpKind::Upval(i) => match self.cur.f.upvalues.get(i as usize) {
+                Some(u) if u.kind != VDKREG => u.name.clone(),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(n) = varname {
+            let mut m = b"attempt to assign to const variable '".to_vec();
+            m.extend_from_slice(&n);
+            m.push(b'\'');
+            return Err(self.semerror(&m));
+        }
+        Ok(())
+    }
+    fn adjust_assign(&mut self, nvars: i32, nexps: i32, e: &mut ExpDesc) -> R<()> {
+        let needed = nvars - nexps;
+        if e.is_multret() {
+            let extra = (needed + 1).max(0);
+            self.setreturns(e, extra)?;
+        } else {
+            if e.k != ExpKind::Void {
+                self.exp2nextreg(e)?;
+            }
+            if needed > 0 {
+                let fr = self.cur.freereg;
+                self.nil(fr, needed);
+            }
+        }
+        if needed > 0 {
+            self.reserveregs(needed)?;
+        } else {
+            self.cur.freereg += needed;
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Labels, gotos and blocks
+
+    fn jumpscopeerror(&self, gt: &LabelDesc) -> String {
+        let vname = self
+            .actvar
+            .get(self.cur.firstlocal + gt.nactvar as usize)
+            .map(|v| v.name.to_vec())
+            .unwrap_or_default();
+        let mut m = b"<goto ".to_vec();
+        m.extend_from_slice(&gt.name);
+        m.extend_from_slice(
+            format!("> at line {} jumps into the scope of local '", gt.line).as_bytes(),
+        );
+        m.extend_from_slice(&vname);
+        m.push(b'\'');
+        self.semerror(&m)
+    }
+    fn solvegoto(&mut self, g: usize, lb: &LabelDesc) -> R<()> {
+        let gt = self.gt[g].clone();
+        if gt.nactvar < lb.nactvar {
+            return Err(self.jumpscopeerror(&gt));
+        }
+        self.patchlist(gt.pc, lb.pc)?;
+        self.gt.remove(g);
+        Ok(())
+    }
+    fn findlabel(&self, name: &LStr) -> Option<LabelDesc> {
+        self.label[self.cur.firstlabel.min(self.label.len())..]
+            .iter()
+            .find(|l| l.name == *name)
+            .cloned()
+    }
+    fn newlabelentry(
+        list: &mut Vec<LabelDesc>,
+        name: LStr,
+        line: u32,
+        pc: i32,
+        nactvar: i32,
+    ) -> usize {
+        list.push(LabelDesc {
+            name,
+            pc,
+            line,
+            nactvar,
+            close: false,
+        });
+        list.len() - 1
+    }
+    fn newgotoentry(&mut self, name: LStr, line: u32, pc: i32) {
+        let nact = self.cur.nactvar;
+        Self::newlabelentry(&mut self.gt, name, line, pc, nact);
+    }
+    fn solvegotos(&mut self, lb: &LabelDesc) -> R<bool> {
+        let mut i = self.cur.blocks.last().map(|b| b.firstgoto).unwrap_or(0);
+        let mut needsclose = false;
+        while i < self.gt.len() {
+            if self.gt[i].name == lb.name {
+                needsclose |= self.gt[i].close;
+                self.solvegoto(i, lb)?;
+            } else {
+                i += 1;
+            }
+        }
+        Ok(needsclose)
+    }
+    fn createlabel(&mut self, name: LStr, line: u32, last: bool) -> R<bool> {
+        let pc = self.getlabel();
+        let mut nact = self.cur.nactvar;
+        if last {
+            nact = self.cur.blocks.last().map(|b| b.nactvar).unwrap_or(0);
+        }
+        let l = Self::newlabelentry(&mut self.label, name, line, pc, nact);
+        let lb = self.label[l].clone();
+        if self.solvegotos(&lb)? {
+            let lvl = self.nvarstack();
+            self.code_abc(OpCode::CLOSE, lvl, 0, 0);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+    fn movegotosout(&mut self, bl: &BlockCnt) {
+        for i in bl.firstgoto..self.gt.len() {
+            let gnact = self.gt[i].nactvar;
+            if self.reglevel(gnact) > self.reglevel(bl.nactvar) {
+                self.gt[i].close |= bl.upval;
+            }
+            self.gt[i].nactvar = bl.nactvar;
+        }
+    }
+    fn enterblock(&mut self, isloop: bool) {
+        let insidetbc = self.cur.blocks.last().map(|b| b.insidetbc).unwrap_or(false);
+        let bl = BlockCnt {
+            firstlabel: self.label.len(),
+            firstgoto: self.gt.len(),
+            nactvar: self.cur.nactvar,
+            upval: false,
+            isloop,
+            insidetbc,
+        };
+        self.cur.blocks.push(bl);
+    }
+    fn undefgoto(&self, gt: &LabelDesc) -> String {
+        let m = if gt.name == self.break_name {
+            format!("break outside loop at line {}", gt.line).into_bytes()
+        } else {
+            let mut m = b"no visible label '".to_vec();
+            m.extend_from_slice(&gt.name);
+            m.extend_from_slice(format!("' for <goto> at line {}", gt.line).as_bytes());
+            m
+        };
+        self.semerror(&m)
+    }
+    fn leaveblock(&mut self) -> R<()> {
+        let bl = match self.cur.blocks.last() {
+            Some(b) => b.clone(),
+            None => return Ok(()),
+        };
+        let mut hasclose = false;
+        let stklevel = self.reglevel(bl.nactvar);
+        self.removevars(bl.nactvar);
+        if bl.isloop {
+            let bn = self.break_name.clone();
+            hasclose = self.createlabel(bn, 0, false)?;
+        }
+        let has_previous = self.cur.blocks.len() > 1;
+        // the block's 'upval' may have been set while creating the label
+        let upval = self.cur.blocks.last().map(|b| b.upval).unwrap_or(false);
+        if !hasclose && has_previous && upval {
+            self.code_abc(OpCode::CLOSE, stklevel, 0, 0);
+        }
+        self.cur.freereg = stklevel;
+        self.label.truncate(bl.firstlabel);
+        let bl = self.cur.blocks.pop().unwrap_or(bl);
+        if has_previous {
+            self.movegotosout(&bl);
+        } else if bl.firstgoto < self.gt.len() {
+            let g = self.gt[bl.firstgoto].clone();
+            return Err(self.undefgoto(&g));
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------
+    // Functions
+
+    fn open_func(&mut self, f: FunctionProto) {
+        let fs = FuncState::new(f, self.actvar.len(), self.label.len());
+        let old = std::mem::replace(&mut self.cur, fs);
+        self.prev.push(old);
+        self.enterblock(false);
+    }
+    fn close_func(&mut self) -> R<()> {
+        let nv = self.nvarstack();
+        self.ret(nv, 0);
+        self.leaveblock()?;
+        self.finish()?;
+        self.cur.f.max_stack_size = self.cur.maxstack as u8;
+        Ok(())
+    }
+    fn setvararg(&mut self, nparams: i32) {
+        self.cur.f.is_vararg = true;
+        self.code_abc(OpCode::VARARGPREP, nparams, 0, 0);
+    }
+    fn mainfunc(&mut self) -> R<()> {
+        self.enterblock(false);
+        self.setvararg(0);
+        self.cur.f.upvalues.push(UpvalueDesc {
+            name: Some(b"_ENV".to_vec()),
+            in_stack: true,
+            index: 0,
+            kind: VDKREG,
+        });
+        self.lx.next()?;
+        self.statlist()?;
+        self.check(Tok::Eos)?;
+        self.close_func()
+    }
+    fn parlist(&mut self) -> R<()> {
+        let mut nparams = 0;
+        let mut isvararg = false;
+        if self.tok() != Tok::Char(b')') {
+            loop {
+                match self.tok() {
+                    Tok::Name => {
+                        let n = self.str_checkname()?;
+                        self.new_localvar(n)?;
+                        nparams += 1;
+                    }
+                    Tok::Dots => {
+                        self.lx.next()?;
+                        isvararg = true;
+                    }
+                    _ => return Err(self.error("<name> or '...' expected")),
+                }
+                if isvararg || !self.testnext(Tok::Char(b','))? {
+                    break;
+                }
+            }
+        }
+        self.adjustlocalvars(nparams);
+        self.cur.f.num_params = self.cur.nactvar as u8;
+        if isvararg {
+            let np = self.cur.f.num_params as i32;
+            self.setvararg(np);
+        }
+        let n = self.cur.nactvar;
+        self.reserveregs(n)
+    }
+    fn body(&mut self, ismethod: bool, line: u32) -> R<ExpDesc> {
+        let f = FunctionProto {
+            source: self.source.clone(),
+            line_defined: line,
+            ..Default::default()
+        };
+        self.open_func(f);
+        if ismethod {
+            self.new_localvar_lit(b"self")?;
+            self.adjustlocalvars(1);
+        }
+        self.checknext(Tok::Char(b'('))?;
+        self.parlist()?;
+        self.checknext(Tok::Char(b')'))?;
+        self.statlist()?;
+        self.cur.f.last_line_defined = self.lx.linenumber;
+        self.check_match(Tok::End, Tok::Function, line)?;
+        self.close_func()?;
+        // back to the enclosing function: store the proto and make the closure
+        let parent = match self.prev.pop() {
+            Some(p) => p,
+            None => return Err(self.error("internal error")),
+        };
+        let child = std::mem::replace(&mut self.cur, parent);
+        self.cur.f.protos.push(child.f);
+        let np = self.cur.f.protos.len() as u32 - 1;
+        if np > MAXARG_BX {
+            return Err(self.errorlimit(MAXARG_BX as usize, "functions"));
+        }
+        let mut e = ExpDesc::new(ExpKind::Reloc(self.code_abx(OpCode::CLOSURE, 0, np)));
+        self.exp2nextreg(&mut e)?;
+        Ok(e)
+    }
+
+    // ------------------------------------------------------------------
+    // Expressions
+
+    fn explist(&mut self, v: &mut ExpDesc) -> R<i32> {
+        let mut n = 1;
+        *v = self.expr()?;
+        while self.testnext(Tok::Char(b','))? {
+            self.exp2nextreg(v)?;
+            *v = self.expr()?;
+            n += 1;
+        }
+        Ok(n)
+    }
+    fn funcargs(&mut self, f: &mut ExpDesc, line: u32) -> R<()> {
+        let mut args;
+        match self.tok() {
+            Tok::Char(b'(') => {
+                self.lx.next()?;
+                if self.tok() == Tok::Char(b')') {
+                    args = ExpDesc::void();
+                } else {
+                    args = ExpDesc::void();
+                    self.explist(&mut args)?;
+                    if args.is_multret() {
+                        self.setmultret(&mut args)?;
+                    }
+                }
+                self.check_match(Tok::Char(b')'), Tok::Char(b'('), line)?;
+            }
+            Tok::Char(b'{') => {
+                args = self.constructor()?;
+            }
+            Tok::Str => {
+                let s = match &self.lx.t.sem {
+                    SemInfo::Str(s) => s.clone(),
+                    _ => Rc::from(&b""[..]),
+                };
+                args = ExpDesc::new(ExpKind::KStr(s));
+                self.lx.next()?;
+            }
+            _ => return Err(self.error("function arguments expected")),
+        }
+        let base = f.reg();
+        let nparams = if args.is_multret() {
+            -1
+        } else {
+            if args.k != ExpKind::Void {
+                self.exp2nextreg(&mut args)?;
+            }
+            self.cur.freereg - (base + 1)
+        };
+        f.k = ExpKind::Call(self.code_abc(OpCode::CALL, base, nparams + 1, 2));
+        f.t = NO_JUMP;
+        f.f = NO_JUMP;
+        self.fixline(line);
+        self.cur.freereg = base + 1;
+        Ok(())
+    }
+    fn primaryexp(&mut self) -> R<ExpDesc> {
+        match self.tok() {
+            Tok::Char(b'(') => {
+                let line = self.lx.linenumber;
+                self.lx.next()?;
+                let mut v = self.expr()?;
+                self.check_match(Tok::Char(b')'), Tok::Char(b'('), line)?;
+                self.dischargevars(&mut v);
+                Ok(v)
+            }
+            Tok::Name => self.singlevar(),
+            _ => Err(self.error("unexpected symbol")),
+        }
+    }
+    fn fieldsel(&mut self, v: &mut ExpDesc) -> R<()> {
+        self.exp2anyregup(v)?;
+        self.lx.next()?;
+        let mut key = self.codename()?;
+        self.indexed(v, &mut key)
+    }
+    fn yindex(&mut self) -> R<ExpDesc> {
+        self.lx.next()?;
+        let mut v = self.expr()?;
+        self.exp2val(&mut v)?;
+        self.checknext(Tok::Char(b']'))?;
+        Ok(v)
+    }
+    fn suffixedexp(&mut self) -> R<ExpDesc> {
+        let line = self.lx.linenumber;
+        let mut v = self.primaryexp()?;
+        loop {
+            match self.tok() {
+                Tok::Char(b'.') => self.fieldsel(&mut v)?,
+                Tok::Char(b'[') => {
+                    self.exp2anyregup(&mut v)?;
+                    let mut key = self.yindex()?;
+                    self.indexed(&mut v, &mut key)?;
+                }
+                Tok::Char(b':') => {
+                    self.lx.next()?;
+                    let mut key = self.codename()?;
+                    self.code_self(&mut v, &mut key)?;
+                    self.funcargs(&mut v, line)?;
+                }
+                Tok::Char(b'(') | Tok::Str | Tok::Char(b'{') => {
+                    self.exp2nextreg(&mut v)?;
+                    self.funcargs(&mut v, line)?;
+                }
+                _ => return Ok(v),
+            }
+        }
+    }
+    fn simpleexp(&mut self) -> R<ExpDesc> {
+        let v = match self.tok() {
+            Tok::Flt => ExpDesc::new(ExpKind::KFlt(if let SemInfo::Flt(f) = self.lx.t.sem {
+                f
+            } else {
+                0.0
+            })),
+            Tok::Int => ExpDesc::new(ExpKind::KInt(if let SemInfo::Int(i) = self.lx.t.sem {
+                i
+            } else {
+                0
+            })),
+            Tok::Str => {
+                let s = match &self.lx.t.sem {
+                    SemInfo::Str(s) => s.clone(),
+                    _ => Rc::from(&b""[..]),
+                };
+                ExpDesc::new(ExpKind::KStr(s))
+            }
+            Tok::Nil => ExpDesc::new(ExpKind::Nil),
+            Tok::True => ExpDesc::new(ExpKind::True),
+            Tok::False => ExpDesc::new(ExpKind::False),
+            Tok::Dots => {
+                if !self.cur.f.is_vararg {
+                    return Err(self.error("cannot use '...' outside a vararg function"));
+                }
+                ExpDesc::new(ExpKind::Vararg(self.code_abc(OpCode::VARARG, 0, 0, 1)))
+            }
+            Tok::Char(b'{') => return self.constructor(),
+            Tok::Function => {
+                self.lx.next()?;
+                let line = self.lx.linenumber;
+                return self.body(false, line);
+            }
+            _ => return self.suffixedexp(),
+        };
+        self.lx.next()?;
+        Ok(v)
+    }
+    fn subexpr(&mut self, limit: u8) -> R<(ExpDesc, Option<BinOpr>)> {
+        self.enterlevel()?;
+        let mut v;
+        if let Some(uop) = getunopr(self.tok()) {
+            let line = self.lx.linenumber;
+            self.lx.next()?;
+            v = self.subexpr(UNARY_PRIORITY)?.0;
+            self.prefix(uop, &mut v, line)?;
+        } else {
+            v = self.simpleexp()?;
+        }
+        let mut op = getbinopr(self.tok());
+        while let Some(o) = op {
+            if priority(o).0 <= limit {
+                break;
+            }
+            let line = self.lx.linenumber;
+            self.lx.next()?;
+            self.infix(o, &mut v)?;
+            let (mut v2, nextop) = self.subexpr(priority(o).1)?;
+            self.posfix(o, &mut v, &mut v2, line)?;
+            op = nextop;
+        }
+        self.leavelevel();
+        Ok((v, op))
+    }
+    pub fn expr(&mut self) -> R<ExpDesc> {
+        Ok(self.subexpr(0)?.0)
+    }
+
+    // ------------------------------------------------------------------
+    // Table constructors
+
+    fn recfield(&mut self, cc: &mut ConsControl) -> R<()> {
+        let reg = self.cur.freereg;
+        let mut key = if self.tok() == Tok::Name {
+            self.codename()?
+        } else {
+            self.yindex()?
+        };
+        cc.nh += 1;
+        self.checknext(Tok::Char(b'='))?;
+        let mut tab = cc.t.clone();
+        self.indexed(&mut tab, &mut key)?;
+        let mut val = self.expr()?;
+        self.storevar(&tab, &mut val)?;
+        self.cur.freereg = reg;
+        Ok(())
+    }
+    fn closelistfield(&mut self, cc: &mut ConsControl) -> R<()> {
+        if cc.v.k == ExpKind::Void {
+            return Ok(());
+        }
+        self.exp2nextreg(&mut cc.v)?;
+        cc.v.k = ExpKind::Void;
+        if cc.tostore == FIELDS_PER_FLUSH as i32 {
+            let t = cc.t.reg();
+            self.setlist(t, cc.na, cc.tostore);
+            cc.na += cc.tostore;
+            cc.tostore = 0;
+        }
+        Ok(())
+    }
+    fn lastlistfield(&mut self, cc: &mut ConsControl) -> R<()> {
+        if cc.tostore == 0 {
+            return Ok(());
+        }
+        let t = cc.t.reg();
+        if cc.v.is_multret() {
+            self.setmultret(&mut cc.v)?;
+            self.setlist(t, cc.na, -1);
+            cc.na -= 1;
+        } else {
+            if cc.v.k != ExpKind::Void {
+                self.exp2nextreg(&mut cc.v)?;
+            }
+            self.setlist(t, cc.na, cc.tostore);
+        }
+        cc.na += cc.tostore;
+        Ok(())
+    }
+    fn field(&mut self, cc: &mut ConsControl) -> R<()> {
+        match self.tok() {
+            Tok::Name => {
+                if self.lx.peek()? != Tok::Char(b'=') {
+                    cc.v = self.expr()?;
+                    cc.tostore += 1;
+                } else {
+                    self.recfield(cc)?;
+                }
+            }
+            Tok::Char(b'[') => self.recfield(cc)?,
+            _ => {
+                cc.v = self.expr()?;
+                cc.tostore += 1;
+            }
+        }
+        Ok(())
+    }
+    fn constructor(&mut self) -> R<ExpDesc> {
+        let line = self.lx.linenumber;
+        let pc = self.code_abc(OpCode::NEWTABLE, 0, 0, 0);
+        self.code(0);
+        let t = ExpDesc::new(ExpKind::NonReloc(self.cur.freereg));
+        self.reserveregs(1)?;
+        let mut cc = ConsControl {
+            v: ExpDesc::void(),
+            t,
+            nh: 0,
+            na: 0,
+            tostore: 0,
+        };
+        self.checknext(Tok::Char(b'{'))?;
+        loop {
+            if self.tok() == Tok::Char(b'}') {
+                break;
+            }
+            self.closelistfield(&mut cc)?;
+            self.field(&mut cc)?;
+            if !(self.testnext(Tok::Char(b','))? || self.testnext(Tok::Char(b';'))?) {
+                break;
+            }
+        }
+        self.check_match(Tok::Char(b'}'), Tok::Char(b'{'), line)?;
+        self.lastlistfield(&mut cc)?;
+        let treg = cc.t.reg();
+        self.settablesize(pc as usize, treg, cc.na, cc.nh);
+        Ok(cc.t)
+    }
+
+    // ------------------------------------------------------------------
+    // Statements
+
+    fn block_follow(&self, withuntil: bool) -> bool {
+        match self.tok() {
+            Tok::Else | Tok::Elseif | Tok::End | Tok::Eos => true,
+            Tok::Until => withuntil,
+            _ => false,
+        }
+    }
+    fn statlist(&mut self) -> R<()> {
+        while !self.block_follow(true) {
+            if self.tok() == Tok::Return {
+                return self.statement();
+            }
+            self.statement()?;
+        }
+        Ok(())
+    }
+    fn block(&mut self) -> R<()> {
+        self.enterblock(false);
+        self.statlist()?;
+        self.leaveblock()
+    }
+    fn check_conflict(&mut self, lhs: &mut [ExpDesc], v: &ExpDesc) -> R<()> {
+        let extra = self.cur.freereg;
+        let mut conflict = false;
+        for lh in lhs.iter_mut() {
+            match lh.k {
+                ExpKind::IndexUp { t, idx } => {
+                    if let ExpKind::Upval(u) = v.k {
+                        if t == u {
+                            conflict = true;
+                            lh.k = ExpKind::IndexStr { t: extra, idx };
+                        }
+                    }
+                }
+                ExpKind::Indexed { t, idx }
+                | ExpKind::IndexI { t, idx }
+                | ExpKind::IndexStr { t, idx } => {
+                    if let ExpKind::Local { ridx, .. } = v.k {
+                        let mut nt = t;
+                        let mut nidx = idx;
+                        if t == ridx {
+                            conflict = true;
+                            nt = extra;
+                        }
+                        if matches!(lh.k, ExpKind::Indexed { .. }) && idx == ridx {
+                            conflict = true;
+                            nidx = extra;
+                        }
+                        lh.k = match lh.k {
+                            ExpKind::Indexed { .. } => ExpKind::Indexed { t: nt, idx: nidx },
+                            ExpKind::IndexI { .. } => ExpKind::IndexI { t: nt, idx: nidx },
+                            _ => ExpKind::IndexStr { t: nt, idx: nidx },
+                        };
+                    }
+                }
+                _ => {}
+            }
+        }
+        if conflict {
+            match v.k {
+                ExpKind::Local { ridx, .. } => self.code_abc(OpCode::MOVE, extra, ridx, 0),
+                ExpKind::Upval(u) => self.code_abc(OpCode::GETUPVAL, extra, u, 0),
+                _ => 0,
+            };
+            self.reserveregs(1)?;
+        }
+        Ok(())
+    }
+    /// Multiple assignment (PUC's recursive `restassign`, done with an explicit
+    /// list of targets; each extra target still counts one nesting level).
+    fn restassign(&mut self, first: ExpDesc) -> R<()> {
+        let mut lhs = vec![first];
+        loop {
+            let last = lhs.last().cloned().unwrap_or_else(ExpDesc::void);
+            if !last.is_var() {
+                return Err(self.error("syntax error"));
+            }
+            self.check_readonly(&last)?;
+            if !self.testnext(Tok::Char(b','))? {
+                break;
+            }
+            let nv = self.suffixedexp()?;
+            if !nv.is_indexed() {
+                self.check_conflict(&mut lhs, &nv)?;
+            }
+            if let Err(e) = self.enterlevel() {
+                // undo the levels taken so far
+                self.ccalls -= lhs.len() as u32;
+                return Err(e);
+            }
+            lhs.push(nv);
+        }
+        let nlevels = lhs.len() as u32 - 1;
+        let nvars = lhs.len() as i32;
+        self.checknext(Tok::Char(b'='))?;
+        let mut e = ExpDesc::void();
+        let nexps = self.explist(&mut e)?;
+        let mut rest_start = lhs.len();
+        if nexps != nvars {
+            self.adjust_assign(nvars, nexps, &mut e)?;
+        } else {
+            self.setoneret(&mut e);
+            let var = lhs.pop().unwrap_or_else(ExpDesc::void);
+            self.storevar(&var, &mut e)?;
+            rest_start -= 1;
+        }
+        // remaining targets, last to first, take values from the stack top
+        for var in lhs[..rest_start].iter().rev() {
+            let mut e = ExpDesc::new(ExpKind::NonReloc(self.cur.freereg - 1));
+            self.storevar(var, &mut e)?;
+        }
+        self.ccalls -= nlevels;
+        Ok(())
+    }
+    fn cond(&mut self) -> R<i32> {
+        let mut v = self.expr()?;
+        if v.k == ExpKind::Nil {
+            v.k = ExpKind::False;
+        }
+        self.goiftrue(&mut v)?;
+        Ok(v.f)
+    }
+    fn gotostat(&mut self) -> R<()> {
+        let line = self.lx.linenumber;
+        let name = self.str_checkname()?;
+        match self.findlabel(&name) {
+            None => {
+                let j = self.jump();
+                self.newgotoentry(name, line, j);
+            }
+            Some(lb) => {
+                let lblevel = self.reglevel(lb.nactvar);
+                if self.nvarstack() > lblevel {
+                    self.code_abc(OpCode::CLOSE, lblevel, 0, 0);
+                }
+                let j = self.jump();
+                self.patchlist(j, lb.pc)?;
+            }
+        }
+        Ok(())
+    }
+    fn breakstat(&mut self) -> R<()> {
+        let line = self.lx.linenumber;
+        self.lx.next()?;
+        let j = self.jump();
+        let bn = self.break_name.clone();
+        self.newgotoentry(bn, line, j);
+        Ok(())
+    }
+    fn checkrepeated(&self, name: &LStr) -> R<()> {
+        if let Some(lb) = self.findlabel(name) {
+            let mut m = b"label '".to_vec();
+            m.extend_from_slice(name);
+            m.extend_from_slice(format!("' already defined on line {}", lb.line).as_bytes());
+            return Err(self.semerror(&m));
+        }
+        Ok(())
+    }
+    fn labelstat(&mut self, name: LStr, line: u32) -> R<()> {
+        self.checknext(Tok::DbColon)?;
+        while self.tok() == Tok::Char(b';') || self.tok() == Tok::DbColon {
+            self.statement()?;
+        }
+        self.checkrepeated(&name)?;
+        let last = self.block_follow(false);
+        self.createlabel(name, line, last)?;
+        Ok(())
+    }
+    fn whilestat(&mut self, line: u32) -> R<()> {
+        self.lx.next()?;
+        let whileinit = self.getlabel();
+        let condexit = self.cond()?;
+        self.enterblock(true);
+        self.checknext(Tok::Do)?;
+        self.block()?;
+        let j = self.jump();
+        self.patchlist(j, whileinit)?;
+        self.check_match(Tok::End, Tok::While, line)?;
+        self.leaveblock()?;
+        self.patchtohere(condexit)
+    }
+    fn repeatstat(&mut self, line: u32) -> R<()> {
+        let repeat_init = self.getlabel();
+        self.enterblock(true);
+        self.enterblock(false);
+        self.lx.next()?;
+        self.statlist()?;
+        self.check_match(Tok::Until, Tok::Repeat, line)?;
+        let mut condexit = self.cond()?;
+        let bl2 = self.cur.blocks.last().cloned();
+        self.leaveblock()?;
+        if let Some(bl2) = bl2 {
+            if bl2.upval {
+                let exit = self.jump();
+                self.patchtohere(condexit)?;
+                let lvl = self.reglevel(bl2.nactvar);
+                self.code_abc(OpCode::CLOSE, lvl, 0, 0);
+                condexit = self.jump();
+                self.patchtohere(exit)?;
+            }
+        }
+        self.patchlist(condexit, repeat_init)?;
+        self.leaveblock()
+    }
+    fn exp1(&mut self) -> R<()> {
+        let mut e = self.expr()?;
+        self.exp2nextreg(&mut e)
+    }
+    fn fixforjump(&mut self, pc: i32, dest: i32, back: bool) -> R<()> {
+        let mut offset = dest - (pc + 1);
+        if back {
+            offset = -offset;
+        }
+        if offset > MAXARG_BX as i32 || offset < 0 {
+            return Err(self.error("control structure too long"));
+        }
+        set_bx(&mut self.cur.f.code[pc as usize], offset as u32);
+        Ok(())
+    }
+    fn forbody(&mut self, base: i32, line: u32, nvars: i32, isgen: bool) -> R<()> {
+        self.checknext(Tok::Do)?;
+        let prep = self.code_abx(
+            if isgen {
+                OpCode::TFORPREP
+            } else {
+                OpCode::FORPREP
+            },
+            base,
+            0,
+        );
+        self.enterblock(false);
+        self.adjustlocalvars(nvars);
+        self.reserveregs(nvars)?;
+        self.block()?;
+        self.leaveblock()?;
+        let here = self.getlabel();
+        self.fixforjump(prep, here, false)?;
+        if isgen {
+            self.code_abc(OpCode::TFORCALL, base, 0, nvars);
+            self.fixline(line);
+        }
+        let endfor = self.code_abx(
+            if isgen {
+                OpCode::TFORLOOP
+            } else {
+                OpCode::FORLOOP
+            },
+            base,
+            0,
+        );
+        self.fixforjump(endfor, prep + 1, true)?;
+        self.fixline(line);
+        Ok(())
+    }
+    fn fornum(&mut self, varname: LStr, line: u32) -> R<()> {
+        let base = self.cur.freereg;
+        self.new_localvar_lit(b"(for state)")?;
+        self.new_localvar_lit(b"(for state)")?;
+        self.new_localvar_lit(b"(for state)")?;
+        self.new_localvar(varname)?;
+        self.checknext(Tok::Char(b'='))?;
+        self.exp1()?;
+        self.checknext(Tok::Char(b','))?;
+        self.exp1()?;
+        if self.testnext(Tok::Char(b','))? {
+            self.exp1()?;
+        } else {
+            let fr = self.cur.freereg;
+            self.code_int(fr, 1);
+            self.reserveregs(1)?;
+        }
+        self.adjustlocalvars(3);
+        self.forbody(base, line, 1, false)
+    }
+    fn forlist(&mut self, indexname: LStr) -> R<()> {
+        let mut nvars = 5;
+        let base = self.cur.freereg;
+        for _ in 0..4 {
+            self.new_localvar_lit(b"(for state)")?;
+        }
+        self.new_localvar(indexname)?;
+        while self.testnext(Tok::Char(b','))? {
+            let n = self.str_checkname()?;
+            self.new_localvar(n)?;
+            nvars += 1;
+        }
+        self.checknext(Tok::In)?;
+        let line = self.lx.linenumber;
+        let mut e = ExpDesc::void();
+        let n = self.explist(&mut e)?;
+        self.adjust_assign(4, n, &mut e)?;
+        self.adjustlocalvars(4);
+        self.marktobeclosed();
+        self.checkstack(3)?;
+        self.forbody(base, line, nvars - 4, true)
+    }
+    fn forstat(&mut self, line: u32) -> R<()> {
+        self.enterblock(true);
+        self.lx.next()?;
+        let varname = self.str_checkname()?;
+        match self.tok() {
+            Tok::Char(b'=') => self.fornum(varname, line)?,
+            Tok::Char(b',') | Tok::In => self.forlist(varname)?,
+            _ => return Err(self.error("'=' or 'in' expected")),
+        }
+        self.check_match(Tok::End, Tok::For, line)?;
+        self.leaveblock()
+    }
+    fn test_then_block(&mut self, escapelist: &mut i32) -> R<()> {
+        self.lx.next()?;
+        let mut v = self.expr()?;
+        self.checknext(Tok::Then)?;
+        let jf;
+        if self.tok() == Tok::Break {
+            let line = self.lx.linenumber;
+            self.goiffalse(&mut v)?;
+            self.lx.next()?;
+            self.enterblock(false);
+            let bn = self.break_name.clone();
+            self.newgotoentry(bn, line, v.t);
+            while self.testnext(Tok::Char(b';'))? {}
+            if self.block_follow(false) {
+                return self.leaveblock();
+            }
+            jf = self.jump();
+        } else {
+            self.goiftrue(&mut v)?;
+            self.enterblock(false);
+            jf = v.f;
+        }
+        self.statlist()?;
+        self.leaveblock()?;
+        if self.tok() == Tok::Else || self.tok() == Tok::Elseif {
+            let j = self.jump();
+            self.concat(escapelist, j)?;
+        }
+        self.patchtohere(jf)
+    }
+    fn ifstat(&mut self, line: u32) -> R<()> {
+        let mut escapelist = NO_JUMP;
+        self.test_then_block(&mut escapelist)?;
+        while self.tok() == Tok::Elseif {
+            self.test_then_block(&mut escapelist)?;
+        }
+        if self.testnext(Tok::Else)? {
+            self.block()?;
+        }
+        self.check_match(Tok::End, Tok::If, line)?;
+        self.patchtohere(escapelist)
+    }
+    fn localfunc(&mut self) -> R<()> {
+        let fvar = self.cur.nactvar;
+        let n = self.str_checkname()?;
+        self.new_localvar(n)?;
+        self.adjustlocalvars(1);
+        let line = self.lx.linenumber;
+        self.body(false, line)?;
+        let pidx = self.vardesc(fvar).pidx;
+        let pc = self.cur.pc() as u32;
+        if let Some(lv) = self.cur.f.local_vars.get_mut(pidx as usize) {
+            lv.start_pc = pc;
+        }
+        Ok(())
+    }
+    fn getlocalattribute(&mut self) -> R<u8> {
+        if self.testnext(Tok::Char(b'<'))? {
+            let attr = self.str_checkname()?;
+            self.checknext(Tok::Char(b'>'))?;
+            if &attr[..] == b"const" {
+                return Ok(RDKCONST);
+            } else if &attr[..] == b"close" {
+                return Ok(RDKTOCLOSE);
+            }
+            let mut m = b"unknown attribute '".to_vec();
+            m.extend_from_slice(&attr);
+            m.push(b'\'');
+            return Err(self.semerror(&m));
+        }
+        Ok(VDKREG)
+    }
+    fn localstat(&mut self) -> R<()> {
+        let mut toclose = -1;
+        let mut vidx;
+        let mut nvars = 0;
+        loop {
+            let n = self.str_checkname()?;
+            vidx = self.new_localvar(n)?;
+            let kind = self.getlocalattribute()?;
+            self.vardesc(vidx).kind = kind;
+            if kind == RDKTOCLOSE {
+                if toclose != -1 {
+                    return Err(self.semerror(b"multiple to-be-closed variables in local list"));
+                }
+                toclose = self.cur.nactvar + nvars;
+            }
+            nvars += 1;
+            if !self.testnext(Tok::Char(b','))? {
+                break;
+            }
+        }
+        let mut e = ExpDesc::void();
+        let nexps = if self.testnext(Tok::Char(b'='))? {
+            self.explist(&mut e)?
+        } else {
+            0
+        };
+        let is_const = self.vardesc(vidx).kind == RDKCONST;
+        let cval = if nvars == nexps && is_const {
+            self.exp2const(&e)
+        } else {
+            None
+        };
+        if let Some(k) = cval {
+            let vd = self.vardesc(vidx);
+            vd.kind = RDKCTC;
+            vd.k = Some(k);
+            self.adjustlocalvars(nvars - 1);
+            self.cur.nactvar += 1;
+        } else {
+            self.adjust_assign(nvars, nexps, &mut e)?;
+            self.adjustlocalvars(nvars);
+        }
+        if toclose != -1 {
+            self.marktobeclosed();
+            let lvl = self.reglevel(toclose);
+            self.code_abc(OpCode::TBC, lvl, 0, 0);
+        }
+        Ok(())
+    }
+    fn funcstat(&mut self, line: u32) -> R<()> {
+        self.lx.next()?;
+        // funcname -> NAME {'.' NAME} [':' NAME]
+        let mut v = self.singlevar()?;
+        let mut ismethod = false;
+        while self.tok() == Tok::Char(b'.') {
+            self.fieldsel(&mut v)?;
+        }
+        if self.tok() == Tok::Char(b':') {
+            ismethod = true;
+            self.fieldsel(&mut v)?;
+        }
+        let mut b = self.body(ismethod, line)?;
+        self.check_readonly(&v)?;
+        self.storevar(&v, &mut b)?;
+        self.fixline(line);
+        Ok(())
+    }
+    fn exprstat(&mut self) -> R<()> {
+        let v = self.suffixedexp()?;
+        if self.tok() == Tok::Char(b'=') || self.tok() == Tok::Char(b',') {
+            self.restassign(v)
+        } else {
+            match v.k {
+                ExpKind::Call(pc) => {
+                    set_c(&mut self.cur.f.code[pc as usize], 1);
+                    Ok(())
+                }
+                _ => Err(self.error("syntax error")),
+            }
+        }
+    }
+    fn retstat(&mut self) -> R<()> {
+        let mut first = self.nvarstack();
+        let nret;
+        if self.block_follow(true) || self.tok() == Tok::Char(b';') {
+            nret = 0;
+        } else {
+            let mut e = ExpDesc::void();
+            let n = self.explist(&mut e)?;
+            if e.is_multret() {
+                self.setmultret(&mut e)?;
+                let insidetbc = self.cur.blocks.last().map(|b| b.insidetbc).unwrap_or(false);
+                if let ExpKind::Call(pc) = e.k {
+                    if n == 1 && !insidetbc {
+                        set_op(&mut self.cur.f.code[pc as usize], OpCode::TAILCALL);
+                    }
+                }
+                nret = -1;
+            } else if n == 1 {
+                first = self.exp2anyreg(&mut e)?;
+                nret = 1;
+            } else {
+                self.exp2nextreg(&mut e)?;
+                first = self.nvarstack();
+                nret = n;
+            }
+        }
+        self.ret(first, nret);
+        self.testnext(Tok::Char(b';'))?;
+        Ok(())
+    }
+    fn statement(&mut self) -> R<()> {
+        let line = self.lx.linenumber;
+        self.enterlevel()?;
+        match self.tok() {
+            Tok::Char(b';') => self.lx.next()?,
+            Tok::If => self.ifstat(line)?,
+            Tok::While => self.whilestat(line)?,
+            Tok::Do => {
+                self.lx.next()?;
+                self.block()?;
+                self.check_match(Tok::End, Tok::Do, line)?;
+            }
+            Tok::For => self.forstat(line)?,
+            Tok::Repeat => self.repeatstat(line)?,
+            Tok::Function => self.funcstat(line)?,
+            Tok::Local => {
+                self.lx.next()?;
+                if self.testnext(Tok::Function)? {
+                    self.localfunc()?;
+                } else {
+                    self.localstat()?;
+                }
+            }
+            Tok::DbColon => {
+                self.lx.next()?;
+                let name = self.str_checkname()?;
+                self.labelstat(name, line)?;
+            }
+            Tok::Return => {
+                self.lx.next()?;
+                self.retstat()?;
+            }
+            Tok::Break => self.breakstat()?,
+            Tok::Goto => {
+                self.lx.next()?;
+                self.gotostat()?;
+            }
+            _ => self.exprstat()?,
+        }
+        self.cur.freereg = self.nvarstack();
+        self.leavelevel();
+        Ok(())
+    }
+}

@@ -1,0 +1,488 @@
+//! Global and per-thread state (PUC's `lstate.c`).
+//!
+//! `Global` is shared by all threads of one Lua state: the heap, the string
+//! table, the registry, per-type metatables and metamethod names. `State` is one
+//! thread (PUC's `lua_State`): its value stack, its chain of call frames
+//! (`CallInfo`), its open upvalues and to-be-closed variables. A `Thread` is the
+//! collectable object that owns a `State`, so coroutines are ordinary values.
+//!
+//! Stack discipline: `stack` is a `Vec<Value>` addressed by index (never by
+//! pointer), so growing it cannot leave dangling references. `top` is the first
+//! free slot; every slot below `stack.len()` is a root for the collector.
+
+use std::cell::UnsafeCell;
+use std::ptr::NonNull;
+
+use crate::error::{ErrorKind, LuaError, LuaResult};
+use crate::function::{LuaClosure, UpVal};
+use crate::gc::{Collectable, Gc, GcBox, GcRef, Heap, Marker};
+use crate::string::{make_long_string, make_string, LuaString, StringTable, MAX_SHORT_LEN};
+use crate::table::Table;
+use crate::tm::{TmKind, TM_NAMES};
+use crate::value::{LuaType, Value, NUM_TYPES};
+
+/// Most slots a thread's stack may have (PUC's `LUAI_MAXSTACK`).
+pub const MAX_STACK: usize = 1_000_000;
+/// Extra room kept to handle a stack overflow error (PUC's `EXTRA_STACK` + error slots).
+pub const ERROR_STACK_EXTRA: usize = 200;
+/// Most nested native calls (PUC's `LUAI_MAXCCALLS`).
+pub const MAX_CCALLS: u32 = 200;
+/// Slots a native function may use without asking (PUC's `LUA_MINSTACK`).
+pub const MIN_STACK: usize = 20;
+
+/// Registry index of the main thread and of the globals table (`LUA_RIDX_*`).
+pub const REGISTRY_MAIN_THREAD: i64 = 1;
+pub const REGISTRY_GLOBALS: i64 = 2;
+
+/// One activation record (PUC's `CallInfo`).
+#[derive(Clone, Copy, Debug)]
+pub struct CallInfo {
+    /// Stack index of the called function.
+    pub func: usize,
+    /// First register (func + 1; for vararg Lua functions, past the copied varargs).
+    pub base: usize,
+    /// Limit of the frame's registers.
+    pub top: usize,
+    /// Next instruction (Lua frames).
+    pub pc: usize,
+    /// Results the caller wants (`-1` for all of them).
+    pub nresults: i32,
+    /// The running closure for Lua frames.
+    pub closure: Option<Gc<LuaClosure>>,
+    /// Number of extra (vararg) arguments of a vararg Lua function.
+    pub n_extra_args: usize,
+    pub status: u8,
+}
+
+/// `CallInfo::status` bits.
+pub mod call_status {
+    /// The frame runs Lua code.
+    pub const LUA: u8 = 1;
+    /// `execute` was entered for this frame: returning from it leaves `execute`.
+    pub const FRESH: u8 = 2;
+    /// The frame was reached by a tail call.
+    pub const TAIL: u8 = 4;
+    /// The frame is a protected call (`pcall`/`xpcall`).
+    pub const YIELDABLE_PCALL: u8 = 8;
+    /// A hook is running.
+    pub const HOOKED: u8 = 16;
+    /// The frame runs a finalizer.
+    pub const FINALIZER: u8 = 32;
+}
+
+/// Status of a thread as a coroutine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadStatus {
+    Ok,
+    Yielded,
+    Dead,
+}
+
+/// A thread of execution (PUC's `lua_State`).
+pub struct State {
+    global: NonNull<Global>,
+    pub(crate) stack: Vec<Value>,
+    pub(crate) top: usize,
+    pub(crate) frames: Vec<CallInfo>,
+    /// Open upvalues, sorted by stack index.
+    pub(crate) open_upvalues: Vec<Gc<UpVal>>,
+    /// Stack slots of to-be-closed variables, ascending.
+    pub(crate) tbc_slots: Vec<usize>,
+    /// Nested native (non-yieldable) calls.
+    pub(crate) n_ccalls: u32,
+    pub(crate) status: ThreadStatus,
+    /// The object owning this state (set right after creation).
+    pub(crate) thread: Option<Gc<Thread>>,
+    /// Whether the thread may yield now (non-zero: no).
+    pub(crate) nny: u32,
+    /// Values a coroutine passes across `resume`/`yield`.
+    pub(crate) transfer: Vec<Value>,
+}
+
+/// The collectable object owning a thread's `State`.
+pub struct Thread {
+    state: UnsafeCell<State>,
+}
+
+impl Thread {
+    /// Raw access to the thread's state.
+    ///
+    /// # Safety
+    /// The caller must not create a reference that overlaps another live mutable
+    /// reference to the same state. Threads are single-threaded and only the
+    /// running thread (and the coroutine code resuming it) touches a state.
+    pub(crate) fn state_ptr(&self) -> *mut State {
+        self.state.get()
+    }
+}
+
+impl Collectable for Thread {
+    fn into_ref(gc: Gc<Self>) -> GcRef {
+        GcRef::Thread(gc)
+    }
+    fn trace(&self, marker: &mut Marker) {
+        // SAFETY: marking only reads the stack and lists, at a safe point where no
+        // mutation of this state is in progress.
+        let state = unsafe { &*self.state.get() };
+        for &v in &state.stack {
+            marker.mark_value(v);
+        }
+        for &uv in &state.open_upvalues {
+            marker.mark_upval(uv);
+        }
+        for &v in &state.transfer {
+            marker.mark_value(v);
+        }
+        for ci in &state.frames {
+            if let Some(c) = ci.closure {
+                marker.mark(GcRef::LuaClosure(c));
+            }
+        }
+    }
+    fn heap_size(&self) -> usize {
+        // SAFETY: reads the stack's capacity only.
+        let state = unsafe { &*self.state.get() };
+        std::mem::size_of::<GcBox<Thread>>()
+            + state.stack.capacity() * 16
+            + state.frames.capacity() * std::mem::size_of::<CallInfo>()
+    }
+}
+
+/// State shared by every thread of one Lua state (PUC's `global_State`).
+pub struct Global {
+    pub heap: Heap,
+    pub strings: StringTable,
+    pub registry: Gc<Table>,
+    pub globals: Gc<Table>,
+    pub type_metatables: [Option<Gc<Table>>; NUM_TYPES],
+    /// Interned metamethod names, indexed by `TmKind`.
+    pub tm_names: Vec<Gc<LuaString>>,
+    pub main_thread: Gc<Thread>,
+    /// Whether `warn` output is on (`@on`/`@off`).
+    pub warnings_on: bool,
+    /// A warning being assembled from pieces (`warn` with several arguments).
+    pub warning_buffer: Vec<u8>,
+    /// Strings a native function keeps alive across calls (memoised names).
+    pub name_cache: Vec<Gc<LuaString>>,
+    /// Buffered standard output shared by `print` and `io.write`.
+    pub out_buffer: Vec<u8>,
+    /// Whether standard output is a terminal (then output is flushed per line).
+    pub stdout_is_tty: bool,
+}
+
+impl Global {
+    /// The metatable for values of a basic type other than table and userdata.
+    pub fn type_metatable(&self, t: LuaType) -> Option<Gc<Table>> {
+        self.type_metatables[t as usize]
+    }
+
+    pub fn tm_name(&self, tm: TmKind) -> Gc<LuaString> {
+        self.tm_names[tm as usize]
+    }
+
+    /// Interns or creates a string.
+    pub fn new_string(&mut self, bytes: &[u8]) -> Gc<LuaString> {
+        if bytes.len() <= MAX_SHORT_LEN {
+            let seed = self.strings.seed();
+            let h = crate::string::hash_bytes(bytes, seed);
+            if let Some(s) = self.strings.find(bytes, h) {
+                return s;
+            }
+            let s = self.heap.alloc(make_string(bytes, seed));
+            self.strings.insert(s);
+            s
+        } else {
+            self.heap.alloc(make_string(bytes, 0))
+        }
+    }
+
+    /// Creates a string from an owned buffer (no copy for long strings).
+    pub fn new_string_owned(&mut self, bytes: Vec<u8>) -> Gc<LuaString> {
+        if bytes.len() <= MAX_SHORT_LEN {
+            self.new_string(&bytes)
+        } else {
+            self.heap.alloc(make_long_string(bytes))
+        }
+    }
+
+    pub fn new_table(&mut self, narray: usize, nhash: usize) -> Gc<Table> {
+        self.heap.alloc(Table::new(narray, nhash))
+    }
+
+    /// Marks every root of this state except the running thread chain, which
+    /// the main thread reaches through the registry.
+    fn mark_roots(&self, marker: &mut Marker) {
+        marker.mark_table(self.registry);
+        marker.mark_table(self.globals);
+        marker.mark_thread(self.main_thread);
+        for mt in self.type_metatables.iter().flatten() {
+            marker.mark_table(*mt);
+        }
+        for &s in &self.tm_names {
+            marker.mark_string(s);
+        }
+        for &s in &self.name_cache {
+            marker.mark_string(s);
+        }
+    }
+
+    /// A full stop-the-world collection. `extra` marks additional roots (the
+    /// running thread, which may not be reachable from the registry).
+    pub fn full_collect(&mut self, running: Gc<Thread>) {
+        let mut marker = self.heap.begin_mark();
+        self.mark_roots(&mut marker);
+        marker.mark_thread(running);
+        let strings = &mut self.strings;
+        self.heap
+            .finish_collection(marker, || strings.remove_dead());
+    }
+}
+
+impl State {
+    fn new(global: NonNull<Global>) -> State {
+        State {
+            global,
+            stack: vec![Value::Nil; 2 * MIN_STACK],
+            top: 0,
+            frames: Vec::with_capacity(16),
+            open_upvalues: Vec::new(),
+            tbc_slots: Vec::new(),
+            n_ccalls: 0,
+            status: ThreadStatus::Ok,
+            thread: None,
+            nny: 0,
+            transfer: Vec::new(),
+        }
+    }
+
+    /// Creates a new Lua state: its global part and its main thread.
+    /// The returned box owns the global state; the main thread lives in its heap.
+    pub fn new_global() -> Box<Global> {
+        let mut heap = Heap::new();
+        let seed = random_seed();
+        let mut strings = StringTable::new(seed);
+        let registry = heap.alloc(Table::new(2, 0));
+        let globals = heap.alloc(Table::new(0, 64));
+        let mut tm_names = Vec::with_capacity(TM_NAMES.len());
+        for name in TM_NAMES {
+            let h = crate::string::hash_bytes(name.as_bytes(), seed);
+            let s = match strings.find(name.as_bytes(), h) {
+                Some(s) => s,
+                None => {
+                    let s = heap.alloc(make_string(name.as_bytes(), seed));
+                    strings.insert(s);
+                    s
+                }
+            };
+            tm_names.push(s);
+        }
+        let main_thread = heap.alloc(Thread {
+            state: UnsafeCell::new(State::new(NonNull::dangling())),
+        });
+        let mut global = Box::new(Global {
+            heap,
+            strings,
+            registry,
+            globals,
+            type_metatables: [None; NUM_TYPES],
+            tm_names,
+            main_thread,
+            warnings_on: false,
+            warning_buffer: Vec::new(),
+            name_cache: Vec::new(),
+            out_buffer: Vec::with_capacity(8192),
+            stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        });
+        let gptr = NonNull::from(&mut *global);
+        // SAFETY: the main thread was just created and nothing else refers to its
+        // state yet.
+        let main = unsafe { &mut *main_thread.state_ptr() };
+        main.global = gptr;
+        main.thread = Some(main_thread);
+        registry.set_int(REGISTRY_MAIN_THREAD, Value::Thread(main_thread));
+        registry.set_int(REGISTRY_GLOBALS, Value::Table(globals));
+        global
+    }
+
+    /// Creates a new thread sharing this state's global part (`lua_newthread`).
+    pub fn new_thread(&mut self) -> Gc<Thread> {
+        let gptr = self.global;
+        let th = self.global().heap.alloc(Thread {
+            state: UnsafeCell::new(State::new(gptr)),
+        });
+        // SAFETY: the thread was just created; no other reference to its state exists.
+        unsafe { (*th.state_ptr()).thread = Some(th) };
+        th
+    }
+
+    /// The shared global state.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub fn global(&self) -> &mut Global {
+        // SAFETY: the global state outlives every thread (it owns them through its
+        // heap), and Lua runs single-threaded: callers use the returned reference
+        // briefly and never hold two at once.
+        unsafe { &mut *self.global.as_ptr() }
+    }
+
+    /// The thread object owning this state.
+    pub fn thread(&self) -> Gc<Thread> {
+        match self.thread {
+            Some(t) => t,
+            None => self.global().main_thread,
+        }
+    }
+
+    // ----- the stack -----
+
+    /// Makes sure `n` more slots above `top` exist ("stack overflow" past the limit).
+    #[inline]
+    pub fn check_stack(&mut self, n: usize) -> LuaResult<()> {
+        if self.top + n > self.stack.len() {
+            self.grow_stack(self.top + n)?;
+        }
+        Ok(())
+    }
+
+    /// Grows the stack to hold at least `needed` slots.
+    pub(crate) fn grow_stack(&mut self, needed: usize) -> LuaResult<()> {
+        if needed > MAX_STACK {
+            if self.stack.len() < MAX_STACK + ERROR_STACK_EXTRA {
+                self.stack.resize(MAX_STACK + ERROR_STACK_EXTRA, Value::Nil);
+                return Err(self.rt_error_msg("stack overflow"));
+            }
+            return Err(LuaError {
+                kind: ErrorKind::ErrorHandler,
+                value: Value::Str(self.global().new_string(b"error in error handling")),
+            });
+        }
+        let new_len = needed.max(self.stack.len() * 2).min(MAX_STACK);
+        let old = self.stack.len();
+        self.stack.resize(new_len, Value::Nil);
+        self.global().heap.adjust(((new_len - old) * 16) as isize);
+        Ok(())
+    }
+
+    /// Pushes a value.
+    #[inline]
+    pub fn push(&mut self, v: Value) {
+        if self.top >= self.stack.len() {
+            // Natives get MIN_STACK free slots; past that the stack grows
+            // (ignoring the limit here keeps `push` infallible).
+            let n = (self.stack.len() * 2).max(2 * MIN_STACK);
+            self.stack.resize(n, Value::Nil);
+        }
+        self.stack[self.top] = v;
+        self.top += 1;
+    }
+
+    #[inline]
+    pub fn pop(&mut self) -> Value {
+        if self.top == 0 {
+            return Value::Nil;
+        }
+        self.top -= 1;
+        self.stack[self.top]
+    }
+
+    /// The value at absolute stack index `i`.
+    #[inline(always)]
+    pub fn at(&self, i: usize) -> Value {
+        self.stack.get(i).copied().unwrap_or(Value::Nil)
+    }
+
+    pub fn top(&self) -> usize {
+        self.top
+    }
+
+    pub fn set_top(&mut self, top: usize) {
+        if top > self.stack.len() {
+            self.stack.resize(top, Value::Nil);
+        }
+        for slot in &mut self.stack[self.top.min(top)..top] {
+            *slot = Value::Nil;
+        }
+        self.top = top;
+    }
+
+    // ----- objects -----
+
+    pub fn new_string(&mut self, bytes: &[u8]) -> Gc<LuaString> {
+        self.global().new_string(bytes)
+    }
+
+    pub fn new_str_value(&mut self, bytes: &[u8]) -> Value {
+        Value::Str(self.global().new_string(bytes))
+    }
+
+    pub fn new_table(&mut self, narray: usize, nhash: usize) -> Gc<Table> {
+        self.global().new_table(narray, nhash)
+    }
+
+    /// Runs a collection if the heap has grown past its threshold. Call only at
+    /// safe points: every live value must be reachable from the roots.
+    #[inline(always)]
+    pub fn check_gc(&mut self) {
+        if self.global().heap.should_collect() && self.global().heap.running {
+            self.collect_garbage();
+        }
+    }
+
+    /// A full collection now.
+    pub fn collect_garbage(&mut self) {
+        let me = self.thread();
+        self.global().full_collect(me);
+    }
+
+    // ----- errors -----
+
+    /// A runtime error with the current Lua frame's position (PUC's `luaG_runerror`).
+    pub fn rt_error_msg(&mut self, msg: &str) -> LuaError {
+        self.rt_error_bytes(msg.as_bytes())
+    }
+
+    pub fn rt_error_bytes(&mut self, msg: &[u8]) -> LuaError {
+        let mut full = self.current_position();
+        full.extend_from_slice(msg);
+        let s = self.global().new_string(&full);
+        LuaError::runtime(Value::Str(s))
+    }
+
+    /// "chunk:line: " for the running frame if it runs Lua code, else "".
+    pub fn current_position(&self) -> Vec<u8> {
+        match self.frames.last() {
+            Some(ci) => crate::debug::frame_position(ci),
+            None => Vec::new(),
+        }
+    }
+
+    /// An error with the position of the function calling the running native one
+    /// (PUC's `luaL_error`, which uses `luaL_where(L, 1)`).
+    pub fn error(&mut self, msg: impl AsRef<[u8]>) -> LuaError {
+        let mut full = self.where_(1);
+        full.extend_from_slice(msg.as_ref());
+        let s = self.global().new_string(&full);
+        LuaError::runtime(Value::Str(s))
+    }
+
+    /// "chunk:line: " of the function at `level` (0 = running), "" if not Lua.
+    pub fn where_(&self, level: usize) -> Vec<u8> {
+        let n = self.frames.len();
+        if level < n {
+            crate::debug::frame_position(&self.frames[n - 1 - level])
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// A seed for string hashing, different per state.
+fn random_seed() -> u32 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let local = 0u8;
+    let addr = &local as *const u8 as u64;
+    ((t ^ addr.rotate_left(17)) as u32) ^ ((t >> 32) as u32)
+}

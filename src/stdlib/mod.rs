@@ -1,0 +1,58 @@
+//! The standard libraries, one file each (PUC's `l*lib.c`), and `open_libs`.
+
+pub mod base;
+pub mod iolib;
+pub mod mathlib;
+pub mod oslib;
+pub mod pattern;
+pub mod printf;
+pub mod strlib;
+pub mod tablib;
+pub mod utf8lib;
+
+use std::io::Write;
+
+use crate::state::State;
+
+/// Opens every standard library into the state's globals (`luaL_openlibs`).
+pub fn open_libs(l: &mut State) {
+    let loaded = l.loaded_table();
+    base::open(l);
+    strlib::open(l);
+    tablib::open(l);
+    mathlib::open(l);
+    utf8lib::open(l);
+    oslib::open(l);
+    iolib::open(l);
+    let g = l.global().globals;
+    l.set_field(loaded, "_G", crate::value::Value::Table(g));
+}
+
+/// Appends to the buffered standard output.
+pub fn write_stdout(l: &mut State, bytes: &[u8]) {
+    let g = l.global();
+    g.out_buffer.extend_from_slice(bytes);
+    if g.stdout_is_tty || g.out_buffer.len() >= 1 << 14 {
+        flush_stdout(l);
+    }
+}
+
+/// Writes out buffered standard output.
+pub fn flush_stdout(l: &mut State) {
+    let g = l.global();
+    if !g.out_buffer.is_empty() {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&g.out_buffer);
+        let _ = out.flush();
+        g.out_buffer.clear();
+    }
+}
+
+/// The C library's text for an I/O error (`strerror`), without Rust's suffix.
+pub fn os_error_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}

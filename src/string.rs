@@ -1,0 +1,186 @@
+//! Lua strings (PUC's `lstring.c`): immutable byte strings, short ones interned.
+//!
+//! Strings up to `MAX_SHORT_LEN` bytes are interned in the global string table, so
+//! two short strings are equal exactly when they are the same object and their hash
+//! is computed once, at creation. Long strings are created without interning and
+//! hash lazily, the first time they are used as a table key.
+
+use std::cell::Cell;
+
+use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
+
+/// Longest string that is interned (PUC's `LUAI_MAXSHORTLEN`).
+pub const MAX_SHORT_LEN: usize = 40;
+
+/// A Lua string.
+pub struct LuaString {
+    hash: Cell<u32>,
+    /// Short strings always have a hash; long ones get one on first use.
+    has_hash: Cell<bool>,
+    short: bool,
+    bytes: Box<[u8]>,
+}
+
+impl LuaString {
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    #[inline(always)]
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    #[inline(always)]
+    pub fn is_short(&self) -> bool {
+        self.short
+    }
+
+    /// The string's hash (computed now for a long string seen the first time).
+    #[inline]
+    pub fn hash(&self) -> u32 {
+        if !self.has_hash.get() {
+            self.hash.set(hash_bytes(&self.bytes, LONG_STRING_SEED));
+            self.has_hash.set(true);
+        }
+        self.hash.get()
+    }
+
+    /// String equality: identity for short strings, contents for long ones.
+    #[inline(always)]
+    pub fn equals(a: Gc<LuaString>, b: Gc<LuaString>) -> bool {
+        Gc::ptr_eq(a, b) || (!a.short && !b.short && a.bytes == b.bytes)
+    }
+
+    /// The contents as UTF-8 text, lossily (for messages only).
+    pub fn to_str_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
+}
+
+impl Collectable for LuaString {
+    fn into_ref(gc: Gc<Self>) -> GcRef {
+        GcRef::String(gc)
+    }
+    fn trace(&self, _marker: &mut Marker) {}
+    fn heap_size(&self) -> usize {
+        std::mem::size_of::<GcBox<LuaString>>() + self.bytes.len()
+    }
+}
+
+const LONG_STRING_SEED: u32 = 0x2545_F491;
+
+/// PUC's `luaS_hash`: cheap, and good enough for identifiers and text.
+#[inline]
+pub fn hash_bytes(bytes: &[u8], seed: u32) -> u32 {
+    let mut h = seed ^ (bytes.len() as u32);
+    for &b in bytes.iter().rev() {
+        h ^= (h << 5).wrapping_add(h >> 2).wrapping_add(b as u32);
+    }
+    h
+}
+
+/// The set of interned short strings (PUC's `stringtable`): a chained hash table
+/// that doubles when it holds as many strings as buckets.
+pub struct StringTable {
+    buckets: Vec<Vec<Gc<LuaString>>>,
+    count: usize,
+    seed: u32,
+}
+
+impl StringTable {
+    pub fn new(seed: u32) -> StringTable {
+        StringTable {
+            buckets: vec![Vec::new(); 128],
+            count: 0,
+            seed,
+        }
+    }
+
+    pub fn seed(&self) -> u32 {
+        self.seed
+    }
+
+    /// Finds an interned string with these contents.
+    #[inline]
+    pub fn find(&self, bytes: &[u8], hash: u32) -> Option<Gc<LuaString>> {
+        let bucket = &self.buckets[hash as usize & (self.buckets.len() - 1)];
+        bucket
+            .iter()
+            .copied()
+            .find(|s| s.hash.get() == hash && &*s.bytes == bytes)
+    }
+
+    pub fn insert(&mut self, s: Gc<LuaString>) {
+        if self.count >= self.buckets.len() {
+            self.resize(self.buckets.len() * 2);
+        }
+        let mask = self.buckets.len() - 1;
+        self.buckets[s.hash.get() as usize & mask].push(s);
+        self.count += 1;
+    }
+
+    fn resize(&mut self, new_size: usize) {
+        let mut buckets = vec![Vec::new(); new_size];
+        for s in self.buckets.drain(..).flatten() {
+            buckets[s.hash.get() as usize & (new_size - 1)].push(s);
+        }
+        self.buckets = buckets;
+    }
+
+    /// Drops strings the collector found dead (before they are freed), and shrinks
+    /// the table when it is mostly empty.
+    pub fn remove_dead(&mut self) {
+        let mut count = 0;
+        for bucket in &mut self.buckets {
+            bucket.retain(|&s| !crate::gc::is_dead_string(s));
+            count += bucket.len();
+        }
+        self.count = count;
+        if count < self.buckets.len() / 4 && self.buckets.len() > 128 {
+            self.resize(self.buckets.len() / 2);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Builds a string object (not yet in the heap).
+pub fn make_string(bytes: &[u8], seed: u32) -> LuaString {
+    if bytes.len() <= MAX_SHORT_LEN {
+        LuaString {
+            hash: Cell::new(hash_bytes(bytes, seed)),
+            has_hash: Cell::new(true),
+            short: true,
+            bytes: bytes.into(),
+        }
+    } else {
+        LuaString {
+            hash: Cell::new(0),
+            has_hash: Cell::new(false),
+            short: false,
+            bytes: bytes.into(),
+        }
+    }
+}
+
+/// Builds a long string from an owned buffer, without copying.
+pub fn make_long_string(bytes: Vec<u8>) -> LuaString {
+    LuaString {
+        hash: Cell::new(0),
+        has_hash: Cell::new(false),
+        short: false,
+        bytes: bytes.into_boxed_slice(),
+    }
+}

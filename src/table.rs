@@ -1,0 +1,1441 @@
+//! Lua tables (the design of PUC's `ltable.c`).
+//!
+//! A table has two parts:
+//!
+//! * an *array part*: a vector holding the values of the keys `1..=n`;
+//! * a *hash part*: a power-of-two vector of nodes, a chained scatter table with
+//!   Brent's variation. Every key lives either in its *main position* (the node its
+//!   hash selects) or in a node chained (by relative `next` offsets) from it. When a
+//!   new key's main position is taken by a key that is *not* in its own main
+//!   position, that intruder moves to a free node and the new key takes its place;
+//!   otherwise the new key goes to a free node chained after the main position. So
+//!   chains only ever hold keys with the same main position (give or take reused
+//!   nodes, see below) and the load factor can reach 100%.
+//!
+//! Free nodes are found by `last_free`, which only scans downwards. When it reaches
+//! the bottom the table is *rehashed*: the integer keys are counted and the array
+//! part gets the largest power-of-two size `n` such that more than half of `1..=n`
+//! are in use (PUC's `computesizes`); the hash part is sized for the other keys.
+//!
+//! Removing a key means assigning nil to it: the node keeps its key, so that `next`
+//! still finds it when a field is cleared during a traversal. Such a node is reused
+//! when a new key has it as main position, and dropped at the next rehash. When the
+//! collector traverses the table it marks nil-valued nodes *dead* instead of marking
+//! their keys: a dead key may point to a freed object, so it is only ever compared by
+//! address (as `next` needs), never dereferenced.
+//!
+//! Mutation goes through `&self`: the parts live in an `UnsafeCell` and no method
+//! hands out a reference into them (values are returned by copy). Each method takes
+//! the only reference to the contents for its own duration and calls nothing that
+//! could reach the same table (hashing and comparing strings only reads strings).
+
+use std::cell::{Cell, UnsafeCell};
+use std::mem::size_of;
+
+use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
+use crate::string::LuaString;
+use crate::value::{float_to_integer, Value};
+
+/// Why a key cannot be stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableError {
+    /// The key is nil ("index is nil").
+    NilKey,
+    /// The key is a float NaN ("index is NaN").
+    NanKey,
+}
+
+/// Largest power of two of the array part's size (PUC's `MAXABITS`).
+const MAX_ABITS: usize = 31;
+/// Largest array part (PUC's `MAXASIZE`).
+const MAX_ASIZE: u64 = 1 << MAX_ABITS;
+/// Largest power of two of the hash part's size: `next` offsets must fit an `i32`.
+const MAX_HBITS: u32 = 30;
+
+/// A hash-part slot.
+#[derive(Clone, Copy)]
+struct Node {
+    /// Nil only in a node that was never used since the last rehash (a free node).
+    key: Value,
+    /// Nil when the node is free or its key was removed.
+    val: Value,
+    /// Offset of the next node in the chain; 0 ends the chain.
+    next: i32,
+    /// The key was not marked by the collector (the value was nil when the table
+    /// was traversed): it may point to a freed object and is compared by address
+    /// only.
+    dead: bool,
+}
+
+const FREE_NODE: Node = Node {
+    key: Value::Nil,
+    val: Value::Nil,
+    next: 0,
+    dead: false,
+};
+
+/// The mutable contents of a table.
+struct Inner {
+    array: Vec<Value>,
+    /// Empty, or a power of two long.
+    nodes: Box<[Node]>,
+    /// log2 of `nodes.len()` (0 when empty).
+    log2: u32,
+    /// Every node at or above this index is in use.
+    last_free: usize,
+    /// The border `length` found last time in the array part (a starting guess).
+    border_hint: usize,
+}
+
+/// A Lua table.
+pub struct Table {
+    inner: UnsafeCell<Inner>,
+    /// Bit `e` set: this table, used as a metatable, has no metamethod for event `e`
+    /// (PUC's `flags`). Cleared by every raw set.
+    flags: Cell<u8>,
+    metatable: Cell<Option<Gc<Table>>>,
+}
+
+/// Fibonacci hashing: the top `log2` bits of `x` times 2^64/φ. Depends on all
+/// bits of `x`, and spreads consecutive integers evenly.
+#[inline(always)]
+fn fib_hash(x: u64, log2: u32) -> usize {
+    // `>> 1 >> (63 - log2)` is `>> (64 - log2)` without overflowing at log2 == 0.
+    ((x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 1) >> (63 - log2)) as usize
+}
+
+/// `ceil(log2(x))` for `x >= 1`.
+#[inline]
+fn ceil_log2(x: u64) -> u32 {
+    debug_assert!(x >= 1);
+    64 - (x - 1).leading_zeros()
+}
+
+/// Index of the node `off` steps from node `i`.
+#[inline(always)]
+fn step(i: usize, off: i32) -> usize {
+    (i as isize + off as isize) as usize
+}
+
+/// Offset from node `from` to node `to`.
+#[inline(always)]
+fn offset(from: usize, to: usize) -> i32 {
+    (to as isize - from as isize) as i32
+}
+
+/// Checks a key and converts floats with an integer value to integers.
+#[inline]
+fn normalise_key(key: Value) -> Result<Value, TableError> {
+    match key {
+        Value::Nil => Err(TableError::NilKey),
+        Value::Float(f) => match float_to_integer(f) {
+            Some(i) => Ok(Value::Int(i)),
+            None if f.is_nan() => Err(TableError::NanKey),
+            None => Ok(key),
+        },
+        _ => Ok(key),
+    }
+}
+
+/// Whether `node` holds `key` (normalised and not nil). A dead string key is
+/// compared by address only: it may be gone.
+#[inline]
+fn node_has_key(node: &Node, key: &Value) -> bool {
+    match (node.key, *key) {
+        (Value::Int(a), Value::Int(b)) => a == b,
+        (Value::Str(a), Value::Str(b)) => {
+            // `b` is live; test it and `dead` before looking into `a`.
+            Gc::ptr_eq(a, b) || (!b.is_short() && !node.dead && LuaString::equals(a, b))
+        }
+        (Value::Float(a), Value::Float(b)) => a == b,
+        (Value::Bool(a), Value::Bool(b)) => a == b,
+        (Value::Table(a), Value::Table(b)) => a == b,
+        (Value::LuaFn(a), Value::LuaFn(b)) => a == b,
+        (Value::NativeFn(a), Value::NativeFn(b)) => a == b,
+        (Value::LightNative(a), Value::LightNative(b)) => a as usize == b as usize,
+        (Value::UserData(a), Value::UserData(b)) => a == b,
+        (Value::LightUserData(a), Value::LightUserData(b)) => a == b,
+        (Value::Thread(a), Value::Thread(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// A hash part able to hold `n` keys: the nodes and their log2 size.
+fn make_nodes(n: usize) -> (Box<[Node]>, u32) {
+    if n == 0 {
+        return (Box::new([]), 0);
+    }
+    let log2 = ceil_log2(n as u64);
+    assert!(log2 <= MAX_HBITS, "table overflow");
+    (vec![FREE_NODE; 1usize << log2].into_boxed_slice(), log2)
+}
+
+/// Counts an integer key that could go to the array part in `nums` (PUC's
+/// `countint`): `nums[i]` is the number of keys `k` with `2^(i-1) < k <= 2^i`.
+#[inline]
+fn count_int(k: i64, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
+    if k >= 1 && (k as u64) <= MAX_ASIZE {
+        nums[ceil_log2(k as u64) as usize] += 1;
+        1
+    } else {
+        0
+    }
+}
+
+/// PUC's `computesizes`: the largest power of two `n` such that more than half of
+/// `1..=n` are keys, given `na` integer keys counted in `nums`. Returns `n` and the
+/// number of keys that go to the array part.
+fn compute_sizes(nums: &[usize; MAX_ABITS + 1], na: usize) -> (usize, usize) {
+    let mut a = 0; // keys <= 2^i
+    let mut in_array = 0;
+    let mut optimal = 0;
+    let mut two_to_i: usize = 1;
+    for &count in nums.iter() {
+        if na <= two_to_i / 2 {
+            break; // the remaining keys cannot fill half of a bigger array
+        }
+        a += count;
+        if a > two_to_i / 2 {
+            optimal = two_to_i;
+            in_array = a;
+        }
+        two_to_i *= 2;
+    }
+    debug_assert!((optimal == 0 || optimal / 2 < in_array) && in_array <= optimal);
+    (optimal, in_array)
+}
+
+impl Inner {
+    /// Bytes owned besides the table object itself.
+    #[inline]
+    fn byte_size(&self) -> usize {
+        self.array.len() * size_of::<Value>() + self.nodes.len() * size_of::<Node>()
+    }
+
+    /// The main position of a (normalised, non-nil) key. Meaningless when the hash
+    /// part is empty (the caller then finds no node there).
+    #[inline]
+    fn main_position(&self, key: &Value) -> usize {
+        match *key {
+            Value::Str(s) => s.hash() as usize & self.nodes.len().wrapping_sub(1),
+            Value::Int(i) => fib_hash(i as u64, self.log2),
+            Value::Float(f) => fib_hash(f.to_bits(), self.log2),
+            Value::Bool(b) => fib_hash(b as u64 + 1, self.log2),
+            Value::LightNative(f) => fib_hash(f as usize as u64, self.log2),
+            other => fib_hash(other.address().unwrap_or(0) as u64, self.log2),
+        }
+    }
+
+    /// The node holding the integer key `k`.
+    #[inline]
+    fn find_int(&self, k: i64) -> Option<usize> {
+        let nodes = &*self.nodes;
+        let mut i = fib_hash(k as u64, self.log2);
+        let mut n = nodes.get(i)?;
+        loop {
+            if let Value::Int(x) = n.key {
+                if x == k {
+                    return Some(i);
+                }
+            }
+            if n.next == 0 {
+                return None;
+            }
+            i = step(i, n.next);
+            n = &nodes[i];
+        }
+    }
+
+    /// The node holding the short (interned) string `s`: compared by address.
+    #[inline]
+    fn find_short_str(&self, s: Gc<LuaString>) -> Option<usize> {
+        let nodes = &*self.nodes;
+        let mut i = s.hash() as usize & nodes.len().wrapping_sub(1);
+        let mut n = nodes.get(i)?;
+        loop {
+            if let Value::Str(x) = n.key {
+                if Gc::ptr_eq(x, s) {
+                    return Some(i);
+                }
+            }
+            if n.next == 0 {
+                return None;
+            }
+            i = step(i, n.next);
+            n = &nodes[i];
+        }
+    }
+
+    /// The node holding `key` (normalised, non-nil), dead or not.
+    fn find(&self, key: &Value) -> Option<usize> {
+        match *key {
+            Value::Int(k) => self.find_int(k),
+            Value::Str(s) if s.is_short() => self.find_short_str(s),
+            _ => {
+                let nodes = &*self.nodes;
+                let mut i = self.main_position(key);
+                let mut n = nodes.get(i)?;
+                loop {
+                    if node_has_key(n, key) {
+                        return Some(i);
+                    }
+                    if n.next == 0 {
+                        return None;
+                    }
+                    i = step(i, n.next);
+                    n = &nodes[i];
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn get_int(&self, k: i64) -> Value {
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < self.array.len() as u64 {
+            return self.array[idx as usize];
+        }
+        match self.find_int(k) {
+            Some(i) => self.nodes[i].val,
+            None => Value::Nil,
+        }
+    }
+
+    /// Raw get of a normalised, non-nil key.
+    fn get(&self, key: &Value) -> Value {
+        if let Value::Int(k) = *key {
+            return self.get_int(k);
+        }
+        match self.find(key) {
+            Some(i) => self.nodes[i].val,
+            None => Value::Nil,
+        }
+    }
+
+    /// A free node, scanning down from `last_free` (PUC's `getfreepos`).
+    #[inline]
+    fn free_pos(&mut self) -> Option<usize> {
+        while self.last_free > 0 {
+            self.last_free -= 1;
+            if self.nodes[self.last_free].key.is_nil() {
+                return Some(self.last_free);
+            }
+        }
+        None
+    }
+
+    /// Puts an absent key (normalised, non-nil) with a non-nil value in the hash
+    /// part; `false` when there is no room (the table must be rehashed).
+    fn try_insert_node(&mut self, key: Value, value: Value) -> bool {
+        if self.nodes.is_empty() {
+            return false;
+        }
+        let mut mp = self.main_position(&key);
+        if !self.nodes[mp].val.is_nil() {
+            // The main position is taken: a free node is needed.
+            let Some(f) = self.free_pos() else {
+                return false;
+            };
+            // The intruder's key is live: its value is not nil.
+            let other = self.main_position(&self.nodes[mp].key);
+            if other != mp {
+                // The intruder is not in its main position: move it to the free node
+                // (relinking its predecessor) and take its place.
+                let mut prev = other;
+                loop {
+                    let nx = step(prev, self.nodes[prev].next);
+                    if nx == mp {
+                        break;
+                    }
+                    prev = nx;
+                }
+                self.nodes[prev].next = offset(prev, f);
+                let moved = self.nodes[mp];
+                self.nodes[f] = moved;
+                if moved.next != 0 {
+                    self.nodes[f].next = offset(f, step(mp, moved.next));
+                }
+                self.nodes[mp].next = 0;
+            } else {
+                // The intruder is in its main position: the new key goes to the free
+                // node, chained right after it.
+                let mp_next = self.nodes[mp].next;
+                self.nodes[f].next = if mp_next != 0 {
+                    offset(f, step(mp, mp_next))
+                } else {
+                    0
+                };
+                self.nodes[mp].next = offset(mp, f);
+                mp = f;
+            }
+        }
+        // A free node, or one whose key was removed (its chain link stays valid: the
+        // chains through it still reach their keys).
+        let n = &mut self.nodes[mp];
+        n.key = key;
+        n.val = value;
+        n.dead = false;
+        true
+    }
+
+    /// Stores an absent key (normalised, non-nil) with a non-nil value, rehashing
+    /// when the hash part is full.
+    fn insert_absent(&mut self, key: Value, value: Value) {
+        loop {
+            if let Value::Int(k) = key {
+                let idx = (k as u64).wrapping_sub(1);
+                if idx < self.array.len() as u64 {
+                    self.array[idx as usize] = value;
+                    return;
+                }
+            }
+            if self.try_insert_node(key, value) {
+                return;
+            }
+            self.rehash(&key);
+        }
+    }
+
+    /// Like `insert_absent`, returning the growth in bytes.
+    #[inline(never)]
+    fn insert_absent_sized(&mut self, key: Value, value: Value) -> isize {
+        let before = self.byte_size();
+        self.insert_absent(key, value);
+        self.byte_size() as isize - before as isize
+    }
+
+    /// Counts the keys in the array part into `nums` (PUC's `numusearray`).
+    fn count_array(&self, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
+        let mut total = 0;
+        let mut lo = 0; // 0-based index of key 2^(lg-1) + 1
+        for (lg, slot) in nums.iter_mut().enumerate() {
+            let hi = (1usize << lg).min(self.array.len());
+            if lo >= hi {
+                break;
+            }
+            let c = self.array[lo..hi].iter().filter(|v| !v.is_nil()).count();
+            *slot += c;
+            total += c;
+            lo = hi;
+        }
+        total
+    }
+
+    /// Resizes both parts for the present keys plus `extra` (PUC's `rehash`).
+    fn rehash(&mut self, extra: &Value) {
+        let mut nums = [0usize; MAX_ABITS + 1];
+        let mut na = self.count_array(&mut nums);
+        let mut total = na;
+        for n in self.nodes.iter() {
+            if !n.val.is_nil() {
+                total += 1;
+                if let Value::Int(k) = n.key {
+                    na += count_int(k, &mut nums);
+                }
+            }
+        }
+        if let Value::Int(k) = *extra {
+            na += count_int(k, &mut nums);
+        }
+        total += 1;
+        let (asize, in_array) = compute_sizes(&nums, na);
+        self.resize_exact(asize, total - in_array);
+    }
+
+    /// Gives the parts the sizes `asize` and (at least) `hsize`, moving the entries
+    /// (PUC's `luaH_resize`). Removed keys are dropped.
+    fn resize_exact(&mut self, asize: usize, hsize: usize) {
+        let (nodes, log2) = make_nodes(hsize);
+        let old_nodes = std::mem::replace(&mut self.nodes, nodes);
+        self.log2 = log2;
+        self.last_free = self.nodes.len();
+        let old_asize = self.array.len();
+        if asize < old_asize {
+            let tail = self.array.split_off(asize);
+            self.array.shrink_to_fit();
+            for (j, v) in tail.into_iter().enumerate() {
+                if !v.is_nil() {
+                    self.insert_absent(Value::Int((asize + j + 1) as i64), v);
+                }
+            }
+        } else if asize > old_asize {
+            self.array.reserve_exact(asize - old_asize);
+            self.array.resize(asize, Value::Nil);
+        }
+        for n in old_nodes.iter() {
+            if !n.val.is_nil() {
+                self.insert_absent(n.key, n.val);
+            }
+        }
+    }
+
+    /// A border inside the array part, whose last element is nil.
+    fn array_border(&mut self) -> usize {
+        let a = &self.array;
+        let n = a.len();
+        debug_assert!(n > 0 && a[n - 1].is_nil());
+        // `b` is a border when t[b] is present (or b == 0) and t[b+1] is absent,
+        // i.e. a[b] is nil.
+        let present = |b: usize| b == 0 || !a[b - 1].is_nil();
+        let h = self.border_hint.min(n - 1);
+        let border = if a[h].is_nil() {
+            if present(h) {
+                h
+            } else if h >= 1 && present(h - 1) {
+                h - 1 // an element was removed at the end
+            } else {
+                bin_search(a, 0, h)
+            }
+        } else if a[h + 1].is_nil() {
+            h + 1 // an element was appended (h + 1 < n since a[n - 1] is nil)
+        } else {
+            bin_search(a, h + 1, n)
+        };
+        self.border_hint = border;
+        border
+    }
+
+    /// Some `j >= n` with t[j] present and t[j+1] absent, given t[n+1] present
+    /// (PUC's `hash_search`): doubling, then binary search.
+    fn hash_search(&self, n: u64) -> u64 {
+        let mut j = n.max(1);
+        let mut i;
+        loop {
+            i = j; // present
+            if j <= i64::MAX as u64 / 2 {
+                j *= 2;
+            } else {
+                j = i64::MAX as u64;
+                if self.get_int(j as i64).is_nil() {
+                    break;
+                }
+                return j; // every key up to maxinteger? it is a border anyway
+            }
+            if self.get_int(j as i64).is_nil() {
+                break;
+            }
+        }
+        // t[i] present, t[j] absent
+        while j - i > 1 {
+            let m = i + (j - i) / 2;
+            if self.get_int(m as i64).is_nil() {
+                j = m;
+            } else {
+                i = m;
+            }
+        }
+        i
+    }
+}
+
+/// A border in `a` (1-based: t[k] is `a[k-1]`) between `i` and `j`, where t[i] is
+/// present (or i == 0) and t[j] absent.
+fn bin_search(a: &[Value], mut i: usize, mut j: usize) -> usize {
+    while j - i > 1 {
+        let m = i + (j - i) / 2;
+        if a[m - 1].is_nil() {
+            j = m;
+        } else {
+            i = m;
+        }
+    }
+    i
+}
+
+impl Table {
+    /// A table with room for `array_size` keys `1..=array_size` and `hash_size`
+    /// other keys.
+    pub fn new(array_size: usize, hash_size: usize) -> Table {
+        let (nodes, log2) = make_nodes(hash_size);
+        let last_free = nodes.len();
+        Table {
+            inner: UnsafeCell::new(Inner {
+                array: vec![Value::Nil; array_size],
+                nodes,
+                log2,
+                last_free,
+                border_hint: 0,
+            }),
+            flags: Cell::new(0),
+            metatable: Cell::new(None),
+        }
+    }
+
+    /// The contents, for reading.
+    ///
+    /// # Safety
+    /// The caller must not hold a reference from `inner_mut` at the same time, and
+    /// must drop the reference before the method that took it returns.
+    #[inline(always)]
+    unsafe fn inner(&self) -> &Inner {
+        // SAFETY: forwarded to the caller (see above).
+        unsafe { &*self.inner.get() }
+    }
+
+    /// The contents, for writing.
+    ///
+    /// # Safety
+    /// The caller must hold no other reference to the contents while this one
+    /// lives, and must drop it before the method that took it returns.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn inner_mut(&self) -> &mut Inner {
+        // SAFETY: forwarded to the caller (see above).
+        unsafe { &mut *self.inner.get() }
+    }
+
+    /// Raw get (`rawget`): nil when absent.
+    #[inline]
+    pub fn get(&self, key: Value) -> Value {
+        match key {
+            Value::Int(k) => self.get_int(k),
+            Value::Str(s) => self.get_str(s),
+            Value::Nil => Value::Nil,
+            Value::Float(f) => match float_to_integer(f) {
+                Some(k) => self.get_int(k),
+                // NaN is never found: it equals nothing.
+                None => {
+                    // SAFETY: the reference lives in this call only, which calls
+                    // nothing that reaches this table (single-threaded).
+                    let inner = unsafe { self.inner() };
+                    inner.get(&key)
+                }
+            },
+            _ => {
+                // SAFETY: as above.
+                let inner = unsafe { self.inner() };
+                inner.get(&key)
+            }
+        }
+    }
+
+    /// Raw get of an integer key: the array part first.
+    #[inline]
+    pub fn get_int(&self, key: i64) -> Value {
+        // SAFETY: the reference lives in this call only, which calls nothing that
+        // reaches this table (single-threaded).
+        let inner = unsafe { self.inner() };
+        let idx = (key as u64).wrapping_sub(1);
+        if idx < inner.array.len() as u64 {
+            return inner.array[idx as usize];
+        }
+        match inner.find_int(key) {
+            Some(i) => inner.nodes[i].val,
+            None => Value::Nil,
+        }
+    }
+
+    /// Raw get of a string key.
+    #[inline]
+    pub fn get_str(&self, key: Gc<LuaString>) -> Value {
+        // SAFETY: the reference lives in this call only, which calls nothing that
+        // reaches this table (hashing and comparing strings only reads strings).
+        let inner = unsafe { self.inner() };
+        let found = if key.is_short() {
+            inner.find_short_str(key)
+        } else {
+            inner.find(&Value::Str(key))
+        };
+        match found {
+            Some(i) => inner.nodes[i].val,
+            None => Value::Nil,
+        }
+    }
+
+    /// Raw set (`rawset`); assigning nil removes the key. Returns the growth of the
+    /// table's heap size in bytes (nonzero only when it was resized).
+    #[inline]
+    pub fn set(&self, key: Value, value: Value) -> Result<isize, TableError> {
+        match key {
+            Value::Int(k) => Ok(self.set_int(k, value)),
+            Value::Str(s) => Ok(self.set_str(s, value)),
+            _ => {
+                let key = normalise_key(key)?;
+                if let Value::Int(k) = key {
+                    return Ok(self.set_int(k, value));
+                }
+                self.flags.set(0);
+                // SAFETY: the reference lives in this call only, which calls nothing
+                // that reaches this table (single-threaded).
+                let inner = unsafe { self.inner_mut() };
+                Ok(set_in_hash(inner, key, value))
+            }
+        }
+    }
+
+    /// Raw set of an integer key; returns the growth in bytes.
+    #[inline]
+    pub fn set_int(&self, key: i64, value: Value) -> isize {
+        self.flags.set(0);
+        // SAFETY: the reference lives in this call only, which calls nothing that
+        // reaches this table (single-threaded).
+        let inner = unsafe { self.inner_mut() };
+        let idx = (key as u64).wrapping_sub(1);
+        if idx < inner.array.len() as u64 {
+            inner.array[idx as usize] = value;
+            return 0;
+        }
+        match inner.find_int(key) {
+            Some(i) => {
+                inner.nodes[i].val = value;
+                0
+            }
+            None if value.is_nil() => 0,
+            None => inner.insert_absent_sized(Value::Int(key), value),
+        }
+    }
+
+    /// Raw set of a string key; returns the growth in bytes.
+    #[inline]
+    pub fn set_str(&self, key: Gc<LuaString>, value: Value) -> isize {
+        self.flags.set(0);
+        // SAFETY: the reference lives in this call only, which calls nothing that
+        // reaches this table (hashing and comparing strings only reads strings).
+        let inner = unsafe { self.inner_mut() };
+        if key.is_short() {
+            match inner.find_short_str(key) {
+                Some(i) => {
+                    let n = &mut inner.nodes[i];
+                    n.val = value;
+                    // Found by address: the key is `key` itself, live.
+                    n.dead = false;
+                    0
+                }
+                None if value.is_nil() => 0,
+                None => inner.insert_absent_sized(Value::Str(key), value),
+            }
+        } else {
+            set_in_hash(inner, Value::Str(key), value)
+        }
+    }
+
+    /// The length operator without metamethods (PUC's `luaH_getn`): a border, that
+    /// is some `n >= 0` with t[n] present (or n == 0) and t[n+1] absent.
+    pub fn length(&self) -> i64 {
+        // SAFETY: the reference lives in this call only, which calls nothing that
+        // reaches this table (single-threaded).
+        let inner = unsafe { self.inner_mut() };
+        let n = inner.array.len();
+        if n > 0 && inner.array[n - 1].is_nil() {
+            return inner.array_border() as i64;
+        }
+        // The array part is full (or empty).
+        if inner.nodes.is_empty() {
+            return n as i64;
+        }
+        match inner.find_int(n as i64 + 1) {
+            Some(i) if !inner.nodes[i].val.is_nil() => inner.hash_search(n as u64) as i64,
+            _ => n as i64,
+        }
+    }
+
+    /// Traversal (`next`): the entry after `key` (nil: the first one), skipping nil
+    /// values; `Ok(None)` after the last; `Err(())` when `key` is not in the table
+    /// ("invalid key to 'next'"). Keys removed during the traversal are still found.
+    /// Order: the array part, then the nodes.
+    #[allow(clippy::result_unit_err)]
+    pub fn next(&self, key: Value) -> Result<Option<(Value, Value)>, ()> {
+        // SAFETY: the reference lives in this call only, which calls nothing that
+        // reaches this table (single-threaded).
+        let inner = unsafe { self.inner() };
+        let asize = inner.array.len();
+        let mut i = match key {
+            Value::Nil => 0,
+            _ => {
+                let key = normalise_key(key).map_err(|_| ())?;
+                match key {
+                    Value::Int(k) if (k as u64).wrapping_sub(1) < asize as u64 => k as usize,
+                    _ => asize + inner.find(&key).ok_or(())? + 1,
+                }
+            }
+        };
+        while i < asize {
+            let v = inner.array[i];
+            if !v.is_nil() {
+                return Ok(Some((Value::Int(i as i64 + 1), v)));
+            }
+            i += 1;
+        }
+        for n in &inner.nodes[i - asize..] {
+            if !n.val.is_nil() {
+                return Ok(Some((n.key, n.val)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Size of the array part: keys `1..=array_len()` live there.
+    #[inline]
+    pub fn array_len(&self) -> usize {
+        // SAFETY: the reference lives in this call only.
+        let inner = unsafe { self.inner() };
+        inner.array.len()
+    }
+
+    /// Sets the array part to `array_size` and the hash part to room for at least
+    /// `hash_size` keys (more if the present keys need it), like `luaH_resize`.
+    /// Returns the growth in bytes.
+    pub fn resize(&self, array_size: usize, hash_size: usize) -> isize {
+        // SAFETY: the reference lives in this call only, which calls nothing that
+        // reaches this table (single-threaded).
+        let inner = unsafe { self.inner_mut() };
+        let before = inner.byte_size();
+        // Keys that will be in the hash part.
+        let mut needed = 0;
+        if array_size < inner.array.len() {
+            needed += inner.array[array_size..]
+                .iter()
+                .filter(|v| !v.is_nil())
+                .count();
+        }
+        for n in inner.nodes.iter() {
+            if !n.val.is_nil() {
+                match n.key {
+                    Value::Int(k) if (k as u64).wrapping_sub(1) < array_size as u64 => {}
+                    _ => needed += 1,
+                }
+            }
+        }
+        inner.resize_exact(array_size, hash_size.max(needed));
+        inner.byte_size() as isize - before as isize
+    }
+
+    #[inline]
+    pub fn metatable(&self) -> Option<Gc<Table>> {
+        self.metatable.get()
+    }
+
+    #[inline]
+    pub fn set_metatable(&self, mt: Option<Gc<Table>>) {
+        self.metatable.set(mt)
+    }
+
+    /// Whether this table, as a metatable, is known to lack the metamethod of event
+    /// number `bit` (0..8; always false for others).
+    #[inline(always)]
+    pub fn tm_absent(&self, bit: u8) -> bool {
+        self.flags.get() & 1u8.checked_shl(bit as u32).unwrap_or(0) != 0
+    }
+
+    /// Records that the metamethod of event number `bit` (0..8) is absent, until the
+    /// next raw set.
+    #[inline(always)]
+    pub fn set_tm_absent(&self, bit: u8) {
+        self.flags
+            .set(self.flags.get() | 1u8.checked_shl(bit as u32).unwrap_or(0))
+    }
+}
+
+/// Sets a normalised key that is not an integer or a short string.
+fn set_in_hash(inner: &mut Inner, key: Value, value: Value) -> isize {
+    match inner.find(&key) {
+        Some(i) => {
+            let n = &mut inner.nodes[i];
+            n.val = value;
+            // A dead key is only found by address: it is `key` itself, live.
+            n.dead = false;
+            0
+        }
+        None if value.is_nil() => 0,
+        None => inner.insert_absent_sized(key, value),
+    }
+}
+
+impl Collectable for Table {
+    fn into_ref(gc: Gc<Self>) -> GcRef {
+        GcRef::Table(gc)
+    }
+
+    fn trace(&self, marker: &mut Marker) {
+        if let Some(mt) = self.metatable.get() {
+            marker.mark_table(mt);
+        }
+        // SAFETY: the collector runs between table operations, so no other
+        // reference to the contents exists; marking only sets mark bits and pushes
+        // to the gray list, it does not reach into this table.
+        let inner = unsafe { self.inner_mut() };
+        for &v in inner.array.iter() {
+            marker.mark_value(v);
+        }
+        for n in inner.nodes.iter_mut() {
+            if n.val.is_nil() {
+                // A removed key is not kept alive; from now on it is compared by
+                // address only.
+                n.dead = true;
+            } else {
+                marker.mark_value(n.key);
+                marker.mark_value(n.val);
+            }
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        // SAFETY: the reference lives in this call only.
+        let inner = unsafe { self.inner() };
+        size_of::<GcBox<Table>>() + inner.byte_size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gc::Heap;
+    use crate::string::make_string;
+    use std::collections::HashMap;
+
+    fn s(heap: &mut Heap, text: &str) -> Gc<LuaString> {
+        heap.alloc(make_string(text.as_bytes(), 0))
+    }
+
+    /// A tiny deterministic generator (xorshift).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    fn is_border(t: &Table, n: i64) -> bool {
+        n >= 0 && (n == 0 || !t.get_int(n).is_nil()) && t.get_int(n + 1).is_nil()
+    }
+
+    /// Chains are disjoint paths, every live key is found from its main position,
+    /// and everything at or above `last_free` is in use.
+    fn check_invariants(t: &Table) {
+        // SAFETY: test only; no other reference is live.
+        let inner = unsafe { t.inner() };
+        let n = inner.nodes.len();
+        assert!(n == 0 || n.is_power_of_two());
+        assert_eq!(n, if n == 0 { 0 } else { 1 << inner.log2 });
+        let mut indegree = vec![0u32; n];
+        for (i, node) in inner.nodes.iter().enumerate() {
+            if node.next != 0 {
+                let j = step(i, node.next);
+                assert!(j < n);
+                indegree[j] += 1;
+            }
+            if i >= inner.last_free {
+                assert!(!node.key.is_nil());
+            }
+            if node.key.is_nil() {
+                assert!(node.val.is_nil());
+            }
+        }
+        assert!(indegree.iter().all(|&d| d <= 1));
+        for (i, node) in inner.nodes.iter().enumerate() {
+            if !node.val.is_nil() {
+                assert_eq!(inner.find(&node.key), Some(i));
+                if let Value::Int(k) = node.key {
+                    assert!((k as u64).wrapping_sub(1) >= inner.array.len() as u64);
+                }
+            }
+        }
+    }
+
+    fn int_of(v: Value) -> i64 {
+        match v {
+            Value::Int(i) => i,
+            other => panic!("not an integer: {other:?}"),
+        }
+    }
+
+    fn total_growth_consistent(t: &Table, base: usize, grown: isize) {
+        assert_eq!(t.heap_size() as isize, base as isize + grown);
+    }
+
+    #[test]
+    fn node_is_forty_bytes() {
+        assert_eq!(size_of::<Node>(), 40);
+    }
+
+    #[test]
+    fn empty_table() {
+        let t = Table::new(0, 0);
+        assert!(t.get_int(1).is_nil());
+        assert!(t.get(Value::Bool(true)).is_nil());
+        assert!(t.get(Value::Nil).is_nil());
+        assert_eq!(t.length(), 0);
+        assert!(t.next(Value::Nil).unwrap().is_none());
+        assert!(t.next(Value::Int(1)).is_err());
+        assert_eq!(t.array_len(), 0);
+    }
+
+    #[test]
+    fn sequential_inserts_go_to_array() {
+        let t = Table::new(0, 0);
+        let base = t.heap_size();
+        let mut grown = 0;
+        for i in 1..=1000 {
+            grown += t.set_int(i, Value::Int(i * 10));
+            assert_eq!(t.length(), i);
+        }
+        total_growth_consistent(&t, base, grown);
+        assert!(t.array_len() >= 1000 && t.array_len() <= 1024);
+        for i in 1..=1000 {
+            assert_eq!(int_of(t.get_int(i)), i * 10);
+            assert_eq!(int_of(t.get(Value::Float(i as f64))), i * 10);
+        }
+        assert!(t.get_int(0).is_nil());
+        assert!(t.get_int(1001).is_nil());
+        assert!(t.get_int(-1).is_nil());
+        assert!(t.get_int(i64::MIN).is_nil());
+    }
+
+    #[test]
+    fn reverse_inserts_migrate_to_array() {
+        let t = Table::new(0, 0);
+        for i in (1..=100).rev() {
+            t.set_int(i, Value::Int(i));
+        }
+        // After the last rehash the dense keys are in the array part.
+        for i in 1..=100 {
+            assert_eq!(int_of(t.get_int(i)), i);
+        }
+        assert_eq!(t.length(), 100);
+        // Adding one more key forces growth: all keys move to the array part.
+        t.set_int(101, Value::Int(101));
+        let mut grown = 0;
+        for i in 102..=300 {
+            grown += t.set_int(i, Value::Int(i));
+        }
+        let _ = grown;
+        assert!(t.array_len() >= 256);
+        assert_eq!(t.length(), 300);
+    }
+
+    #[test]
+    fn array_shrinks_to_hash_on_sparse_rehash() {
+        let t = Table::new(64, 0);
+        for i in 1..=64 {
+            t.set_int(i, Value::Int(i));
+        }
+        for i in 3..=64 {
+            t.set_int(i, Value::Nil);
+        }
+        assert_eq!(t.length(), 2);
+        // Many non-integer keys: rehashes shrink the array part to what is used.
+        let mut heap = Heap::new();
+        let keys: Vec<_> = (0..100).map(|i| s(&mut heap, &format!("k{i}"))).collect();
+        for (i, k) in keys.iter().enumerate() {
+            t.set_str(*k, Value::Int(i as i64));
+        }
+        assert!(t.array_len() <= 2);
+        assert_eq!(int_of(t.get_int(1)), 1);
+        assert_eq!(int_of(t.get_int(2)), 2);
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(int_of(t.get_str(*k)), i as i64);
+            assert_eq!(int_of(t.get(Value::Str(*k))), i as i64);
+        }
+        assert_eq!(t.length(), 2);
+    }
+
+    #[test]
+    fn float_keys() {
+        let t = Table::new(0, 0);
+        t.set(Value::Float(2.0), Value::Int(20)).unwrap();
+        assert_eq!(int_of(t.get_int(2)), 20);
+        assert_eq!(int_of(t.get(Value::Int(2))), 20);
+        t.set(Value::Float(-0.0), Value::Int(1)).unwrap();
+        assert_eq!(int_of(t.get_int(0)), 1);
+        t.set(Value::Float(2.5), Value::Int(25)).unwrap();
+        assert_eq!(int_of(t.get(Value::Float(2.5))), 25);
+        assert!(t.get(Value::Float(3.5)).is_nil());
+        t.set(Value::Float(1e300), Value::Int(7)).unwrap();
+        assert_eq!(int_of(t.get(Value::Float(1e300))), 7);
+        t.set(Value::Float(f64::INFINITY), Value::Int(8)).unwrap();
+        assert_eq!(int_of(t.get(Value::Float(f64::INFINITY))), 8);
+        // 2^63 is not an integer key.
+        t.set(Value::Float(9223372036854775808.0), Value::Int(9))
+            .unwrap();
+        assert!(t.get_int(i64::MAX).is_nil());
+        assert_eq!(int_of(t.get(Value::Float(9223372036854775808.0))), 9);
+        t.set(Value::Float(-9223372036854775808.0), Value::Int(10))
+            .unwrap();
+        assert_eq!(int_of(t.get_int(i64::MIN)), 10);
+        // Traversal gives the normalised key.
+        let mut k = Value::Nil;
+        let mut saw_two = false;
+        while let Some((nk, _)) = t.next(k).unwrap() {
+            if let Value::Int(2) = nk {
+                saw_two = true;
+            }
+            assert!(!matches!(nk, Value::Float(f) if f == 2.0));
+            k = nk;
+        }
+        assert!(saw_two);
+        assert!(t.next(Value::Float(2.0)).is_ok());
+    }
+
+    #[test]
+    fn nil_and_nan_keys() {
+        let t = Table::new(0, 0);
+        assert_eq!(t.set(Value::Nil, Value::Int(1)), Err(TableError::NilKey));
+        assert_eq!(t.set(Value::Nil, Value::Nil), Err(TableError::NilKey));
+        assert_eq!(
+            t.set(Value::Float(f64::NAN), Value::Int(1)),
+            Err(TableError::NanKey)
+        );
+        assert_eq!(
+            t.set(Value::Float(f64::NAN), Value::Nil),
+            Err(TableError::NanKey)
+        );
+        assert!(t.get(Value::Float(f64::NAN)).is_nil());
+        assert!(t.get(Value::Nil).is_nil());
+        assert!(t.next(Value::Float(f64::NAN)).is_err());
+        assert_eq!(t.next(Value::Nil).unwrap().map(|_| ()), None);
+    }
+
+    #[test]
+    fn other_key_types() {
+        let mut heap = Heap::new();
+        let t = Table::new(0, 0);
+        let inner_t = heap.alloc(Table::new(0, 0));
+        fn f(_: &mut crate::state::State) -> crate::error::LuaResult<usize> {
+            Ok(0)
+        }
+        let keys = [
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Table(inner_t),
+            Value::LightUserData(0x1234),
+            Value::LightNative(f),
+        ];
+        for (i, k) in keys.iter().enumerate() {
+            t.set(*k, Value::Int(i as i64)).unwrap();
+            assert_eq!(t.set(*k, Value::Int(i as i64)), Ok(0));
+        }
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(int_of(t.get(*k)), i as i64);
+        }
+        assert!(t.get(Value::LightUserData(0x1235)).is_nil());
+        // A table as a key of itself.
+        let tt = heap.alloc(Table::new(0, 0));
+        tt.set(Value::Table(tt), Value::Bool(true)).unwrap();
+        assert!(matches!(tt.get(Value::Table(tt)), Value::Bool(true)));
+    }
+
+    #[test]
+    fn borders() {
+        let t = Table::new(0, 0);
+        // {1, 2, nil, 4}
+        t.resize(4, 0);
+        t.set_int(1, Value::Int(1));
+        t.set_int(2, Value::Int(2));
+        t.set_int(4, Value::Int(4));
+        let n = t.length();
+        assert!(n == 4 || n == 2, "{n}");
+        assert!(is_border(&t, n));
+        // Holes everywhere: always a border.
+        let mut rng = Rng(0x1234_5678);
+        for round in 0..200 {
+            let t = Table::new(rng.below(20) as usize, rng.below(4) as usize);
+            for _ in 0..rng.below(60) {
+                let k = rng.below(40) as i64;
+                let v = if rng.below(3) == 0 {
+                    Value::Nil
+                } else {
+                    Value::Int(k)
+                };
+                t.set_int(k, v);
+                let n = t.length();
+                assert!(is_border(&t, n), "round {round}: {n}");
+            }
+        }
+        // Border in the hash part (array part full).
+        let t = Table::new(2, 0);
+        for i in 1..=2 {
+            t.set_int(i, Value::Int(i));
+        }
+        t.set_int(3, Value::Int(3));
+        assert!(is_border(&t, t.length()));
+        // Unbound search with huge keys.
+        let t = Table::new(0, 0);
+        t.set_int(1, Value::Int(1));
+        t.set_int(i64::MAX, Value::Int(1));
+        assert_eq!(t.length(), 1);
+        let t = Table::new(0, 4);
+        for k in [1, 2, 3, 4] {
+            t.set_int(k, Value::Bool(true));
+        }
+        assert_eq!(t.length(), 4);
+        // Pop and push patterns use the hint.
+        let t = Table::new(0, 0);
+        for i in 1..=100 {
+            t.set_int(t.length() + 1, Value::Int(i));
+        }
+        assert_eq!(t.length(), 100);
+        for i in (0..100).rev() {
+            t.set_int(t.length(), Value::Nil);
+            assert_eq!(t.length(), i);
+        }
+    }
+
+    #[test]
+    fn hash_search_overflow_guard() {
+        // Every power of two up to 2^62 present, and maxinteger present.
+        let t = Table::new(0, 0);
+        t.set_int(1, Value::Bool(true));
+        let mut k: i64 = 1;
+        while k <= i64::MAX / 2 {
+            k *= 2;
+            t.set_int(k, Value::Bool(true));
+        }
+        t.set_int(i64::MAX, Value::Bool(true));
+        let n = t.length();
+        assert!(is_border(&t, n) || n == i64::MAX, "{n}");
+    }
+
+    #[test]
+    fn next_with_deletions() {
+        let mut heap = Heap::new();
+        let t = Table::new(0, 0);
+        for i in 1..=10 {
+            t.set_int(i, Value::Int(i));
+        }
+        let names: Vec<_> = (0..50).map(|i| s(&mut heap, &format!("name{i}"))).collect();
+        for (i, k) in names.iter().enumerate() {
+            t.set_str(*k, Value::Int(i as i64));
+        }
+        t.set(Value::Float(0.5), Value::Int(-1)).unwrap();
+        t.set_int(1000, Value::Int(1000));
+        let total = 10 + 50 + 2;
+        // Delete every visited key during the traversal.
+        let mut seen = 0;
+        let mut k = Value::Nil;
+        while let Some((nk, v)) = t.next(k).unwrap() {
+            assert!(!v.is_nil());
+            assert!(t.get(nk).raw_equals(&v));
+            t.set(nk, Value::Nil).unwrap();
+            seen += 1;
+            k = nk;
+        }
+        assert_eq!(seen, total);
+        assert!(t.next(Value::Nil).unwrap().is_none());
+        // Deleting keys ahead of the traversal skips them.
+        let t = Table::new(0, 0);
+        for (i, k) in names.iter().enumerate() {
+            t.set_str(*k, Value::Int(i as i64));
+        }
+        let mut seen = 0;
+        let mut k = Value::Nil;
+        while let Some((nk, _)) = t.next(k).unwrap() {
+            seen += 1;
+            // Clear everything else too.
+            for n in &names {
+                if !Value::Str(*n).raw_equals(&nk) {
+                    t.set_str(*n, Value::Nil);
+                }
+            }
+            k = nk;
+        }
+        assert_eq!(seen, 1);
+        // An unknown key is an error.
+        let other = s(&mut heap, "other");
+        assert!(t.next(Value::Str(other)).is_err());
+        // A removed key still works.
+        assert!(t.next(Value::Str(names[3])).is_ok());
+    }
+
+    #[test]
+    fn long_string_keys_by_content() {
+        let mut heap = Heap::new();
+        let text = "a long string key that is well over forty bytes long";
+        let a = s(&mut heap, text);
+        let b = s(&mut heap, text);
+        assert!(!a.is_short() && !Gc::ptr_eq(a, b));
+        let t = Table::new(0, 0);
+        t.set_str(a, Value::Int(1));
+        assert_eq!(int_of(t.get_str(b)), 1);
+        assert_eq!(int_of(t.get(Value::Str(b))), 1);
+        t.set_str(b, Value::Int(2));
+        assert_eq!(int_of(t.get_str(a)), 2);
+        // One entry only.
+        let (k, _) = t.next(Value::Nil).unwrap().unwrap();
+        assert!(t.next(k).unwrap().is_none());
+        assert!(t.next(Value::Str(b)).unwrap().is_none());
+        // A short string with the same hash is a different key.
+        let c = s(&mut heap, "short");
+        assert!(t.get_str(c).is_nil());
+        t.set(Value::Str(b), Value::Nil).unwrap();
+        assert!(t.get_str(a).is_nil());
+    }
+
+    #[test]
+    fn dead_keys_after_trace() {
+        let mut heap = Heap::new();
+        let text = "another long string key, also over forty bytes";
+        let a = s(&mut heap, text);
+        let b = s(&mut heap, text);
+        let t = Table::new(0, 0);
+        t.set_str(a, Value::Int(1));
+        t.set_str(a, Value::Nil);
+        let mut m = heap.begin_mark();
+        t.trace(&mut m);
+        // The removed key is compared by address only now.
+        assert!(t.get_str(b).is_nil());
+        assert!(t.next(Value::Str(a)).unwrap().is_none());
+        // Revived by address.
+        t.set_str(a, Value::Int(3));
+        assert_eq!(int_of(t.get_str(b)), 3);
+        let _ = m;
+    }
+
+    #[test]
+    fn random_against_model() {
+        let mut heap = Heap::new();
+        let strs: Vec<_> = (0..300).map(|i| s(&mut heap, &format!("s{i}"))).collect();
+        let longs: Vec<_> = (0..20).map(|i| s(&mut heap, &format!("{i:060}"))).collect();
+        #[derive(PartialEq, Eq, Hash, Clone, Copy, Debug)]
+        enum K {
+            I(i64),
+            F(u64),
+            S(usize),
+            L(usize),
+            B(bool),
+        }
+        let to_value = |k: K| match k {
+            K::I(i) => Value::Int(i),
+            K::F(b) => Value::Float(f64::from_bits(b)),
+            K::S(i) => Value::Str(strs[i]),
+            K::L(i) => Value::Str(longs[i]),
+            K::B(b) => Value::Bool(b),
+        };
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for round in 0..30 {
+            let t = Table::new(rng.below(8) as usize, rng.below(8) as usize);
+            let base = t.heap_size();
+            let mut grown: isize = 0;
+            let mut model: HashMap<K, i64> = HashMap::new();
+            let ops = 200 + rng.below(3000);
+            let int_range = [10, 100, 1000, 100000][round % 4];
+            for op in 0..ops {
+                let k = match rng.below(10) {
+                    0..=3 => K::I(rng.below(int_range) as i64 - 5),
+                    4 => K::I(rng.next() as i64),
+                    5 => K::F((rng.below(1000) as f64 + 0.5).to_bits()),
+                    6..=7 => K::S(rng.below(strs.len() as u64) as usize),
+                    8 => K::L(rng.below(longs.len() as u64) as usize),
+                    _ => K::B(rng.below(2) == 0),
+                };
+                let kv = to_value(k);
+                if rng.below(3) == 0 {
+                    model.remove(&k);
+                    grown += t.set(kv, Value::Nil).unwrap();
+                } else {
+                    let v = op as i64;
+                    model.insert(k, v);
+                    grown += match kv {
+                        Value::Int(i) if rng.below(2) == 0 => t.set_int(i, Value::Int(v)),
+                        Value::Str(s) if rng.below(2) == 0 => t.set_str(s, Value::Int(v)),
+                        _ => t.set(kv, Value::Int(v)).unwrap(),
+                    };
+                }
+                if op % 97 == 0 {
+                    assert!(is_border(&t, t.length()));
+                    check_invariants(&t);
+                }
+            }
+            total_growth_consistent(&t, base, grown);
+            check_invariants(&t);
+            // Every model key is present.
+            for (k, v) in &model {
+                assert_eq!(int_of(t.get(to_value(*k))), *v, "{k:?}");
+                if let K::I(i) = k {
+                    assert_eq!(int_of(t.get_int(*i)), *v);
+                }
+            }
+            // Traversal yields exactly the model, once each.
+            let mut count = 0;
+            let mut key = Value::Nil;
+            while let Some((nk, v)) = t.next(key).unwrap() {
+                count += 1;
+                let found = model
+                    .iter()
+                    .find(|(k, _)| to_value(**k).raw_equals(&nk))
+                    .map(|(_, v)| *v);
+                assert_eq!(found, Some(int_of(v)));
+                key = nk;
+            }
+            assert_eq!(count, model.len());
+            // Explicit resize keeps everything.
+            let g = t.resize(rng.below(64) as usize, 0);
+            total_growth_consistent(&t, base, grown + g);
+            for (k, v) in &model {
+                assert_eq!(int_of(t.get(to_value(*k))), *v, "{k:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn metatable_and_flags() {
+        let mut heap = Heap::new();
+        let mt = heap.alloc(Table::new(0, 0));
+        let t = Table::new(0, 0);
+        assert!(t.metatable().is_none());
+        t.set_metatable(Some(mt));
+        assert!(t.metatable() == Some(mt));
+        assert!(!mt.tm_absent(0));
+        mt.set_tm_absent(0);
+        mt.set_tm_absent(3);
+        assert!(mt.tm_absent(0) && mt.tm_absent(3) && !mt.tm_absent(1));
+        assert!(!mt.tm_absent(9));
+        mt.set_tm_absent(9);
+        let k = s(&mut heap, "__index");
+        mt.set_str(k, Value::Bool(true));
+        assert!(!mt.tm_absent(0) && !mt.tm_absent(3));
+        mt.set_tm_absent(2);
+        mt.set_int(5, Value::Nil);
+        assert!(!mt.tm_absent(2));
+        t.set_metatable(None);
+        assert!(t.metatable().is_none());
+    }
+
+    #[test]
+    fn resize_preserves_and_sizes() {
+        let t = Table::new(0, 0);
+        let base = t.heap_size();
+        let g = t.resize(100, 0);
+        assert_eq!(g, 100 * size_of::<Value>() as isize);
+        assert_eq!(t.array_len(), 100);
+        for i in 1..=100 {
+            assert_eq!(t.set_int(i, Value::Int(i)), 0);
+        }
+        let g2 = t.resize(10, 0);
+        assert!(t.array_len() == 10);
+        total_growth_consistent(&t, base, g + g2);
+        for i in 1..=100 {
+            assert_eq!(int_of(t.get_int(i)), i);
+        }
+        assert_eq!(t.length(), 100);
+    }
+
+    #[test]
+    fn existing_keys_never_resize() {
+        let mut heap = Heap::new();
+        let t = Table::new(0, 0);
+        let keys: Vec<_> = (0..64).map(|i| s(&mut heap, &format!("f{i}"))).collect();
+        for k in &keys {
+            t.set_str(*k, Value::Bool(true));
+        }
+        for i in 1..=64 {
+            t.set_int(i * 1000, Value::Bool(true));
+        }
+        for round in 0..10 {
+            for k in &keys {
+                assert_eq!(t.set_str(*k, Value::Int(round)), 0);
+                assert_eq!(t.set_str(*k, Value::Nil), 0);
+                assert_eq!(t.set_str(*k, Value::Int(round)), 0);
+            }
+            for i in 1..=64 {
+                assert_eq!(t.set_int(i * 1000, Value::Nil), 0);
+                assert_eq!(t.set_int(i * 1000, Value::Int(round)), 0);
+            }
+        }
+    }
+}

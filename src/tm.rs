@@ -1,0 +1,585 @@
+//! Metamethods (PUC's `ltm.c`) and the VM's slow paths that use them
+//! (`luaV_finishget`, `luaV_finishset`, `luaT_trybinTM`, comparisons, `__concat`,
+//! `__len`, `__eq`, `__close`).
+
+use crate::arith::{arith_numbers, ArithOp};
+use crate::debug::Operand;
+use crate::error::LuaResult;
+use crate::gc::Gc;
+use crate::state::State;
+use crate::table::{Table, TableError};
+use crate::value::{LuaType, Value};
+
+/// Metamethod events, in PUC's order (`MMBIN`'s C operand uses these numbers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TmKind {
+    Index = 0,
+    NewIndex,
+    Gc,
+    Mode,
+    Len,
+    Eq,
+    Add,
+    Sub,
+    Mul,
+    Mod,
+    Pow,
+    Div,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+    Unm,
+    BNot,
+    Lt,
+    Le,
+    Concat,
+    Call,
+    Close,
+    // Names used by the libraries, not VM events.
+    ToString,
+    Name,
+    Metatable,
+    Pairs,
+}
+
+pub const TM_NAMES: [&str; 29] = [
+    "__index",
+    "__newindex",
+    "__gc",
+    "__mode",
+    "__len",
+    "__eq",
+    "__add",
+    "__sub",
+    "__mul",
+    "__mod",
+    "__pow",
+    "__div",
+    "__idiv",
+    "__band",
+    "__bor",
+    "__bxor",
+    "__shl",
+    "__shr",
+    "__unm",
+    "__bnot",
+    "__lt",
+    "__le",
+    "__concat",
+    "__call",
+    "__close",
+    "__tostring",
+    "__name",
+    "__metatable",
+    "__pairs",
+];
+
+impl TmKind {
+    pub fn from_u32(n: u32) -> Option<TmKind> {
+        use TmKind::*;
+        const ALL: [TmKind; 29] = [
+            Index, NewIndex, Gc, Mode, Len, Eq, Add, Sub, Mul, Mod, Pow, Div, IDiv, BAnd, BOr,
+            BXor, Shl, Shr, Unm, BNot, Lt, Le, Concat, Call, Close, ToString, Name, Metatable,
+            Pairs,
+        ];
+        ALL.get(n as usize).copied()
+    }
+
+    /// The event name without the underscores (for "metamethod 'add'").
+    pub fn short_name(self) -> &'static str {
+        &TM_NAMES[self as usize][2..]
+    }
+
+    /// The arithmetic operator of an arithmetic/bitwise event.
+    pub fn arith_op(self) -> Option<ArithOp> {
+        use TmKind::*;
+        Some(match self {
+            Add => ArithOp::Add,
+            Sub => ArithOp::Sub,
+            Mul => ArithOp::Mul,
+            Mod => ArithOp::Mod,
+            Pow => ArithOp::Pow,
+            Div => ArithOp::Div,
+            IDiv => ArithOp::IDiv,
+            BAnd => ArithOp::BAnd,
+            BOr => ArithOp::BOr,
+            BXor => ArithOp::BXor,
+            Shl => ArithOp::Shl,
+            Shr => ArithOp::Shr,
+            Unm => ArithOp::Unm,
+            BNot => ArithOp::BNot,
+            _ => return None,
+        })
+    }
+}
+
+impl ArithOp {
+    pub fn tm(self) -> TmKind {
+        use ArithOp::*;
+        match self {
+            Add => TmKind::Add,
+            Sub => TmKind::Sub,
+            Mul => TmKind::Mul,
+            Mod => TmKind::Mod,
+            Pow => TmKind::Pow,
+            Div => TmKind::Div,
+            IDiv => TmKind::IDiv,
+            BAnd => TmKind::BAnd,
+            BOr => TmKind::BOr,
+            BXor => TmKind::BXor,
+            Shl => TmKind::Shl,
+            Shr => TmKind::Shr,
+            Unm => TmKind::Unm,
+            BNot => TmKind::BNot,
+        }
+    }
+}
+
+/// Longest chain of `__index`/`__newindex` tables followed (PUC's `MAXTAGLOOP`).
+const MAX_TAG_LOOP: usize = 2000;
+
+impl State {
+    /// The metatable of any value.
+    #[inline]
+    pub fn metatable_of(&self, v: Value) -> Option<Gc<Table>> {
+        match v {
+            Value::Table(t) => t.metatable(),
+            Value::UserData(u) => u.metatable(),
+            other => self.global().type_metatable(other.type_of()),
+        }
+    }
+
+    /// A metamethod of a value, or nil.
+    #[inline]
+    pub fn get_tm(&self, v: Value, tm: TmKind) -> Value {
+        match self.metatable_of(v) {
+            Some(mt) => self.get_tm_from(mt, tm),
+            None => Value::Nil,
+        }
+    }
+
+    /// Looks up `tm` in a metatable, caching absence for the first events.
+    #[inline]
+    pub fn get_tm_from(&self, mt: Gc<Table>, tm: TmKind) -> Value {
+        let bit = tm as u8;
+        if bit < 8 && mt.tm_absent(bit) {
+            return Value::Nil;
+        }
+        let v = mt.get_str(self.global().tm_name(tm));
+        if v.is_nil() && bit < 8 {
+            mt.set_tm_absent(bit);
+        }
+        v
+    }
+
+    /// `t[k]` with metamethods (`luaV_finishget` and the fast path).
+    pub fn index_value(&mut self, t: Value, k: Value, what: Operand) -> LuaResult<Value> {
+        let mut t = t;
+        let mut what = what;
+        for _ in 0..MAX_TAG_LOOP {
+            let tm = match t {
+                Value::Table(tab) => {
+                    let v = tab.get(k);
+                    if !v.is_nil() {
+                        return Ok(v);
+                    }
+                    match tab.metatable() {
+                        None => return Ok(Value::Nil),
+                        Some(mt) => {
+                            let tm = self.get_tm_from(mt, TmKind::Index);
+                            if tm.is_nil() {
+                                return Ok(Value::Nil);
+                            }
+                            tm
+                        }
+                    }
+                }
+                _ => {
+                    let tm = self.get_tm(t, TmKind::Index);
+                    if tm.is_nil() {
+                        return Err(self.index_error(t, k, what));
+                    }
+                    tm
+                }
+            };
+            if tm.is_function() {
+                return self.call_tm_res(tm, t, k);
+            }
+            t = tm;
+            what = Operand::None;
+        }
+        Err(self.rt_error_msg("'__index' chain too long; possible loop"))
+    }
+
+    /// `t[k] = v` with metamethods (`luaV_finishset` and the fast path).
+    pub fn set_index_value(
+        &mut self,
+        t: Value,
+        k: Value,
+        v: Value,
+        what: Operand,
+    ) -> LuaResult<()> {
+        let mut t = t;
+        let mut what = what;
+        for _ in 0..MAX_TAG_LOOP {
+            let tm = match t {
+                Value::Table(tab) => {
+                    let existing = tab.get(k);
+                    let tm = if existing.is_nil() {
+                        match tab.metatable() {
+                            Some(mt) => self.get_tm_from(mt, TmKind::NewIndex),
+                            None => Value::Nil,
+                        }
+                    } else {
+                        Value::Nil
+                    };
+                    if tm.is_nil() {
+                        return self.raw_set(tab, k, v);
+                    }
+                    tm
+                }
+                _ => {
+                    let tm = self.get_tm(t, TmKind::NewIndex);
+                    if tm.is_nil() {
+                        return Err(self.index_error(t, k, what));
+                    }
+                    tm
+                }
+            };
+            if tm.is_function() {
+                return self.call_tm(tm, &[t, k, v]);
+            }
+            t = tm;
+            what = Operand::None;
+        }
+        Err(self.rt_error_msg("'__newindex' chain too long; possible loop"))
+    }
+
+    /// Raw assignment with the key errors Lua reports.
+    pub fn raw_set(&mut self, t: Gc<Table>, k: Value, v: Value) -> LuaResult<()> {
+        match t.set(k, v) {
+            Ok(grown) => {
+                if grown != 0 {
+                    self.global().heap.adjust(grown);
+                }
+                Ok(())
+            }
+            Err(TableError::NilKey) => Err(self.rt_error_msg("index is nil")),
+            Err(TableError::NanKey) => Err(self.rt_error_msg("index is NaN")),
+        }
+    }
+
+    /// Calls a metamethod with arguments and returns its first result.
+    pub fn call_tm_res(&mut self, f: Value, a: Value, b: Value) -> LuaResult<Value> {
+        let func = self.top;
+        self.check_stack(3)?;
+        self.push(f);
+        self.push(a);
+        self.push(b);
+        self.call(func, 1)?;
+        self.top -= 1;
+        Ok(self.stack[self.top])
+    }
+
+    /// Calls a metamethod with arguments, discarding results.
+    pub fn call_tm(&mut self, f: Value, args: &[Value]) -> LuaResult<()> {
+        let func = self.top;
+        self.check_stack(args.len() + 1)?;
+        self.push(f);
+        for &a in args {
+            self.push(a);
+        }
+        self.call(func, 0)
+    }
+
+    /// Arithmetic with metamethods: numbers first, then `__add` & co.
+    /// `ops` describe where the operands came from, for error messages.
+    pub fn arith(
+        &mut self,
+        op: ArithOp,
+        a: Value,
+        b: Value,
+        ops: (Operand, Operand),
+    ) -> LuaResult<Value> {
+        if let Some(v) = arith_numbers(op, a, b) {
+            return Ok(v);
+        }
+        if let (Value::Int(_), Value::Int(0)) = (a, b) {
+            match op {
+                ArithOp::Mod => return Err(self.rt_error_msg("attempt to perform 'n%%0'")),
+                ArithOp::IDiv => return Err(self.rt_error_msg("attempt to perform 'n//0'")),
+                _ => {}
+            }
+        }
+        self.arith_tm(op, a, b, ops)
+    }
+
+    /// The metamethod part of arithmetic (`luaT_trybinTM`).
+    pub fn arith_tm(
+        &mut self,
+        op: ArithOp,
+        a: Value,
+        b: Value,
+        ops: (Operand, Operand),
+    ) -> LuaResult<Value> {
+        let event = op.tm();
+        let mut tm = self.get_tm(a, event);
+        if tm.is_nil() {
+            tm = self.get_tm(b, event);
+        }
+        if !tm.is_nil() {
+            return self.call_tm_res(tm, a, b);
+        }
+        if op.is_bitwise() {
+            if a.is_number() && b.is_number() {
+                // A number without an integer representation.
+                let culprit = if a.as_integer().is_none() {
+                    ops.0
+                } else {
+                    ops.1
+                };
+                let info = self.var_info(culprit);
+                return Err(self.rt_error_bytes(
+                    &[b"number has no integer representation".as_slice(), &info].concat(),
+                ));
+            }
+            return Err(self.op_error(a, b, ops, "perform bitwise operation on"));
+        }
+        Err(self.op_error(a, b, ops, "perform arithmetic on"))
+    }
+
+    /// `luaG_opinterror`: blames the second operand if the first is a number.
+    pub fn op_error(
+        &mut self,
+        a: Value,
+        b: Value,
+        ops: (Operand, Operand),
+        msg: &str,
+    ) -> crate::error::LuaError {
+        let (culprit, op) = if a.is_number() {
+            (b, ops.1)
+        } else {
+            (a, ops.0)
+        };
+        self.type_error(culprit, op, msg)
+    }
+
+    /// `a < b` with metamethods.
+    pub fn less_than(&mut self, a: Value, b: Value) -> LuaResult<bool> {
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => Ok(x < y),
+            _ if a.is_number() && b.is_number() => Ok(crate::arith::num_lt(a, b)),
+            (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes() < y.as_bytes()),
+            _ => self.compare_tm(a, b, TmKind::Lt),
+        }
+    }
+
+    /// `a <= b` with metamethods.
+    pub fn less_equal(&mut self, a: Value, b: Value) -> LuaResult<bool> {
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => Ok(x <= y),
+            _ if a.is_number() && b.is_number() => Ok(crate::arith::num_le(a, b)),
+            (Value::Str(x), Value::Str(y)) => Ok(x.as_bytes() <= y.as_bytes()),
+            _ => self.compare_tm(a, b, TmKind::Le),
+        }
+    }
+
+    fn compare_tm(&mut self, a: Value, b: Value, event: TmKind) -> LuaResult<bool> {
+        let mut tm = self.get_tm(a, event);
+        if tm.is_nil() {
+            tm = self.get_tm(b, event);
+        }
+        if tm.is_nil() {
+            return Err(self.compare_error(a, b));
+        }
+        let r = self.call_tm_res(tm, a, b)?;
+        Ok(!r.is_falsy())
+    }
+
+    /// `luaG_ordererror`.
+    pub fn compare_error(&mut self, a: Value, b: Value) -> crate::error::LuaError {
+        let t1 = self.obj_type_name(a);
+        let t2 = self.obj_type_name(b);
+        if t1 == t2 {
+            self.rt_error_bytes(&[b"attempt to compare two ".as_slice(), &t1, b" values"].concat())
+        } else {
+            self.rt_error_bytes(&[b"attempt to compare ".as_slice(), &t1, b" with ", &t2].concat())
+        }
+    }
+
+    /// The type name used in messages: `__name` from the metatable if a string.
+    pub fn obj_type_name(&self, v: Value) -> Vec<u8> {
+        if let Some(mt) = match v {
+            Value::Table(t) => t.metatable(),
+            Value::UserData(u) => u.metatable(),
+            _ => None,
+        } {
+            if let Value::Str(s) = mt.get_str(self.global().tm_name(TmKind::Name)) {
+                return s.as_bytes().to_vec();
+            }
+        }
+        v.type_name().as_bytes().to_vec()
+    }
+
+    /// `a == b` with `__eq`.
+    pub fn equals(&mut self, a: Value, b: Value) -> LuaResult<bool> {
+        match (a, b) {
+            (Value::Table(x), Value::Table(y)) => {
+                if x == y {
+                    return Ok(true);
+                }
+            }
+            (Value::UserData(x), Value::UserData(y)) => {
+                if x == y {
+                    return Ok(true);
+                }
+            }
+            _ => return Ok(a.raw_equals(&b)),
+        }
+        let mut tm = self.get_tm(a, TmKind::Eq);
+        if tm.is_nil() {
+            tm = self.get_tm(b, TmKind::Eq);
+        }
+        if tm.is_nil() {
+            return Ok(false);
+        }
+        let r = self.call_tm_res(tm, a, b)?;
+        Ok(!r.is_falsy())
+    }
+
+    /// `#v` with `__len`.
+    pub fn length(&mut self, v: Value, what: Operand) -> LuaResult<Value> {
+        match v {
+            Value::Table(t) => {
+                if let Some(mt) = t.metatable() {
+                    let tm = self.get_tm_from(mt, TmKind::Len);
+                    if !tm.is_nil() {
+                        return self.call_tm_res(tm, v, v);
+                    }
+                }
+                Ok(Value::Int(t.length()))
+            }
+            Value::Str(s) => Ok(Value::Int(s.len() as i64)),
+            _ => {
+                let tm = self.get_tm(v, TmKind::Len);
+                if tm.is_nil() {
+                    return Err(self.type_error(v, what, "get length of"));
+                }
+                self.call_tm_res(tm, v, v)
+            }
+        }
+    }
+
+    /// Concatenates `n` values at stack[first..first+n], leaving the result in
+    /// stack[first] (`luaV_concat`: right to left, merging runs of strings).
+    pub fn concat(&mut self, first: usize, n: usize) -> LuaResult<()> {
+        let mut total = n;
+        while total > 1 {
+            let top = first + total;
+            let a = self.stack[top - 2];
+            let b = self.stack[top - 1];
+            if is_str_or_num(a) && is_str_or_num(b) {
+                // Collect as many string/number operands as possible.
+                let mut k = 2;
+                while k < total && is_str_or_num(self.stack[top - k - 1]) {
+                    k += 1;
+                }
+                let mut buf = Vec::new();
+                for i in top - k..top {
+                    let v = self.stack[i];
+                    append_str_or_num(&mut buf, v);
+                }
+                if buf.len() > (i32::MAX as usize) * 8 {
+                    return Err(self.rt_error_msg("string length overflow"));
+                }
+                let s = self.global().new_string_owned(buf);
+                self.stack[top - k] = Value::Str(s);
+                total -= k - 1;
+            } else {
+                let mut tm = self.get_tm(a, TmKind::Concat);
+                if tm.is_nil() {
+                    tm = self.get_tm(b, TmKind::Concat);
+                }
+                if tm.is_nil() {
+                    let culprit = if is_str_or_num(a) { top - 1 } else { top - 2 };
+                    let v = self.stack[culprit];
+                    return Err(self.type_error(v, Operand::Register(culprit), "concatenate"));
+                }
+                let saved_top = self.top;
+                self.top = top.max(saved_top);
+                let r = self.call_tm_res(tm, a, b)?;
+                self.top = saved_top;
+                self.stack[top - 2] = r;
+                total -= 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `__close` of the value in `slot` with an error value (or nil).
+    pub fn call_close_tm(&mut self, obj: Value, err: Value) -> LuaResult<()> {
+        let tm = self.get_tm(obj, TmKind::Close);
+        if tm.is_nil() {
+            // A variable that lost its metamethod after being marked.
+            return Err(self.rt_error_msg("metamethod 'close' is nil"));
+        }
+        self.call_tm(tm, &[obj, err])
+    }
+
+    /// Whether a value has a `__close` metamethod or is false/nil (TBC check).
+    pub fn check_closable(&mut self, v: Value, slot: usize) -> LuaResult<()> {
+        if v.is_falsy() {
+            return Ok(());
+        }
+        if self.get_tm(v, TmKind::Close).is_nil() {
+            let name = self
+                .local_name_at_slot(slot)
+                .unwrap_or_else(|| b"?".to_vec());
+            return Err(self.rt_error_bytes(
+                &[
+                    b"variable '".as_slice(),
+                    &name,
+                    b"' got a non-closable value",
+                ]
+                .concat(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The `__call` handler of a non-function, if any.
+    pub fn call_handler(&self, v: Value) -> Option<Value> {
+        let tm = self.get_tm(v, TmKind::Call);
+        if tm.is_nil() {
+            None
+        } else {
+            Some(tm)
+        }
+    }
+
+    /// Type of a value for `type()`-like queries with metatable names.
+    pub fn type_of(&self, v: Value) -> LuaType {
+        v.type_of()
+    }
+}
+
+#[inline]
+fn is_str_or_num(v: Value) -> bool {
+    matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_))
+}
+
+/// Appends the string form of a string or number (`luaO_tostring`).
+pub fn append_str_or_num(buf: &mut Vec<u8>, v: Value) {
+    match v {
+        Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
+        Value::Int(i) => {
+            use std::io::Write;
+            let _ = write!(buf, "{i}");
+        }
+        Value::Float(f) => buf.extend_from_slice(&crate::numfmt::fmt_float_lua(f)),
+        _ => {}
+    }
+}

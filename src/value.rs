@@ -1,0 +1,249 @@
+//! Lua values (PUC's `TValue`): a 16-byte tagged union.
+//!
+//! Reference types hold a `Gc` pointer into the heap; numbers and booleans are
+//! stored inline. Integer and float are distinct subtypes of number, as in 5.4.
+
+use crate::error::LuaResult;
+use crate::function::{LuaClosure, NativeClosure};
+use crate::gc::Gc;
+use crate::state::{State, Thread};
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::userdata::UserData;
+
+/// A native (Rust) function callable from Lua (PUC's `lua_CFunction`).
+///
+/// It finds its arguments in its frame of the state's stack (`State::arg`), pushes
+/// its results, and returns how many it pushed: the last that many values on the
+/// stack are the results.
+pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
+
+/// A Lua value.
+#[derive(Clone, Copy, Default)]
+pub enum Value {
+    #[default]
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Gc<LuaString>),
+    Table(Gc<Table>),
+    LuaFn(Gc<LuaClosure>),
+    /// A native function with upvalues (a C closure).
+    NativeFn(Gc<NativeClosure>),
+    /// A native function without upvalues (a light C function): no allocation.
+    LightNative(NativeFn),
+    UserData(Gc<UserData>),
+    LightUserData(usize),
+    Thread(Gc<Thread>),
+}
+
+/// The basic types, numbered as `lua.h` numbers them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LuaType {
+    Nil = 0,
+    Boolean = 1,
+    LightUserData = 2,
+    Number = 3,
+    String = 4,
+    Table = 5,
+    Function = 6,
+    UserData = 7,
+    Thread = 8,
+}
+
+pub const NUM_TYPES: usize = 9;
+
+impl LuaType {
+    /// The name `type()` returns.
+    pub fn name(self) -> &'static str {
+        match self {
+            LuaType::Nil => "nil",
+            LuaType::Boolean => "boolean",
+            LuaType::LightUserData => "userdata",
+            LuaType::Number => "number",
+            LuaType::String => "string",
+            LuaType::Table => "table",
+            LuaType::Function => "function",
+            LuaType::UserData => "userdata",
+            LuaType::Thread => "thread",
+        }
+    }
+}
+
+impl Value {
+    #[inline(always)]
+    pub fn type_of(&self) -> LuaType {
+        match self {
+            Value::Nil => LuaType::Nil,
+            Value::Bool(_) => LuaType::Boolean,
+            Value::Int(_) | Value::Float(_) => LuaType::Number,
+            Value::Str(_) => LuaType::String,
+            Value::Table(_) => LuaType::Table,
+            Value::LuaFn(_) | Value::NativeFn(_) | Value::LightNative(_) => LuaType::Function,
+            Value::UserData(_) => LuaType::UserData,
+            Value::LightUserData(_) => LuaType::LightUserData,
+            Value::Thread(_) => LuaType::Thread,
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        self.type_of().name()
+    }
+
+    #[inline(always)]
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Value::Nil)
+    }
+
+    /// Lua truth: everything but `nil` and `false` is true.
+    #[inline(always)]
+    pub fn is_falsy(&self) -> bool {
+        matches!(self, Value::Nil | Value::Bool(false))
+    }
+
+    #[inline(always)]
+    pub fn is_number(&self) -> bool {
+        matches!(self, Value::Int(_) | Value::Float(_))
+    }
+
+    pub fn is_function(&self) -> bool {
+        matches!(
+            self,
+            Value::LuaFn(_) | Value::NativeFn(_) | Value::LightNative(_)
+        )
+    }
+
+    /// The number as a float, without string coercion.
+    #[inline(always)]
+    pub fn as_float(&self) -> Option<f64> {
+        match *self {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The value as an integer, without string coercion: floats with an exact
+    /// integer value convert (PUC's `luaV_tointegerns` in mode F2Ieq).
+    #[inline(always)]
+    pub fn as_integer(&self) -> Option<i64> {
+        match *self {
+            Value::Int(i) => Some(i),
+            Value::Float(f) => float_to_integer(f),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<Gc<LuaString>> {
+        match *self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_table(&self) -> Option<Gc<Table>> {
+        match *self {
+            Value::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Raw equality (`rawequal`): no metamethods; 1 == 1.0.
+    #[inline]
+    pub fn raw_equals(&self, other: &Value) -> bool {
+        match (*self, *other) {
+            (Value::Nil, Value::Nil) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+                float_to_integer(b) == Some(a)
+            }
+            (Value::Str(a), Value::Str(b)) => LuaString::equals(a, b),
+            (Value::Table(a), Value::Table(b)) => a == b,
+            (Value::LuaFn(a), Value::LuaFn(b)) => a == b,
+            (Value::NativeFn(a), Value::NativeFn(b)) => a == b,
+            (Value::LightNative(a), Value::LightNative(b)) => a as usize == b as usize,
+            (Value::UserData(a), Value::UserData(b)) => a == b,
+            (Value::LightUserData(a), Value::LightUserData(b)) => a == b,
+            (Value::Thread(a), Value::Thread(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// An address identifying a reference value (for `%p` and `tostring`).
+    pub fn address(&self) -> Option<usize> {
+        match *self {
+            Value::Str(o) => Some(o.addr()),
+            Value::Table(o) => Some(o.addr()),
+            Value::LuaFn(o) => Some(o.addr()),
+            Value::NativeFn(o) => Some(o.addr()),
+            Value::LightNative(f) => Some(f as usize),
+            Value::UserData(o) => Some(o.addr()),
+            Value::LightUserData(p) => Some(p),
+            Value::Thread(o) => Some(o.addr()),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Nil => write!(f, "nil"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x:?}"),
+            Value::Str(s) => write!(f, "{:?}", String::from_utf8_lossy(s.as_bytes())),
+            other => write!(
+                f,
+                "{}: {:#x}",
+                other.type_name(),
+                other.address().unwrap_or(0)
+            ),
+        }
+    }
+}
+
+/// Converts a float with an exact integer value to that integer.
+#[inline(always)]
+pub fn float_to_integer(f: f64) -> Option<i64> {
+    // -2^63 <= f < 2^63, and integral.
+    if f >= -9223372036854775808.0 && f < 9223372036854775808.0 {
+        let i = f as i64;
+        if i as f64 == f {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Floor of a float as an integer, if it fits (PUC's F2Ifloor mode).
+pub fn float_floor_to_integer(f: f64) -> Option<i64> {
+    float_to_integer(f.floor())
+}
+
+/// Ceiling of a float as an integer, if it fits (PUC's F2Iceil mode).
+pub fn float_ceil_to_integer(f: f64) -> Option<i64> {
+    float_to_integer(f.ceil())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn float_integer_conversion() {
+        assert_eq!(float_to_integer(3.0), Some(3));
+        assert_eq!(float_to_integer(3.5), None);
+        assert_eq!(float_to_integer(9223372036854775808.0), None);
+        assert_eq!(float_to_integer(-9223372036854775808.0), Some(i64::MIN));
+        assert_eq!(float_to_integer(f64::NAN), None);
+    }
+}

@@ -1,0 +1,1142 @@
+//! The dispatch loop (PUC's `lvm.c`): one `match` arm per instruction.
+//!
+//! `execute` runs the top frame of a thread, which must be a Lua frame marked
+//! `FRESH`, until that frame returns. Calls to Lua functions push a frame and
+//! continue in the same loop (`'frame` restarts with the callee's registers);
+//! returns pop back to the caller. Fast paths (integer and float arithmetic,
+//! table reads of existing keys) are inline; everything that can call a
+//! metamethod or raise an error is a function in `tm.rs`/`call.rs`/`debug.rs`.
+
+use crate::arith::{self, ArithOp};
+use crate::call::PreCall;
+use crate::debug::Operand;
+use crate::error::LuaResult;
+use crate::function::{LuaClosure, Proto};
+use crate::gc::Gc;
+use crate::opcodes::*;
+use crate::state::{call_status, State};
+use crate::tm::TmKind;
+use crate::value::Value;
+use std::cell::Cell;
+
+/// Converts a value to a number for `for` loops (strings convert, as PUC's
+/// `luaV_tonumber_` does).
+fn for_to_float(v: Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(i as f64),
+        Value::Float(f) => Some(f),
+        Value::Str(s) => match crate::compiler::str_to_number(s.as_bytes()) {
+            Some(crate::compiler::Number::Int(i)) => Some(i as f64),
+            Some(crate::compiler::Number::Float(f)) => Some(f),
+            None => None,
+        },
+        _ => None,
+    }
+}
+
+/// The integer limit of an integer `for` loop (PUC's `forlimit`); `None` when
+/// the loop must not run.
+fn for_limit(l: &mut State, init: i64, lim: Value, step: i64) -> LuaResult<Option<i64>> {
+    let limit = match lim {
+        Value::Int(i) => i,
+        _ => {
+            let f = match for_to_float(lim) {
+                Some(f) => f,
+                None => return Err(for_error(l, lim, "limit")),
+            };
+            let fl = if step < 0 { f.ceil() } else { f.floor() };
+            match crate::value::float_to_integer(fl) {
+                Some(i) => i,
+                None => {
+                    if f.is_nan() {
+                        return Ok(None);
+                    }
+                    if f > 0.0 {
+                        if step < 0 {
+                            return Ok(None);
+                        }
+                        i64::MAX
+                    } else {
+                        if step > 0 {
+                            return Ok(None);
+                        }
+                        i64::MIN
+                    }
+                }
+            }
+        }
+    };
+    if (step > 0 && init > limit) || (step < 0 && init < limit) {
+        Ok(None)
+    } else {
+        Ok(Some(limit))
+    }
+}
+
+fn for_error(l: &mut State, v: Value, what: &str) -> crate::error::LuaError {
+    let t = l.obj_type_name(v);
+    l.rt_error_bytes(&[b"'for' ".as_slice(), what.as_bytes(), b" must be a number"].concat())
+        .with_type_hint(&t)
+}
+
+trait WithTypeHint {
+    fn with_type_hint(self, t: &[u8]) -> Self;
+}
+impl WithTypeHint for crate::error::LuaError {
+    fn with_type_hint(self, _t: &[u8]) -> Self {
+        self
+    }
+}
+
+/// Prepares a numeric `for` loop; returns true when the loop must be skipped.
+fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
+    let init = l.stack[ra];
+    let limit = l.stack[ra + 1];
+    let step = l.stack[ra + 2];
+    if let (Value::Int(i), Value::Int(s)) = (init, step) {
+        if s == 0 {
+            return Err(l.rt_error_msg("'for' step is zero"));
+        }
+        l.stack[ra + 3] = Value::Int(i);
+        let lim = match for_limit(l, i, limit, s)? {
+            Some(lim) => lim,
+            None => return Ok(true),
+        };
+        // Iteration count, computed without overflow.
+        let count = if s > 0 {
+            ((lim as u64).wrapping_sub(i as u64)) / (s as u64)
+        } else {
+            let s1 = (s.wrapping_add(1)).wrapping_neg() as u64 + 1;
+            ((i as u64).wrapping_sub(lim as u64)) / s1
+        };
+        l.stack[ra + 1] = Value::Int(count as i64);
+        Ok(false)
+    } else {
+        let fl = match for_to_float(limit) {
+            Some(f) => f,
+            None => return Err(for_error(l, limit, "limit")),
+        };
+        let fs = match for_to_float(step) {
+            Some(f) => f,
+            None => return Err(for_error(l, step, "step")),
+        };
+        let fi = match for_to_float(init) {
+            Some(f) => f,
+            None => return Err(for_error(l, init, "initial value")),
+        };
+        if fs == 0.0 {
+            return Err(l.rt_error_msg("'for' step is zero"));
+        }
+        let skip = if fs > 0.0 { !(fi <= fl) } else { !(fl <= fi) };
+        if skip {
+            return Ok(true);
+        }
+        l.stack[ra] = Value::Float(fi);
+        l.stack[ra + 1] = Value::Float(fl);
+        l.stack[ra + 2] = Value::Float(fs);
+        l.stack[ra + 3] = Value::Float(fi);
+        Ok(false)
+    }
+}
+
+/// Creates a closure for prototype `p` inside the running closure.
+fn new_closure(l: &mut State, cl: Gc<LuaClosure>, p: Gc<Proto>, base: usize) -> Gc<LuaClosure> {
+    let mut upvalues = Vec::with_capacity(p.upvalues.len());
+    for desc in p.upvalues.iter() {
+        let uv = if desc.in_stack {
+            l.find_upvalue(base + desc.index as usize)
+        } else {
+            cl.upvalue(desc.index as usize)
+        };
+        upvalues.push(Cell::new(uv));
+    }
+    l.global().heap.alloc(LuaClosure {
+        proto: p,
+        upvalues: upvalues.into_boxed_slice(),
+    })
+}
+
+/// Runs the top frame until the fresh frame it belongs to returns.
+pub fn execute(l: &mut State) -> LuaResult<()> {
+    'frame: loop {
+        let ci_index = l.frames.len() - 1;
+        let cl = match l.frames[ci_index].closure {
+            Some(c) => c,
+            None => return Ok(()),
+        };
+        let proto = cl.proto;
+        let code: &[u32] = &proto.code;
+        let k: &[Value] = &proto.constants;
+        let mut base = l.frames[ci_index].base;
+        let mut pc = l.frames[ci_index].pc;
+
+        macro_rules! ra {
+            ($i:expr) => {
+                base + get_a($i) as usize
+            };
+        }
+        macro_rules! reg {
+            ($r:expr) => {
+                l.stack[base + $r as usize]
+            };
+        }
+        macro_rules! rk_c {
+            ($i:expr) => {
+                if get_k($i) {
+                    k[get_c($i) as usize]
+                } else {
+                    reg!(get_c($i))
+                }
+            };
+        }
+        macro_rules! save_pc {
+            () => {
+                l.frames[ci_index].pc = pc;
+            };
+        }
+        // Conditional jump: the next instruction is a JMP taken when `cond == k`.
+        macro_rules! cond_jump {
+            ($i:expr, $cond:expr) => {
+                if $cond != get_k($i) {
+                    pc += 1;
+                } else {
+                    let ni = code[pc];
+                    pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
+                }
+            };
+        }
+        macro_rules! arith_fast {
+            ($i:expr, $a:expr, $b:expr, $int:expr, $flt:expr) => {{
+                let (a, b) = ($a, $b);
+                match (a, b) {
+                    (Value::Int(x), Value::Int(y)) => {
+                        reg!(get_a($i)) = Value::Int($int(x, y));
+                        pc += 1;
+                    }
+                    (Value::Float(x), Value::Float(y)) => {
+                        reg!(get_a($i)) = Value::Float($flt(x, y));
+                        pc += 1;
+                    }
+                    (Value::Int(x), Value::Float(y)) => {
+                        reg!(get_a($i)) = Value::Float($flt(x as f64, y));
+                        pc += 1;
+                    }
+                    (Value::Float(x), Value::Int(y)) => {
+                        reg!(get_a($i)) = Value::Float($flt(x, y as f64));
+                        pc += 1;
+                    }
+                    _ => {}
+                }
+            }};
+        }
+        macro_rules! arith_float_only {
+            ($i:expr, $a:expr, $b:expr, $flt:expr) => {{
+                if let (Some(x), Some(y)) = ($a.as_float(), $b.as_float()) {
+                    reg!(get_a($i)) = Value::Float($flt(x, y));
+                    pc += 1;
+                }
+            }};
+        }
+        macro_rules! arith_div_mod {
+            ($i:expr, $a:expr, $b:expr, $op:expr) => {{
+                let (a, b) = ($a, $b);
+                match (a, b) {
+                    (Value::Int(_), Value::Int(0)) => {
+                        save_pc!();
+                        let r = l.arith($op, a, b, (Operand::None, Operand::None))?;
+                        reg!(get_a($i)) = r;
+                        pc += 1;
+                    }
+                    _ => {
+                        if let Some(v) = arith::arith_numbers($op, a, b) {
+                            reg!(get_a($i)) = v;
+                            pc += 1;
+                        }
+                    }
+                }
+            }};
+        }
+        macro_rules! bitwise {
+            ($i:expr, $a:expr, $b:expr, $op:expr) => {{
+                if let (Some(x), Some(y)) =
+                    (arith::to_integer_strict($a), arith::to_integer_strict($b))
+                {
+                    reg!(get_a($i)) = Value::Int($op(x, y));
+                    pc += 1;
+                }
+            }};
+        }
+        macro_rules! compare {
+            ($i:expr, $fast:expr, $slow:ident) => {{
+                let a = reg!(get_a($i));
+                let b = reg!(get_b($i));
+                let cond = match (a, b) {
+                    (Value::Int(x), Value::Int(y)) => $fast(x, y),
+                    _ => {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        l.$slow(a, b)?
+                    }
+                };
+                cond_jump!($i, cond);
+            }};
+        }
+        macro_rules! compare_imm {
+            ($i:expr, $int:expr, $flt:expr, $slow:ident, $flip:expr) => {{
+                let a = reg!(get_a($i));
+                let im = get_sb($i) as i64;
+                let cond = match a {
+                    Value::Int(x) => $int(x, im),
+                    Value::Float(f) => $flt(f, im as f64),
+                    _ => {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        let imv = if get_c($i) != 0 {
+                            Value::Float(im as f64)
+                        } else {
+                            Value::Int(im)
+                        };
+                        if $flip {
+                            l.$slow(imv, a)?
+                        } else {
+                            l.$slow(a, imv)?
+                        }
+                    }
+                };
+                cond_jump!($i, cond);
+            }};
+        }
+
+        loop {
+            let i = code[pc];
+            pc += 1;
+            match get_op(i) {
+                OpCode::MOVE => {
+                    reg!(get_a(i)) = reg!(get_b(i));
+                }
+                OpCode::LOADI => {
+                    reg!(get_a(i)) = Value::Int(get_sbx(i) as i64);
+                }
+                OpCode::LOADF => {
+                    reg!(get_a(i)) = Value::Float(get_sbx(i) as f64);
+                }
+                OpCode::LOADK => {
+                    reg!(get_a(i)) = k[get_bx(i) as usize];
+                }
+                OpCode::LOADKX => {
+                    let ax = get_ax(code[pc]);
+                    pc += 1;
+                    reg!(get_a(i)) = k[ax as usize];
+                }
+                OpCode::LOADFALSE => {
+                    reg!(get_a(i)) = Value::Bool(false);
+                }
+                OpCode::LFALSESKIP => {
+                    reg!(get_a(i)) = Value::Bool(false);
+                    pc += 1;
+                }
+                OpCode::LOADTRUE => {
+                    reg!(get_a(i)) = Value::Bool(true);
+                }
+                OpCode::LOADNIL => {
+                    let a = get_a(i) as usize;
+                    for r in a..=a + get_b(i) as usize {
+                        reg!(r) = Value::Nil;
+                    }
+                }
+                OpCode::GETUPVAL => {
+                    let uv = cl.upvalue(get_b(i) as usize);
+                    reg!(get_a(i)) = l.upvalue_get(uv);
+                }
+                OpCode::SETUPVAL => {
+                    let uv = cl.upvalue(get_b(i) as usize);
+                    let v = reg!(get_a(i));
+                    l.upvalue_set(uv, v);
+                }
+                OpCode::GETTABUP => {
+                    let uv = cl.upvalue(get_b(i) as usize);
+                    let t = l.upvalue_get(uv);
+                    let key = k[get_c(i) as usize];
+                    let fast = match (t, key) {
+                        (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
+                        _ => Value::Nil,
+                    };
+                    if !fast.is_nil() {
+                        reg!(get_a(i)) = fast;
+                    } else {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        let v = l.index_value(t, key, Operand::Upvalue(get_b(i) as usize))?;
+                        reg!(get_a(i)) = v;
+                    }
+                }
+                OpCode::GETTABLE => {
+                    let t = reg!(get_b(i));
+                    let key = reg!(get_c(i));
+                    let fast = match (t, key) {
+                        (Value::Table(tab), Value::Int(n)) => tab.get_int(n),
+                        (Value::Table(tab), key) => tab.get(key),
+                        _ => Value::Nil,
+                    };
+                    if !fast.is_nil() {
+                        reg!(get_a(i)) = fast;
+                    } else {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        let v =
+                            l.index_value(t, key, Operand::Register(base + get_b(i) as usize))?;
+                        reg!(get_a(i)) = v;
+                    }
+                }
+                OpCode::GETI => {
+                    let t = reg!(get_b(i));
+                    let n = get_c(i) as i64;
+                    let fast = match t {
+                        Value::Table(tab) => tab.get_int(n),
+                        _ => Value::Nil,
+                    };
+                    if !fast.is_nil() {
+                        reg!(get_a(i)) = fast;
+                    } else {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        let v = l.index_value(
+                            t,
+                            Value::Int(n),
+                            Operand::Register(base + get_b(i) as usize),
+                        )?;
+                        reg!(get_a(i)) = v;
+                    }
+                }
+                OpCode::GETFIELD => {
+                    let t = reg!(get_b(i));
+                    let key = k[get_c(i) as usize];
+                    let fast = match (t, key) {
+                        (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
+                        _ => Value::Nil,
+                    };
+                    if !fast.is_nil() {
+                        reg!(get_a(i)) = fast;
+                    } else {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        let v =
+                            l.index_value(t, key, Operand::Register(base + get_b(i) as usize))?;
+                        reg!(get_a(i)) = v;
+                    }
+                }
+                OpCode::SETTABUP => {
+                    let uv = cl.upvalue(get_a(i) as usize);
+                    let t = l.upvalue_get(uv);
+                    let key = k[get_b(i) as usize];
+                    let v = rk_c!(i);
+                    save_pc!();
+                    l.top = l.frames[ci_index].top;
+                    set_fast_or_slow(l, t, key, v, Operand::Upvalue(get_a(i) as usize))?;
+                }
+                OpCode::SETTABLE => {
+                    let t = reg!(get_a(i));
+                    let key = reg!(get_b(i));
+                    let v = rk_c!(i);
+                    save_pc!();
+                    l.top = l.frames[ci_index].top;
+                    set_fast_or_slow(l, t, key, v, Operand::Register(base + get_a(i) as usize))?;
+                }
+                OpCode::SETI => {
+                    let t = reg!(get_a(i));
+                    let key = Value::Int(get_b(i) as i64);
+                    let v = rk_c!(i);
+                    save_pc!();
+                    l.top = l.frames[ci_index].top;
+                    set_fast_or_slow(l, t, key, v, Operand::Register(base + get_a(i) as usize))?;
+                }
+                OpCode::SETFIELD => {
+                    let t = reg!(get_a(i));
+                    let key = k[get_b(i) as usize];
+                    let v = rk_c!(i);
+                    save_pc!();
+                    l.top = l.frames[ci_index].top;
+                    set_fast_or_slow(l, t, key, v, Operand::Register(base + get_a(i) as usize))?;
+                }
+                OpCode::NEWTABLE => {
+                    let b = get_b(i);
+                    let mut c = get_c(i) as usize;
+                    let hash_size = if b > 0 { 1usize << (b - 1) } else { 0 };
+                    if get_k(i) {
+                        c += get_ax(code[pc]) as usize * (MAXARG_C as usize + 1);
+                    }
+                    pc += 1;
+                    let t = l.new_table(c, hash_size);
+                    reg!(get_a(i)) = Value::Table(t);
+                    save_pc!();
+                    l.top = base + get_a(i) as usize + 1;
+                    l.check_gc();
+                }
+                OpCode::SELF => {
+                    let t = reg!(get_b(i));
+                    let key = rk_c!(i);
+                    reg!(get_a(i) + 1) = t;
+                    let fast = match (t, key) {
+                        (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
+                        _ => Value::Nil,
+                    };
+                    if !fast.is_nil() {
+                        reg!(get_a(i)) = fast;
+                    } else {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        let v =
+                            l.index_value(t, key, Operand::Register(base + get_b(i) as usize))?;
+                        reg!(get_a(i)) = v;
+                    }
+                }
+                OpCode::ADDI => {
+                    let a = reg!(get_b(i));
+                    let im = get_sc(i) as i64;
+                    match a {
+                        Value::Int(x) => {
+                            reg!(get_a(i)) = Value::Int(x.wrapping_add(im));
+                            pc += 1;
+                        }
+                        Value::Float(f) => {
+                            reg!(get_a(i)) = Value::Float(f + im as f64);
+                            pc += 1;
+                        }
+                        _ => {}
+                    }
+                }
+                OpCode::ADDK => arith_fast!(
+                    i,
+                    reg!(get_b(i)),
+                    k[get_c(i) as usize],
+                    i64::wrapping_add,
+                    |x: f64, y: f64| x + y
+                ),
+                OpCode::SUBK => arith_fast!(
+                    i,
+                    reg!(get_b(i)),
+                    k[get_c(i) as usize],
+                    i64::wrapping_sub,
+                    |x: f64, y: f64| x - y
+                ),
+                OpCode::MULK => arith_fast!(
+                    i,
+                    reg!(get_b(i)),
+                    k[get_c(i) as usize],
+                    i64::wrapping_mul,
+                    |x: f64, y: f64| x * y
+                ),
+                OpCode::MODK => {
+                    arith_div_mod!(i, reg!(get_b(i)), k[get_c(i) as usize], ArithOp::Mod)
+                }
+                OpCode::POWK => {
+                    arith_float_only!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: f64, y: f64| {
+                        arith::float_arith(ArithOp::Pow, x, y)
+                    })
+                }
+                OpCode::DIVK => {
+                    arith_float_only!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: f64, y: f64| x
+                        / y)
+                }
+                OpCode::IDIVK => {
+                    arith_div_mod!(i, reg!(get_b(i)), k[get_c(i) as usize], ArithOp::IDiv)
+                }
+                OpCode::BANDK => {
+                    bitwise!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: i64, y: i64| x
+                        & y)
+                }
+                OpCode::BORK => {
+                    bitwise!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: i64, y: i64| x
+                        | y)
+                }
+                OpCode::BXORK => {
+                    bitwise!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: i64, y: i64| x
+                        ^ y)
+                }
+                OpCode::SHRI => {
+                    if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
+                        reg!(get_a(i)) = Value::Int(arith::shift_left(x, -(get_sc(i) as i64)));
+                        pc += 1;
+                    }
+                }
+                OpCode::SHLI => {
+                    if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
+                        reg!(get_a(i)) = Value::Int(arith::shift_left(get_sc(i) as i64, x));
+                        pc += 1;
+                    }
+                }
+                OpCode::ADD => arith_fast!(
+                    i,
+                    reg!(get_b(i)),
+                    reg!(get_c(i)),
+                    i64::wrapping_add,
+                    |x: f64, y: f64| x + y
+                ),
+                OpCode::SUB => arith_fast!(
+                    i,
+                    reg!(get_b(i)),
+                    reg!(get_c(i)),
+                    i64::wrapping_sub,
+                    |x: f64, y: f64| x - y
+                ),
+                OpCode::MUL => arith_fast!(
+                    i,
+                    reg!(get_b(i)),
+                    reg!(get_c(i)),
+                    i64::wrapping_mul,
+                    |x: f64, y: f64| x * y
+                ),
+                OpCode::MOD => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), ArithOp::Mod),
+                OpCode::POW => {
+                    arith_float_only!(i, reg!(get_b(i)), reg!(get_c(i)), |x: f64, y: f64| {
+                        arith::float_arith(ArithOp::Pow, x, y)
+                    })
+                }
+                OpCode::DIV => {
+                    arith_float_only!(i, reg!(get_b(i)), reg!(get_c(i)), |x: f64, y: f64| x / y)
+                }
+                OpCode::IDIV => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), ArithOp::IDiv),
+                OpCode::BAND => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x & y),
+                OpCode::BOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x | y),
+                OpCode::BXOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x ^ y),
+                OpCode::SHL => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), arith::shift_left),
+                OpCode::SHR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| {
+                    arith::shift_left(x, y.wrapping_neg())
+                }),
+                OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => {
+                    let pi = code[pc - 2];
+                    let ra_val = reg!(get_a(i));
+                    let event = TmKind::from_u32(get_c(i)).unwrap_or(TmKind::Add);
+                    let op = event.arith_op().unwrap_or(ArithOp::Add);
+                    let (a, b, ops) = match get_op(i) {
+                        OpCode::MMBIN => (
+                            ra_val,
+                            reg!(get_b(i)),
+                            (
+                                Operand::Register(base + get_a(i) as usize),
+                                Operand::Register(base + get_b(i) as usize),
+                            ),
+                        ),
+                        OpCode::MMBINI => {
+                            let im = Value::Int(get_sb(i) as i64);
+                            let ra_op = Operand::Register(base + get_a(i) as usize);
+                            if get_k(i) {
+                                (im, ra_val, (Operand::None, ra_op))
+                            } else {
+                                (ra_val, im, (ra_op, Operand::None))
+                            }
+                        }
+                        _ => {
+                            let kv = k[get_b(i) as usize];
+                            let ra_op = Operand::Register(base + get_a(i) as usize);
+                            if get_k(i) {
+                                (kv, ra_val, (Operand::Constant(get_b(i) as usize), ra_op))
+                            } else {
+                                (ra_val, kv, (ra_op, Operand::Constant(get_b(i) as usize)))
+                            }
+                        }
+                    };
+                    save_pc!();
+                    l.top = l.frames[ci_index].top;
+                    let r = l.arith(op, a, b, ops)?;
+                    l.stack[base + get_a(pi) as usize] = r;
+                }
+                OpCode::UNM => {
+                    let a = reg!(get_b(i));
+                    match a {
+                        Value::Int(x) => reg!(get_a(i)) = Value::Int(x.wrapping_neg()),
+                        Value::Float(f) => reg!(get_a(i)) = Value::Float(-f),
+                        _ => {
+                            save_pc!();
+                            l.top = l.frames[ci_index].top;
+                            let op = Operand::Register(base + get_b(i) as usize);
+                            let r = l.arith(ArithOp::Unm, a, a, (op, op))?;
+                            reg!(get_a(i)) = r;
+                        }
+                    }
+                }
+                OpCode::BNOT => {
+                    let a = reg!(get_b(i));
+                    match a {
+                        Value::Int(x) => reg!(get_a(i)) = Value::Int(!x),
+                        _ => {
+                            save_pc!();
+                            l.top = l.frames[ci_index].top;
+                            let op = Operand::Register(base + get_b(i) as usize);
+                            let r = l.arith(ArithOp::BNot, a, a, (op, op))?;
+                            reg!(get_a(i)) = r;
+                        }
+                    }
+                }
+                OpCode::NOT => {
+                    let a = reg!(get_b(i));
+                    reg!(get_a(i)) = Value::Bool(a.is_falsy());
+                }
+                OpCode::LEN => {
+                    let a = reg!(get_b(i));
+                    let fast = match a {
+                        Value::Str(s) => Some(Value::Int(s.len() as i64)),
+                        Value::Table(t) if t.metatable().is_none() => Some(Value::Int(t.length())),
+                        _ => None,
+                    };
+                    match fast {
+                        Some(v) => reg!(get_a(i)) = v,
+                        None => {
+                            save_pc!();
+                            l.top = l.frames[ci_index].top;
+                            let r = l.length(a, Operand::Register(base + get_b(i) as usize))?;
+                            reg!(get_a(i)) = r;
+                        }
+                    }
+                }
+                OpCode::CONCAT => {
+                    let ra = ra!(i);
+                    let n = get_b(i) as usize;
+                    save_pc!();
+                    l.top = ra + n;
+                    l.concat(ra, n)?;
+                    l.top = ra + 1;
+                    l.check_gc();
+                    l.top = l.frames[ci_index].top;
+                }
+                OpCode::CLOSE => {
+                    save_pc!();
+                    let ra = ra!(i);
+                    l.top = l.frames[ci_index].top;
+                    l.close_level(ra)?;
+                }
+                OpCode::TBC => {
+                    save_pc!();
+                    let ra = ra!(i);
+                    let v = l.stack[ra];
+                    l.check_closable(v, ra)?;
+                    if !v.is_falsy() {
+                        l.tbc_slots.push(ra);
+                    }
+                }
+                OpCode::JMP => {
+                    pc = (pc as i64 + get_sj(i) as i64) as usize;
+                }
+                OpCode::EQ => {
+                    let a = reg!(get_a(i));
+                    let b = reg!(get_b(i));
+                    let cond = match (a, b) {
+                        (Value::Table(_), Value::Table(_))
+                        | (Value::UserData(_), Value::UserData(_)) => {
+                            save_pc!();
+                            l.top = l.frames[ci_index].top;
+                            l.equals(a, b)?
+                        }
+                        _ => a.raw_equals(&b),
+                    };
+                    cond_jump!(i, cond);
+                }
+                OpCode::LT => compare!(i, |x: i64, y: i64| x < y, less_than),
+                OpCode::LE => compare!(i, |x: i64, y: i64| x <= y, less_equal),
+                OpCode::EQK => {
+                    let a = reg!(get_a(i));
+                    let b = k[get_b(i) as usize];
+                    cond_jump!(i, a.raw_equals(&b));
+                }
+                OpCode::EQI => {
+                    let a = reg!(get_a(i));
+                    let im = get_sb(i) as i64;
+                    let cond = match a {
+                        Value::Int(x) => x == im,
+                        Value::Float(f) => f == im as f64,
+                        _ => false,
+                    };
+                    cond_jump!(i, cond);
+                }
+                OpCode::LTI => compare_imm!(
+                    i,
+                    |x: i64, y: i64| x < y,
+                    |x: f64, y: f64| x < y,
+                    less_than,
+                    false
+                ),
+                OpCode::LEI => compare_imm!(
+                    i,
+                    |x: i64, y: i64| x <= y,
+                    |x: f64, y: f64| x <= y,
+                    less_equal,
+                    false
+                ),
+                OpCode::GTI => compare_imm!(
+                    i,
+                    |x: i64, y: i64| x > y,
+                    |x: f64, y: f64| x > y,
+                    less_than,
+                    true
+                ),
+                OpCode::GEI => compare_imm!(
+                    i,
+                    |x: i64, y: i64| x >= y,
+                    |x: f64, y: f64| x >= y,
+                    less_equal,
+                    true
+                ),
+                OpCode::TEST => {
+                    let cond = !reg!(get_a(i)).is_falsy();
+                    cond_jump!(i, cond);
+                }
+                OpCode::TESTSET => {
+                    let rb = reg!(get_b(i));
+                    if rb.is_falsy() == get_k(i) {
+                        pc += 1;
+                    } else {
+                        reg!(get_a(i)) = rb;
+                        let ni = code[pc];
+                        pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
+                    }
+                }
+                OpCode::CALL => {
+                    let ra = ra!(i);
+                    let b = get_b(i) as usize;
+                    let nresults = get_c(i) as i32 - 1;
+                    if b != 0 {
+                        l.top = ra + b;
+                    }
+                    save_pc!();
+                    match l.precall(ra, nresults)? {
+                        PreCall::Lua => continue 'frame,
+                        PreCall::Native => {
+                            if nresults >= 0 {
+                                l.top = l.frames[ci_index].top;
+                            }
+                            l.check_gc();
+                        }
+                    }
+                }
+                OpCode::TAILCALL => {
+                    let ra = ra!(i);
+                    let mut b = get_b(i) as usize;
+                    let nparams1 = get_c(i) as usize;
+                    let delta = if nparams1 != 0 {
+                        l.frames[ci_index].n_extra_args + nparams1
+                    } else {
+                        0
+                    };
+                    if b != 0 {
+                        l.top = ra + b;
+                    } else {
+                        b = l.top - ra;
+                    }
+                    save_pc!();
+                    if get_k(i) {
+                        l.close_upvalues(base);
+                    }
+                    // Resolve `__call` chains first, so the callee is a function.
+                    let mut func_val = l.stack[ra];
+                    while !func_val.is_function() {
+                        match l.call_handler(func_val) {
+                            Some(h) => {
+                                l.check_stack(1)?;
+                                for j in (ra..l.top).rev() {
+                                    l.stack[j + 1] = l.stack[j];
+                                }
+                                l.top += 1;
+                                b += 1;
+                                l.stack[ra] = h;
+                                func_val = h;
+                            }
+                            None => return Err(l.call_error(ra)),
+                        }
+                    }
+                    if let Value::LuaFn(_) = func_val {
+                        // Reuse the frame: move the function and arguments down.
+                        let ci = l.frames[ci_index];
+                        let func = ci.func - delta;
+                        for j in 0..b {
+                            l.stack[func + j] = l.stack[ra + j];
+                        }
+                        let status = ci.status;
+                        l.frames.pop();
+                        l.top = func + b;
+                        match l.precall(func, ci.nresults)? {
+                            PreCall::Lua => {
+                                let n = l.frames.len();
+                                l.frames[n - 1].status |=
+                                    call_status::TAIL | (status & call_status::FRESH);
+                                continue 'frame;
+                            }
+                            PreCall::Native => unreachable_native(),
+                        }
+                    } else {
+                        // A native function: call it, then return its results.
+                        l.precall(ra, -1)?;
+                        l.frames[ci_index].func -= delta;
+                        let n = l.top - ra;
+                        let fresh = l.frames[ci_index].status & call_status::FRESH != 0;
+                        l.poscall(n);
+                        if fresh {
+                            return Ok(());
+                        }
+                        continue 'frame;
+                    }
+                }
+                OpCode::RETURN => {
+                    let ra = ra!(i);
+                    let mut n = get_b(i) as i64 - 1;
+                    let nparams1 = get_c(i) as usize;
+                    if n < 0 {
+                        n = (l.top - ra) as i64;
+                    }
+                    let n = n as usize;
+                    save_pc!();
+                    if get_k(i) {
+                        l.top = ra + n;
+                        // Closing may call `__close`: protect the results above them.
+                        let saved = l.frames[ci_index].top;
+                        l.frames[ci_index].top = saved.max(ra + n);
+                        l.close_level(base)?;
+                        l.top = ra + n;
+                    }
+                    if nparams1 != 0 {
+                        let extra = l.frames[ci_index].n_extra_args;
+                        l.frames[ci_index].func -= extra + nparams1;
+                    }
+                    l.top = ra + n;
+                    let fresh = l.frames[ci_index].status & call_status::FRESH != 0;
+                    l.poscall(n);
+                    if fresh {
+                        return Ok(());
+                    }
+                    continue 'frame;
+                }
+                OpCode::RETURN0 => {
+                    let ci = l.frames[ci_index];
+                    let fresh = ci.status & call_status::FRESH != 0;
+                    l.frames.pop();
+                    let res = ci.func;
+                    match ci.nresults {
+                        -1 | 0 => l.top = res,
+                        w => {
+                            for j in 0..w as usize {
+                                l.stack[res + j] = Value::Nil;
+                            }
+                            l.top = res + w as usize;
+                        }
+                    }
+                    if fresh {
+                        return Ok(());
+                    }
+                    continue 'frame;
+                }
+                OpCode::RETURN1 => {
+                    let ci = l.frames[ci_index];
+                    let fresh = ci.status & call_status::FRESH != 0;
+                    let v = reg!(get_a(i));
+                    l.frames.pop();
+                    let res = ci.func;
+                    match ci.nresults {
+                        0 => l.top = res,
+                        -1 | 1 => {
+                            l.stack[res] = v;
+                            l.top = res + 1;
+                        }
+                        w => {
+                            l.stack[res] = v;
+                            for j in 1..w as usize {
+                                l.stack[res + j] = Value::Nil;
+                            }
+                            l.top = res + w as usize;
+                        }
+                    }
+                    if fresh {
+                        return Ok(());
+                    }
+                    continue 'frame;
+                }
+                OpCode::FORLOOP => {
+                    let ra = ra!(i);
+                    match l.stack[ra + 2] {
+                        Value::Int(step) => {
+                            if let Value::Int(count) = l.stack[ra + 1] {
+                                if count > 0 {
+                                    l.stack[ra + 1] = Value::Int(count - 1);
+                                    if let Value::Int(idx) = l.stack[ra] {
+                                        let idx = idx.wrapping_add(step);
+                                        l.stack[ra] = Value::Int(idx);
+                                        l.stack[ra + 3] = Value::Int(idx);
+                                    }
+                                    pc -= get_bx(i) as usize;
+                                }
+                            }
+                        }
+                        Value::Float(step) => {
+                            if let (Value::Float(idx), Value::Float(limit)) =
+                                (l.stack[ra], l.stack[ra + 1])
+                            {
+                                let idx = idx + step;
+                                let go = if step > 0.0 {
+                                    idx <= limit
+                                } else {
+                                    limit <= idx
+                                };
+                                if go {
+                                    l.stack[ra] = Value::Float(idx);
+                                    l.stack[ra + 3] = Value::Float(idx);
+                                    pc -= get_bx(i) as usize;
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                OpCode::FORPREP => {
+                    let ra = ra!(i);
+                    save_pc!();
+                    if for_prep(l, ra)? {
+                        pc += get_bx(i) as usize + 1;
+                    }
+                }
+                OpCode::TFORPREP => {
+                    let ra = ra!(i);
+                    save_pc!();
+                    let v = l.stack[ra + 3];
+                    l.check_closable(v, ra + 3)?;
+                    if !v.is_falsy() {
+                        l.tbc_slots.push(ra + 3);
+                    }
+                    pc += get_bx(i) as usize;
+                }
+                OpCode::TFORCALL => {
+                    let ra = ra!(i);
+                    l.stack[ra + 4] = l.stack[ra];
+                    l.stack[ra + 5] = l.stack[ra + 1];
+                    l.stack[ra + 6] = l.stack[ra + 2];
+                    l.top = ra + 4 + 3;
+                    save_pc!();
+                    l.call(ra + 4, get_c(i) as i32)?;
+                    l.top = l.frames[ci_index].top;
+                    // The next instruction is always TFORLOOP.
+                    let ni = code[pc];
+                    pc += 1;
+                    let ra2 = base + get_a(ni) as usize;
+                    let v = l.stack[ra2 + 4];
+                    if !v.is_nil() {
+                        l.stack[ra2 + 2] = v;
+                        pc -= get_bx(ni) as usize;
+                    }
+                }
+                OpCode::TFORLOOP => {
+                    let ra = ra!(i);
+                    let v = l.stack[ra + 4];
+                    if !v.is_nil() {
+                        l.stack[ra + 2] = v;
+                        pc -= get_bx(i) as usize;
+                    }
+                }
+                OpCode::SETLIST => {
+                    let ra = ra!(i);
+                    let mut n = get_b(i) as usize;
+                    let mut last = get_c(i) as usize;
+                    if n == 0 {
+                        n = l.top - ra - 1;
+                    } else {
+                        l.top = l.frames[ci_index].top;
+                    }
+                    last += n;
+                    if get_k(i) {
+                        last += get_ax(code[pc]) as usize * (MAXARG_C as usize + 1);
+                        pc += 1;
+                    }
+                    if let Value::Table(t) = l.stack[ra] {
+                        if last > t.array_len() {
+                            let grown = t.resize(last, 0);
+                            l.global().heap.adjust(grown);
+                        }
+                        for j in (1..=n).rev() {
+                            let v = l.stack[ra + j];
+                            let grown = t.set_int(last as i64, v);
+                            if grown != 0 {
+                                l.global().heap.adjust(grown);
+                            }
+                            last -= 1;
+                        }
+                    }
+                    l.top = l.frames[ci_index].top;
+                }
+                OpCode::CLOSURE => {
+                    let p = proto.protos[get_bx(i) as usize];
+                    let c = new_closure(l, cl, p, base);
+                    reg!(get_a(i)) = Value::LuaFn(c);
+                    save_pc!();
+                    l.top = base + get_a(i) as usize + 1;
+                    l.check_gc();
+                    l.top = l.frames[ci_index].top;
+                }
+                OpCode::VARARG => {
+                    let ra = ra!(i);
+                    let wanted = get_c(i) as i64 - 1;
+                    let nextra = l.frames[ci_index].n_extra_args;
+                    let func = l.frames[ci_index].func;
+                    let n = if wanted < 0 { nextra } else { wanted as usize };
+                    if wanted < 0 {
+                        save_pc!();
+                        if ra + n + 1 > l.stack.len() {
+                            l.grow_stack(ra + n + 1)?;
+                        }
+                    }
+                    for j in 0..n {
+                        l.stack[ra + j] = if j < nextra {
+                            l.stack[func - nextra + j]
+                        } else {
+                            Value::Nil
+                        };
+                    }
+                    if wanted < 0 {
+                        l.top = ra + n;
+                    }
+                }
+                OpCode::VARARGPREP => {
+                    let nfix = get_a(i) as usize;
+                    let ci = l.frames[ci_index];
+                    let actual = l.top - ci.func - 1;
+                    let nextra = actual.saturating_sub(nfix);
+                    let fsize = proto.max_stack_size as usize;
+                    save_pc!();
+                    let needed = l.top + fsize + nfix + 2;
+                    if needed > l.stack.len() {
+                        l.grow_stack(needed)?;
+                    }
+                    let func = ci.func;
+                    let new_func = func + actual + 1;
+                    l.stack[new_func] = l.stack[func];
+                    for j in 1..=nfix {
+                        l.stack[new_func + j] = l.stack[func + j];
+                        l.stack[func + j] = Value::Nil;
+                    }
+                    let f = &mut l.frames[ci_index];
+                    f.n_extra_args = nextra;
+                    f.func = new_func;
+                    f.base = new_func + 1;
+                    f.top = new_func + 1 + fsize;
+                    base = new_func + 1;
+                    l.top = f.top;
+                }
+                OpCode::EXTRAARG => {
+                    save_pc!();
+                    return Err(l.rt_error_msg("invalid instruction"));
+                }
+            }
+        }
+    }
+}
+
+/// `precall` of a Lua value never reports a native call.
+#[inline(always)]
+fn unreachable_native() {}
+
+/// `t[k] = v`: raw store into a table that has the key or no `__newindex`,
+/// else the metamethod path.
+#[inline]
+fn set_fast_or_slow(l: &mut State, t: Value, key: Value, v: Value, what: Operand) -> LuaResult<()> {
+    if let Value::Table(tab) = t {
+        if tab.metatable().is_none() {
+            return l.raw_set(tab, key, v);
+        }
+    }
+    l.set_index_value(t, key, v, what)
+}
