@@ -154,9 +154,19 @@ impl State {
         }
     }
 
-    /// Calls `stack[func]` with the arguments above it (PUC's `luaD_call`).
+    /// Calls `stack[func]` with the arguments above it (PUC's `luaD_callnoyield`).
     /// Results are placed from `func` on; `nresults == -1` keeps them all.
+    /// The callee may not yield: its native caller has no continuation.
     pub fn call(&mut self, func: usize, nresults: i32) -> LuaResult<()> {
+        self.nny += 1;
+        let r = self.call_yieldable(func, nresults);
+        self.nny -= 1;
+        r
+    }
+
+    /// Like `call`, but the callee may yield (the caller's frame knows how to
+    /// finish after a resume).
+    pub fn call_yieldable(&mut self, func: usize, nresults: i32) -> LuaResult<()> {
         self.n_ccalls += 1;
         if self.n_ccalls >= MAX_CCALLS {
             let r = self.c_stack_overflow();
@@ -216,10 +226,36 @@ impl State {
         nresults: i32,
         handler: Option<Value>,
     ) -> Result<(), LuaError> {
+        self.pcall_inner(func, nresults, handler, false)
+    }
+
+    /// `pcall` whose body may yield: used by the `pcall`/`xpcall` functions,
+    /// whose frames `coroutine::unroll` can finish after a resume.
+    pub fn pcall_yieldable(
+        &mut self,
+        func: usize,
+        nresults: i32,
+        handler: Option<Value>,
+    ) -> Result<(), LuaError> {
+        self.pcall_inner(func, nresults, handler, true)
+    }
+
+    fn pcall_inner(
+        &mut self,
+        func: usize,
+        nresults: i32,
+        handler: Option<Value>,
+        yieldable: bool,
+    ) -> Result<(), LuaError> {
         let saved_frames = self.frames.len();
         let saved_ccalls = self.n_ccalls;
         let saved_nny = self.nny;
-        match self.call(func, nresults) {
+        let r = if yieldable {
+            self.call_yieldable(func, nresults)
+        } else {
+            self.call(func, nresults)
+        };
+        match r {
             Ok(()) => Ok(()),
             Err(e) if e.kind == ErrorKind::Yield => Err(e),
             Err(mut e) => {
@@ -239,7 +275,7 @@ impl State {
 
     /// Runs an `xpcall` message handler on an error value, at the error point
     /// (the failed frames are still on the frame list, for tracebacks).
-    fn run_message_handler(&mut self, h: Value, e: LuaError) -> LuaError {
+    pub(crate) fn run_message_handler(&mut self, h: Value, e: LuaError) -> LuaError {
         if e.kind == ErrorKind::Memory {
             return e;
         }

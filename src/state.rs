@@ -68,6 +68,8 @@ pub mod call_status {
     pub const HOOKED: u8 = 16;
     /// The frame runs a finalizer.
     pub const FINALIZER: u8 = 32;
+    /// The protected call is an `xpcall` (its handler sits below the function).
+    pub const XPCALL: u8 = 64;
 }
 
 /// Status of a thread as a coroutine.
@@ -97,6 +99,10 @@ pub struct State {
     pub(crate) nny: u32,
     /// Values a coroutine passes across `resume`/`yield`.
     pub(crate) transfer: Vec<Value>,
+    /// Whether the thread is being resumed (running, or resuming another).
+    pub(crate) active: bool,
+    /// The coroutine died with an error (its value is kept in `transfer`).
+    pub(crate) errored: bool,
 }
 
 /// The collectable object owning a thread's `State`.
@@ -252,6 +258,8 @@ impl State {
             thread: None,
             nny: 0,
             transfer: Vec::new(),
+            active: false,
+            errored: false,
         }
     }
 

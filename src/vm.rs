@@ -1008,16 +1008,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     l.stack[ra + 6] = l.stack[ra + 2];
                     l.top = ra + 4 + 3;
                     save_pc!();
-                    l.call(ra + 4, get_c(i) as i32)?;
-                    l.top = l.frames[ci_index].top;
-                    // The next instruction is always TFORLOOP.
-                    let ni = code[pc];
-                    pc += 1;
-                    let ra2 = base + get_a(ni) as usize;
-                    let v = l.stack[ra2 + 4];
-                    if !v.is_nil() {
-                        l.stack[ra2 + 2] = v;
-                        pc -= get_bx(ni) as usize;
+                    // A Lua iterator runs in this loop (and may yield); the
+                    // following TFORLOOP runs when it returns.
+                    match l.precall(ra + 4, get_c(i) as i32)? {
+                        PreCall::Lua => continue 'frame,
+                        PreCall::Native => l.top = l.frames[ci_index].top,
                     }
                 }
                 OpCode::TFORLOOP => {

@@ -7,7 +7,6 @@ use super::number::{float_to_int_exact, raw_arith, ArithOp, Number};
 use super::parser::{Parser, R};
 use super::proto::{Constant, FunctionProto};
 use crate::opcodes::*;
-use std::collections::HashMap;
 
 pub const NO_JUMP: i32 = -1;
 pub const NO_REG: i32 = MAXARG_A as i32;
@@ -241,7 +240,6 @@ pub struct FuncState {
     pub f: FunctionProto,
     pub blocks: Vec<BlockCnt>,
     pub lasttarget: i32,
-    pub kcache: HashMap<KKey, i32>,
     pub firstlocal: usize,
     pub firstlabel: usize,
     pub nactvar: i32,
@@ -256,7 +254,6 @@ impl FuncState {
             f,
             blocks: Vec::new(),
             lasttarget: 0,
-            kcache: HashMap::new(),
             firstlocal,
             firstlabel,
             nactvar: 0,
@@ -377,13 +374,17 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------------
     // Constants
 
+    /// Adds a constant, reusing an equal one when the scanner-wide cache (shared
+    /// by all functions of the chunk, as PUC's `ls->h`) points at it.
     fn addk(&mut self, key: KKey, v: Constant) -> i32 {
-        if let Some(&k) = self.cur.kcache.get(&key) {
-            return k;
+        if let Some(&k) = self.kcache.get(&key) {
+            if self.cur.f.constants.get(k as usize) == Some(&v) {
+                return k;
+            }
         }
         let k = self.cur.f.constants.len() as i32;
         self.cur.f.constants.push(v);
-        self.cur.kcache.insert(key, k);
+        self.kcache.insert(key, k);
         k
     }
     pub fn string_k(&mut self, s: &LStr) -> i32 {
@@ -393,7 +394,20 @@ impl<'a> Parser<'a> {
         self.addk(KKey::Int(i), Constant::Int(i))
     }
     fn number_k(&mut self, f: f64) -> i32 {
-        self.addk(KKey::Flt(f.to_bits()), Constant::Float(f))
+        let key = match float_to_int_exact(f) {
+            None => KKey::Flt(f.to_bits()),
+            Some(i) => {
+                // integral floats use a non-integral key (as luaK_numberK does);
+                // if that key is integral after all, the table normalises it
+                let q = 2f64.powi(-52);
+                let kf = if i == 0 { q } else { f + f * q };
+                match float_to_int_exact(kf) {
+                    Some(ki) => KKey::Int(ki),
+                    None => KKey::Flt(kf.to_bits()),
+                }
+            }
+        };
+        self.addk(key, Constant::Float(f))
     }
     fn bool_k(&mut self, b: bool) -> i32 {
         self.addk(KKey::Bool(b), Constant::Bool(b))

@@ -5,6 +5,7 @@ use super::code::*;
 use super::lexer::{token_to_str, LStr, Lexer, SemInfo, Tok};
 use super::proto::{FunctionProto, LocalVarInfo, UpvalueDesc};
 use crate::opcodes::*;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 pub type R<T> = Result<T, String>;
@@ -44,6 +45,8 @@ pub struct Parser<'a> {
     pub actvar: Vec<VarDesc>,
     pub gt: Vec<LabelDesc>,
     pub label: Vec<LabelDesc>,
+    /// Constant cache shared by all functions (PUC's scanner table `ls->h`).
+    pub kcache: HashMap<KKey, i32>,
     ccalls: u32,
     source: Vec<u8>,
     envn: LStr,
@@ -63,6 +66,7 @@ pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
         actvar: Vec::new(),
         gt: Vec::new(),
         label: Vec::new(),
+        kcache: HashMap::new(),
         ccalls,
         source: chunkname.to_vec(),
         envn: Rc::from(&b"_ENV"[..]),
@@ -250,9 +254,10 @@ impl<'a> Parser<'a> {
         let mut n = nvar;
         while n > 0 {
             n -= 1;
-            let vd = &self.actvar[self.cur.firstlocal + n as usize];
-            if vd.kind != RDKCTC {
-                return vd.ridx + 1;
+            if let Some(vd) = self.actvar.get(self.cur.firstlocal + n as usize) {
+                if vd.kind != RDKCTC {
+                    return vd.ridx + 1;
+                }
             }
         }
         0
@@ -566,10 +571,9 @@ impl<'a> Parser<'a> {
         }
         Ok(false)
     }
-    fn movegotosout(&mut self, bl: &BlockCnt) {
-        for i in bl.firstgoto..self.gt.len() {
-            let gnact = self.gt[i].nactvar;
-            if self.reglevel(gnact) > self.reglevel(bl.nactvar) {
+    fn movegotosout(&mut self, bl: &BlockCnt, leaving: &[bool]) {
+        for (j, i) in (bl.firstgoto..self.gt.len()).enumerate() {
+            if leaving.get(j).copied().unwrap_or(false) {
                 self.gt[i].close |= bl.upval;
             }
             self.gt[i].nactvar = bl.nactvar;
@@ -605,22 +609,24 @@ impl<'a> Parser<'a> {
         };
         let mut hasclose = false;
         let stklevel = self.reglevel(bl.nactvar);
-        self.removevars(bl.nactvar);
         if bl.isloop {
             let bn = self.break_name.clone();
             hasclose = self.createlabel(bn, 0, false)?;
         }
         let has_previous = self.cur.blocks.len() > 1;
-        // the block's 'upval' may have been set while creating the label
-        let upval = self.cur.blocks.last().map(|b| b.upval).unwrap_or(false);
-        if !hasclose && has_previous && upval {
+        if !hasclose && has_previous && bl.upval {
             self.code_abc(OpCode::CLOSE, stklevel, 0, 0);
         }
+        // movegotosout needs the register levels of the block's variables
+        let outer = self.reglevel(bl.nactvar);
+        let leaving: Vec<bool> =
+            (bl.firstgoto..self.gt.len()).map(|i| self.reglevel(self.gt[i].nactvar) > outer).collect();
+        self.removevars(bl.nactvar);
         self.cur.freereg = stklevel;
         self.label.truncate(bl.firstlabel);
         let bl = self.cur.blocks.pop().unwrap_or(bl);
         if has_previous {
-            self.movegotosout(&bl);
+            self.movegotosout(&bl, &leaving);
         } else if bl.firstgoto < self.gt.len() {
             let g = self.gt[bl.firstgoto].clone();
             return Err(self.undefgoto(&g));

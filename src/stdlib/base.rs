@@ -226,7 +226,8 @@ fn error(l: &mut State) -> LuaResult<usize> {
 fn pcall(l: &mut State) -> LuaResult<usize> {
     l.check_any(1)?;
     let func = l.arg_base();
-    match l.pcall(func, -1, None) {
+    mark_protected(l, false);
+    match l.pcall_yieldable(func, -1, None) {
         Ok(()) => {
             let n = l.top - func;
             insert_true(l, func);
@@ -238,6 +239,18 @@ fn pcall(l: &mut State) -> LuaResult<usize> {
             l.push(Value::Bool(false));
             l.push(e.value);
             Ok(2)
+        }
+    }
+}
+
+/// Marks the running `pcall`/`xpcall` frame as a recovery point for errors
+/// raised after a coroutine resumes inside it.
+fn mark_protected(l: &mut State, xpcall: bool) {
+    use crate::state::call_status;
+    if let Some(ci) = l.frames.last_mut() {
+        ci.status |= call_status::YIELDABLE_PCALL;
+        if xpcall {
+            ci.status |= call_status::XPCALL;
         }
     }
 }
@@ -260,7 +273,8 @@ fn xpcall(l: &mut State) -> LuaResult<usize> {
     l.stack[base] = handler;
     l.stack[base + 1] = f;
     let func = base + 1;
-    match l.pcall(func, -1, Some(handler)) {
+    mark_protected(l, true);
+    match l.pcall_yieldable(func, -1, Some(handler)) {
         Ok(()) => {
             let n = l.top - func;
             insert_true(l, func);

@@ -1,7 +1,9 @@
 //! The standard libraries, one file each (PUC's `l*lib.c`), and `open_libs`.
 
 pub mod base;
+pub mod corolib;
 pub mod iolib;
+pub mod loadlib;
 pub mod mathlib;
 pub mod oslib;
 pub mod pattern;
@@ -18,6 +20,8 @@ use crate::state::State;
 pub fn open_libs(l: &mut State) {
     let loaded = l.loaded_table();
     base::open(l);
+    loadlib::open(l);
+    corolib::open(l);
     strlib::open(l);
     tablib::open(l);
     mathlib::open(l);

@@ -1,0 +1,252 @@
+//! Coroutine switching (the resume/yield half of PUC's `ldo.c`).
+//!
+//! A coroutine is a `Thread` with its own stack and frames. `resume` runs it on
+//! the native stack of the resumer. A yield unwinds the native stack with an
+//! `Err` of kind `Yield`, leaving the coroutine's frames in place; the next
+//! resume finishes the interrupted frames from the top down (`unroll`): Lua
+//! frames continue in `execute`, and `pcall`/`xpcall` frames (the only native
+//! frames that may be interrupted) complete through their continuation.
+//! Natives that call Lua with `State::call` make the thread non-yieldable for
+//! the duration (`nny`), so nothing else can be interrupted.
+
+use crate::error::{ErrorKind, LuaError, LuaResult};
+use crate::opcodes::{get_c, get_op, OpCode};
+use crate::state::{call_status, State, ThreadStatus, MAX_CCALLS};
+use crate::value::Value;
+
+/// What a resume ended with.
+pub enum ResumeOutcome {
+    /// The coroutine yielded these values.
+    Yield(Vec<Value>),
+    /// The coroutine's body returned these values.
+    Return(Vec<Value>),
+}
+
+impl State {
+    /// Whether this thread can be resumed now; `Err` carries PUC's message.
+    pub fn resumable(&self) -> Result<(), &'static str> {
+        if self.active {
+            return Err("cannot resume non-suspended coroutine");
+        }
+        match self.status {
+            ThreadStatus::Yielded => Ok(()),
+            ThreadStatus::Ok if self.frames.is_empty() && self.top > 0 => Ok(()),
+            _ => Err("cannot resume dead coroutine"),
+        }
+    }
+
+    /// Resumes this coroutine with `args`; `from_ccalls` is the resumer's
+    /// nesting count. Errors kill the coroutine (its stack is kept for
+    /// inspection, as PUC does).
+    pub fn resume(&mut self, args: &[Value], from_ccalls: u32) -> Result<ResumeOutcome, LuaError> {
+        self.n_ccalls = from_ccalls + 1;
+        if self.n_ccalls >= MAX_CCALLS {
+            let e = self.rt_error_msg("C stack overflow");
+            return Err(e);
+        }
+        self.nny = 0;
+        self.active = true;
+        let r = self.resume_inner(args);
+        self.active = false;
+        match r {
+            Ok(()) => {
+                let results = self.stack[..self.top].to_vec();
+                self.top = 0;
+                self.status = ThreadStatus::Dead;
+                Ok(ResumeOutcome::Return(results))
+            }
+            Err(e) if e.kind == ErrorKind::Yield => {
+                self.status = ThreadStatus::Yielded;
+                Ok(ResumeOutcome::Yield(std::mem::take(&mut self.transfer)))
+            }
+            Err(e) => {
+                self.status = ThreadStatus::Dead;
+                self.errored = true;
+                self.transfer = vec![e.value];
+                Err(e)
+            }
+        }
+    }
+
+    fn resume_inner(&mut self, args: &[Value]) -> LuaResult<()> {
+        if self.status == ThreadStatus::Ok {
+            // Start the body: the function is at stack[0].
+            self.top = 1;
+            self.check_stack(args.len())?;
+            for &a in args {
+                self.push(a);
+            }
+            match self.precall(0, -1) {
+                Ok(crate::call::PreCall::Lua) => {
+                    let n = self.frames.len();
+                    self.frames[n - 1].status |= call_status::FRESH;
+                }
+                Ok(crate::call::PreCall::Native) => return Ok(()),
+                Err(e) => return self.recover(e),
+            }
+        } else {
+            // Finish the `yield` call: the resume arguments are its results.
+            self.status = ThreadStatus::Ok;
+            self.check_stack(args.len())?;
+            for &a in args {
+                self.push(a);
+            }
+            self.poscall(args.len());
+            if self.frames.is_empty() {
+                // The body itself was `yield`: its results are the arguments.
+                return Ok(());
+            }
+        }
+        self.unroll()
+    }
+
+    /// Runs interrupted frames until the body returns.
+    fn unroll(&mut self) -> LuaResult<()> {
+        loop {
+            let ci = match self.frames.last() {
+                Some(ci) => *ci,
+                None => return Ok(()),
+            };
+            let step = if ci.closure.is_some() {
+                self.finish_op();
+                crate::vm::execute(self)
+            } else {
+                self.finish_pcall(false);
+                Ok(())
+            };
+            if let Err(e) = step {
+                if e.kind == ErrorKind::Yield {
+                    return Err(e);
+                }
+                self.recover(e)?;
+            }
+        }
+    }
+
+    /// Completes the instruction a Lua frame was executing when it was
+    /// interrupted by a yield (PUC's `luaV_finishOp`, for the calls that can yield).
+    fn finish_op(&mut self) {
+        let n = self.frames.len();
+        let ci = self.frames[n - 1];
+        let cl = match ci.closure {
+            Some(c) => c,
+            None => return,
+        };
+        let pc = ci.pc.saturating_sub(1);
+        let i = match cl.proto.code.get(pc) {
+            Some(&i) => i,
+            None => return,
+        };
+        match get_op(i) {
+            OpCode::CALL => {
+                if get_c(i) != 0 {
+                    self.top = ci.top;
+                }
+            }
+            OpCode::TFORCALL => {
+                self.top = ci.top;
+            }
+            _ => {}
+        }
+    }
+
+    /// The continuation of `pcall`/`xpcall` after its body returned normally:
+    /// results become `true, ...`.
+    fn finish_pcall(&mut self, _error: bool) {
+        let n = self.frames.len();
+        let ci = self.frames[n - 1];
+        let level = protected_level(&ci);
+        let nres = self.top.saturating_sub(level);
+        self.push(Value::Nil);
+        for i in (level..self.top - 1).rev() {
+            self.stack[i + 1] = self.stack[i];
+        }
+        self.stack[level] = Value::Bool(true);
+        self.poscall(nres + 1);
+    }
+
+    /// After an error while unrolling: finds the innermost interrupted
+    /// `pcall`/`xpcall` and makes it return `false, err`; without one, the
+    /// error ends the coroutine.
+    fn recover(&mut self, e: LuaError) -> LuaResult<()> {
+        let pos = self
+            .frames
+            .iter()
+            .rposition(|ci| ci.closure.is_none() && ci.status & call_status::YIELDABLE_PCALL != 0);
+        let p = match pos {
+            Some(p) => p,
+            None => return Err(e),
+        };
+        let ci = self.frames[p];
+        let mut e = e;
+        if ci.status & call_status::XPCALL != 0 {
+            let handler = self.stack[ci.func + 1];
+            e = self.run_message_handler(handler, e);
+        }
+        self.frames.truncate(p + 1);
+        let level = protected_level(&ci);
+        let e = self.close_after_error(level, e);
+        self.frames.truncate(p + 1);
+        self.nny = 0;
+        self.top = level;
+        self.push(Value::Bool(false));
+        self.push(e.value);
+        self.poscall(2);
+        Ok(())
+    }
+
+    /// `coroutine.yield` from a native function: stores the values and unwinds.
+    pub fn yield_values(&mut self, values: Vec<Value>) -> LuaError {
+        self.transfer = values;
+        LuaError {
+            kind: ErrorKind::Yield,
+            value: Value::Nil,
+        }
+    }
+
+    /// Whether the running code may yield (PUC's `lua_isyieldable`).
+    pub fn is_yieldable(&self) -> bool {
+        self.nny == 0 && Some(self.global().main_thread) != self.thread
+    }
+
+    /// Closes a suspended or dead coroutine's pending to-be-closed variables
+    /// (`lua_closethread`). Returns the error that ended it, if any remains.
+    pub fn close_thread(&mut self, err: Option<LuaError>) -> Result<(), LuaError> {
+        let e = err.unwrap_or(LuaError {
+            kind: ErrorKind::Runtime,
+            value: Value::Nil,
+        });
+        let had_error = err.is_some();
+        self.frames.clear();
+        self.nny = 0;
+        let before = self.tbc_slots.len();
+        let result = if before > 0 || !self.open_upvalues.is_empty() {
+            let r = self.close_after_error(0, e);
+            if had_error || !r.value.is_nil() || r.kind != ErrorKind::Runtime {
+                Some(r)
+            } else {
+                None
+            }
+        } else if had_error {
+            Some(e)
+        } else {
+            None
+        };
+        self.frames.clear();
+        self.top = 0;
+        self.status = ThreadStatus::Dead;
+        match result {
+            Some(r) if had_error || !r.value.is_nil() => Err(r),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Stack index of the function a `pcall`/`xpcall` frame protects.
+fn protected_level(ci: &crate::state::CallInfo) -> usize {
+    if ci.status & call_status::XPCALL != 0 {
+        ci.func + 2
+    } else {
+        ci.func + 1
+    }
+}

@@ -1,0 +1,1 @@
+//! Placeholder: stack tracebacks (`luaL_traceback`), filled in by its implementer.
