@@ -29,7 +29,7 @@ impl State {
             match self.stack[func] {
                 Value::LuaFn(cl) => {
                     let p = cl.proto;
-                    let nargs = self.top - func - 1;
+                    let nargs = self.top.saturating_sub(func + 1);
                     let nparams = p.num_params as usize;
                     let fsize = p.max_stack_size as usize;
                     if func + 1 + fsize + 1 > self.stack.len() {

@@ -100,7 +100,14 @@ fn field(i: Instruction, pos: u32, size: u32) -> u32 {
 /// out-of-range number decodes as `EXTRAARG`, which the VM treats as an error.
 #[inline(always)]
 pub fn get_op(i: Instruction) -> OpCode {
-    OpCode::from_u8((i & 0x7f) as u8).unwrap_or(OpCode::EXTRAARG)
+    let n = (i & 0x7f) as u8;
+    if (n as usize) < NUM_OPCODES {
+        // SAFETY: `OpCode` is `repr(u8)` with the discriminants 0..NUM_OPCODES
+        // in order, and `n` is below NUM_OPCODES.
+        unsafe { std::mem::transmute::<u8, OpCode>(n) }
+    } else {
+        OpCode::EXTRAARG
+    }
 }
 #[inline(always)]
 pub fn get_a(i: Instruction) -> u32 {

@@ -177,13 +177,18 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! reg {
             ($r:expr) => {
-                l.stack[base + $r as usize]
+                *slot(&mut l.stack, base + $r as usize)
+            };
+        }
+        macro_rules! kst {
+            ($n:expr) => {
+                constant(k, $n as usize)
             };
         }
         macro_rules! rk_c {
             ($i:expr) => {
                 if get_k($i) {
-                    k[get_c($i) as usize]
+                    kst!(get_c($i))
                 } else {
                     reg!(get_c($i))
                 }
@@ -200,7 +205,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 if $cond != get_k($i) {
                     pc += 1;
                 } else {
-                    let ni = code[pc];
+                    let ni = fetch(code, pc);
                     pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
                 }
             };
@@ -308,7 +313,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
 
         loop {
-            let i = code[pc];
+            let i = fetch(code, pc);
             pc += 1;
             match get_op(i) {
                 OpCode::MOVE => {
@@ -321,12 +326,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     reg!(get_a(i)) = Value::Float(get_sbx(i) as f64);
                 }
                 OpCode::LOADK => {
-                    reg!(get_a(i)) = k[get_bx(i) as usize];
+                    reg!(get_a(i)) = kst!(get_bx(i));
                 }
                 OpCode::LOADKX => {
-                    let ax = get_ax(code[pc]);
+                    let ax = get_ax(fetch(code, pc));
                     pc += 1;
-                    reg!(get_a(i)) = k[ax as usize];
+                    reg!(get_a(i)) = kst!(ax);
                 }
                 OpCode::LOADFALSE => {
                     reg!(get_a(i)) = Value::Bool(false);
@@ -356,7 +361,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::GETTABUP => {
                     let uv = cl.upvalue(get_b(i) as usize);
                     let t = l.upvalue_get(uv);
-                    let key = k[get_c(i) as usize];
+                    let key = kst!(get_c(i));
                     let fast = match (t, key) {
                         (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
                         _ => Value::Nil,
@@ -410,7 +415,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::GETFIELD => {
                     let t = reg!(get_b(i));
-                    let key = k[get_c(i) as usize];
+                    let key = kst!(get_c(i));
                     let fast = match (t, key) {
                         (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
                         _ => Value::Nil,
@@ -428,7 +433,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::SETTABUP => {
                     let uv = cl.upvalue(get_a(i) as usize);
                     let t = l.upvalue_get(uv);
-                    let key = k[get_b(i) as usize];
+                    let key = kst!(get_b(i));
                     let v = rk_c!(i);
                     save_pc!();
                     l.top = l.frames[ci_index].top;
@@ -452,7 +457,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::SETFIELD => {
                     let t = reg!(get_a(i));
-                    let key = k[get_b(i) as usize];
+                    let key = kst!(get_b(i));
                     let v = rk_c!(i);
                     save_pc!();
                     l.top = l.frames[ci_index].top;
@@ -463,7 +468,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let mut c = get_c(i) as usize;
                     let hash_size = if b > 0 { 1usize << (b - 1) } else { 0 };
                     if get_k(i) {
-                        c += get_ax(code[pc]) as usize * (MAXARG_C as usize + 1);
+                        c += get_ax(fetch(code, pc)) as usize * (MAXARG_C as usize + 1);
                     }
                     pc += 1;
                     let t = l.new_table(c, hash_size);
@@ -508,49 +513,49 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::ADDK => arith_fast!(
                     i,
                     reg!(get_b(i)),
-                    k[get_c(i) as usize],
+                    kst!(get_c(i)),
                     i64::wrapping_add,
                     |x: f64, y: f64| x + y
                 ),
                 OpCode::SUBK => arith_fast!(
                     i,
                     reg!(get_b(i)),
-                    k[get_c(i) as usize],
+                    kst!(get_c(i)),
                     i64::wrapping_sub,
                     |x: f64, y: f64| x - y
                 ),
                 OpCode::MULK => arith_fast!(
                     i,
                     reg!(get_b(i)),
-                    k[get_c(i) as usize],
+                    kst!(get_c(i)),
                     i64::wrapping_mul,
                     |x: f64, y: f64| x * y
                 ),
                 OpCode::MODK => {
-                    arith_div_mod!(i, reg!(get_b(i)), k[get_c(i) as usize], ArithOp::Mod)
+                    arith_div_mod!(i, reg!(get_b(i)), kst!(get_c(i)), ArithOp::Mod)
                 }
                 OpCode::POWK => {
-                    arith_float_only!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: f64, y: f64| {
+                    arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| {
                         arith::float_arith(ArithOp::Pow, x, y)
                     })
                 }
                 OpCode::DIVK => {
-                    arith_float_only!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: f64, y: f64| x
+                    arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| x
                         / y)
                 }
                 OpCode::IDIVK => {
-                    arith_div_mod!(i, reg!(get_b(i)), k[get_c(i) as usize], ArithOp::IDiv)
+                    arith_div_mod!(i, reg!(get_b(i)), kst!(get_c(i)), ArithOp::IDiv)
                 }
                 OpCode::BANDK => {
-                    bitwise!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: i64, y: i64| x
+                    bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x
                         & y)
                 }
                 OpCode::BORK => {
-                    bitwise!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: i64, y: i64| x
+                    bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x
                         | y)
                 }
                 OpCode::BXORK => {
-                    bitwise!(i, reg!(get_b(i)), k[get_c(i) as usize], |x: i64, y: i64| x
+                    bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x
                         ^ y)
                 }
                 OpCode::SHRI => {
@@ -627,7 +632,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             }
                         }
                         _ => {
-                            let kv = k[get_b(i) as usize];
+                            let kv = kst!(get_b(i));
                             let ra_op = Operand::Register(base + get_a(i) as usize);
                             if get_k(i) {
                                 (kv, ra_val, (Operand::Constant(get_b(i) as usize), ra_op))
@@ -735,7 +740,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::LE => compare!(i, |x: i64, y: i64| x <= y, less_equal),
                 OpCode::EQK => {
                     let a = reg!(get_a(i));
-                    let b = k[get_b(i) as usize];
+                    let b = kst!(get_b(i));
                     cond_jump!(i, a.raw_equals(&b));
                 }
                 OpCode::EQI => {
@@ -786,7 +791,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         pc += 1;
                     } else {
                         reg!(get_a(i)) = rb;
-                        let ni = code[pc];
+                        let ni = fetch(code, pc);
                         pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
                     }
                 }
@@ -820,7 +825,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if b != 0 {
                         l.top = ra + b;
                     } else {
-                        b = l.top - ra;
+                        b = l.top.saturating_sub(ra);
                     }
                     save_pc!();
                     if get_k(i) {
@@ -866,7 +871,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         // A native function: call it, then return its results.
                         l.precall(ra, -1)?;
                         l.frames[ci_index].func -= delta;
-                        let n = l.top - ra;
+                        let n = l.top.saturating_sub(ra);
                         let fresh = l.frames[ci_index].status & call_status::FRESH != 0;
                         l.poscall(n);
                         if fresh {
@@ -880,7 +885,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let mut n = get_b(i) as i64 - 1;
                     let nparams1 = get_c(i) as usize;
                     if n < 0 {
-                        n = (l.top - ra) as i64;
+                        n = l.top.saturating_sub(ra) as i64;
                     }
                     let n = n as usize;
                     save_pc!();
@@ -1028,13 +1033,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let mut n = get_b(i) as usize;
                     let mut last = get_c(i) as usize;
                     if n == 0 {
-                        n = l.top - ra - 1;
+                        n = l.top.saturating_sub(ra + 1);
                     } else {
                         l.top = l.frames[ci_index].top;
                     }
                     last += n;
                     if get_k(i) {
-                        last += get_ax(code[pc]) as usize * (MAXARG_C as usize + 1);
+                        last += get_ax(fetch(code, pc)) as usize * (MAXARG_C as usize + 1);
                         pc += 1;
                     }
                     if let Value::Table(t) = l.stack[ra] {
@@ -1088,7 +1093,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::VARARGPREP => {
                     let nfix = get_a(i) as usize;
                     let ci = l.frames[ci_index];
-                    let actual = l.top - ci.func - 1;
+                    let actual = l.top.saturating_sub(ci.func + 1);
                     let nextra = actual.saturating_sub(nfix);
                     let fsize = proto.max_stack_size as usize;
                     save_pc!();
@@ -1118,6 +1123,35 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             }
         }
     }
+}
+
+/// A register. The compiler never names a register at or past the function's
+/// `max_stack_size`, `precall`/`VARARGPREP` make the stack at least that big
+/// above `base`, and a thread's stack never shrinks while frames are live.
+#[inline(always)]
+fn slot(stack: &mut [Value], i: usize) -> &mut Value {
+    debug_assert!(i < stack.len());
+    // SAFETY: see above: `i` is a register of the running frame, inside the stack.
+    unsafe { stack.get_unchecked_mut(i) }
+}
+
+/// A constant of the running function; the compiler only emits valid indices.
+#[inline(always)]
+fn constant(k: &[Value], i: usize) -> Value {
+    debug_assert!(i < k.len());
+    // SAFETY: constant operands are produced by the compiler (or checked by the
+    // binary chunk loader) as indices into this prototype's constant table.
+    unsafe { *k.get_unchecked(i) }
+}
+
+/// The instruction at `pc`; every function ends with a return and every jump
+/// target is inside the code, so `pc` stays in range.
+#[inline(always)]
+fn fetch(code: &[u32], pc: usize) -> u32 {
+    debug_assert!(pc < code.len());
+    // SAFETY: as above; jump offsets are produced by the compiler (or checked by
+    // the binary chunk loader).
+    unsafe { *code.get_unchecked(pc) }
 }
 
 /// `precall` of a Lua value never reports a native call.

@@ -1229,17 +1229,23 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn codebitwise(&mut self, opr: BinOpr, e1: &mut ExpDesc, e2: &mut ExpDesc, line: u32) -> R<()> {
+    /// Bitwise operators (5.4.4's `codebitwise`: a constant first operand is
+    /// tried as K and otherwise goes to a register).
+    fn codebitwise(
+        &mut self,
+        opr: BinOpr,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: u32,
+    ) -> R<()> {
         let mut flip = false;
-        if matches!(e1.k, ExpKind::KInt(_)) {
+        if matches!(e1.k, ExpKind::KInt(_)) && self.exp2rk(e1)? {
             std::mem::swap(e1, e2);
             flip = true;
+        } else if !(matches!(e2.k, ExpKind::KInt(_)) && self.exp2rk(e2)?) {
+            return self.codebinexpval(opr, e1, e2, line);
         }
-        if matches!(e2.k, ExpKind::KInt(_)) && self.exp2k(e2) {
-            self.codebink(opr, e1, e2, flip, line)
-        } else {
-            self.codebinnok(opr, e1, e2, flip, line)
-        }
+        self.codebink(opr, e1, e2, flip, line)
     }
 
     fn codeorder(&mut self, op0: OpCode, e1: &mut ExpDesc, e2: &mut ExpDesc) -> R<()> {

@@ -246,11 +246,11 @@ impl<'a> Lexer<'a> {
     }
 
     /// Formats "chunk:line: msg" (PUC's luaG_addinfo) for the current line.
-    pub fn add_info(&self, msg: &[u8], line: u32) -> String {
+    pub fn add_info(&self, msg: &[u8], line: u32) -> Vec<u8> {
         let mut out = self.chunkid.clone();
         out.extend_from_slice(format!(":{}: ", line).as_bytes());
         out.extend_from_slice(msg);
-        bytes_to_string(out)
+        out
     }
 
     fn txt_token(&self, tok: Tok) -> Vec<u8> {
@@ -272,7 +272,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// PUC's `lexerror`: message at the current line, "near" the given token.
-    pub fn error_near(&self, msg: &[u8], tok: Option<Tok>) -> String {
+    pub fn error_near(&self, msg: &[u8], tok: Option<Tok>) -> Vec<u8> {
         let mut m = msg.to_vec();
         match tok {
             Some(Tok::Char(0)) | None => {}
@@ -285,11 +285,11 @@ impl<'a> Lexer<'a> {
     }
 
     /// PUC's `luaX_syntaxerror`: error near the current token.
-    pub fn syntax_error(&self, msg: &str) -> String {
+    pub fn syntax_error(&self, msg: &str) -> Vec<u8> {
         self.error_near(msg.as_bytes(), Some(self.t.tok))
     }
 
-    fn inc_line(&mut self) -> Result<(), String> {
+    fn inc_line(&mut self) -> Result<(), Vec<u8>> {
         let old = self.current;
         self.next_char();
         if self.curr_is_newline() && self.current != old {
@@ -303,7 +303,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Advances to the next token (PUC's `luaX_next`).
-    pub fn next(&mut self) -> Result<(), String> {
+    pub fn next(&mut self) -> Result<(), Vec<u8>> {
         self.lastline = self.linenumber;
         if self.lookahead.tok != Tok::Eos {
             self.t = std::mem::replace(&mut self.lookahead, Token::eos());
@@ -314,7 +314,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Reads the lookahead token (PUC's `luaX_lookahead`).
-    pub fn peek(&mut self) -> Result<Tok, String> {
+    pub fn peek(&mut self) -> Result<Tok, Vec<u8>> {
         self.lookahead = self.lex()?;
         Ok(self.lookahead.tok)
     }
@@ -337,7 +337,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn read_numeral(&mut self) -> Result<Token, String> {
+    fn read_numeral(&mut self) -> Result<Token, Vec<u8>> {
         let first = self.current;
         let mut expo = b"Ee";
         self.save_and_next();
@@ -388,7 +388,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn read_long_string(&mut self, is_string: bool, sep: usize) -> Result<Option<LStr>, String> {
+    fn read_long_string(&mut self, is_string: bool, sep: usize) -> Result<Option<LStr>, Vec<u8>> {
         let line = self.linenumber;
         self.save_and_next(); // skip 2nd '['
         if self.curr_is_newline() {
@@ -435,7 +435,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn esc_check(&mut self, ok: bool, msg: &str) -> Result<(), String> {
+    fn esc_check(&mut self, ok: bool, msg: &str) -> Result<(), Vec<u8>> {
         if !ok {
             if self.current != EOZ {
                 self.save_and_next(); // add current to buffer for error message
@@ -445,13 +445,13 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn get_hexa(&mut self) -> Result<u32, String> {
+    fn get_hexa(&mut self) -> Result<u32, Vec<u8>> {
         self.save_and_next();
         self.esc_check(is_xdigit(self.current), "hexadecimal digit expected")?;
         Ok(hexa_value(self.current))
     }
 
-    fn read_hexa_esc(&mut self) -> Result<i32, String> {
+    fn read_hexa_esc(&mut self) -> Result<i32, Vec<u8>> {
         let mut r = self.get_hexa()?;
         r = (r << 4) + self.get_hexa()?;
         let n = self.buff.len().saturating_sub(2);
@@ -459,7 +459,7 @@ impl<'a> Lexer<'a> {
         Ok(r as i32)
     }
 
-    fn read_utf8_esc(&mut self) -> Result<u32, String> {
+    fn read_utf8_esc(&mut self) -> Result<u32, Vec<u8>> {
         let mut i = 4; // chars to be removed: '\', 'u', '{', and first digit
         self.save_and_next(); // skip 'u'
         self.esc_check(self.current == b'{' as i32, "missing '{'")?;
@@ -480,7 +480,7 @@ impl<'a> Lexer<'a> {
         Ok(r)
     }
 
-    fn read_dec_esc(&mut self) -> Result<i32, String> {
+    fn read_dec_esc(&mut self) -> Result<i32, Vec<u8>> {
         let mut r: i32 = 0;
         let mut i = 0;
         while i < 3 && is_digit(self.current) {
@@ -498,7 +498,7 @@ impl<'a> Lexer<'a> {
         self.buff.pop();
     }
 
-    fn read_string(&mut self, del: i32) -> Result<Token, String> {
+    fn read_string(&mut self, del: i32) -> Result<Token, Vec<u8>> {
         self.save_and_next(); // keep delimiter (for error messages)
         while self.current != del {
             match self.current {
@@ -569,7 +569,7 @@ impl<'a> Lexer<'a> {
         })
     }
 
-    fn lex(&mut self) -> Result<Token, String> {
+    fn lex(&mut self) -> Result<Token, Vec<u8>> {
         self.buff.clear();
         let simple = |t: Tok| {
             Ok(Token {

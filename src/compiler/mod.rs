@@ -29,9 +29,10 @@ pub const MAX_C_CALLS: u32 = 200;
 
 /// Compiles a chunk. `chunkname` is PUC's chunk name ("@file.lua", "=stdin" or
 /// the source text itself); errors are complete PUC messages
-/// ("x.lua:3: 'end' expected near <eof>").
+/// ("x.lua:3: 'end' expected near <eof>"). Message bytes that are not UTF-8
+/// (quoted from the source) are replaced; `compile_bytes` keeps them exact.
 pub fn compile(source: &[u8], chunkname: &[u8]) -> Result<FunctionProto, String> {
-    parser::parse(source, chunkname, C_CALLS_BASE)
+    parser::parse(source, chunkname, C_CALLS_BASE).map_err(lexer::bytes_to_string)
 }
 
 /// Like `compile`, with the caller's current C-call nesting level (PUC's
@@ -41,6 +42,16 @@ pub fn compile_at_depth(
     chunkname: &[u8],
     c_calls: u32,
 ) -> Result<FunctionProto, String> {
+    parser::parse(source, chunkname, c_calls).map_err(lexer::bytes_to_string)
+}
+
+/// Like `compile_at_depth`, with the error message as the exact bytes lua5.4
+/// produces (source text quoted in "near '...'" may be any bytes).
+pub fn compile_bytes(
+    source: &[u8],
+    chunkname: &[u8],
+    c_calls: u32,
+) -> Result<FunctionProto, Vec<u8>> {
     parser::parse(source, chunkname, c_calls)
 }
 

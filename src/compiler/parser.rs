@@ -8,7 +8,9 @@ use crate::opcodes::*;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-pub type R<T> = Result<T, String>;
+/// Results carry complete error messages as raw bytes (they may quote
+/// source text that is not UTF-8).
+pub type R<T> = Result<T, Vec<u8>>;
 
 /// Maximum number of local variables per function (`MAXVARS`).
 const MAXVARS: usize = 200;
@@ -146,19 +148,19 @@ impl<'a> Parser<'a> {
     fn tok(&self) -> Tok {
         self.lx.t.tok
     }
-    fn error(&self, msg: &str) -> String {
+    fn error(&self, msg: &str) -> Vec<u8> {
         self.lx.syntax_error(msg)
     }
-    /// Error without "near" at the line of the last token (`luaK_semerror`).
-    fn semerror(&self, msg: &[u8]) -> String {
-        self.lx.add_info(msg, self.lx.lastline)
+    /// Error without "near" (`luaK_semerror`; 5.4.4 reports the current line).
+    fn semerror(&self, msg: &[u8]) -> Vec<u8> {
+        self.lx.error_near(msg, None)
     }
-    fn error_expected(&self, t: Tok) -> String {
+    fn error_expected(&self, t: Tok) -> Vec<u8> {
         let mut m = token_to_str(t);
         m.extend_from_slice(b" expected");
         self.lx.error_near(&m, Some(self.tok()))
     }
-    fn errorlimit(&self, limit: usize, what: &str) -> String {
+    fn errorlimit(&self, limit: usize, what: &str) -> Vec<u8> {
         let line = self.cur.f.line_defined;
         let where_ = if line == 0 {
             "main function".to_string()
@@ -217,7 +219,7 @@ impl<'a> Parser<'a> {
     fn enterlevel(&mut self) -> R<()> {
         self.ccalls += 1;
         if self.ccalls >= super::MAX_C_CALLS {
-            return Err("C stack overflow".to_string());
+            return Err(b"C stack overflow".to_vec());
         }
         Ok(())
     }
@@ -493,7 +495,7 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------------
     // Labels, gotos and blocks
 
-    fn jumpscopeerror(&self, gt: &LabelDesc) -> String {
+    fn jumpscopeerror(&self, gt: &LabelDesc) -> Vec<u8> {
         let vname = self
             .actvar
             .get(self.cur.firstlocal + gt.nactvar as usize)
@@ -591,7 +593,7 @@ impl<'a> Parser<'a> {
         };
         self.cur.blocks.push(bl);
     }
-    fn undefgoto(&self, gt: &LabelDesc) -> String {
+    fn undefgoto(&self, gt: &LabelDesc) -> Vec<u8> {
         let m = if gt.name == self.break_name {
             format!("break outside loop at line {}", gt.line).into_bytes()
         } else {

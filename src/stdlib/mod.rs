@@ -2,6 +2,7 @@
 
 pub mod base;
 pub mod corolib;
+pub mod dblib;
 pub mod iolib;
 pub mod loadlib;
 pub mod mathlib;
@@ -28,6 +29,7 @@ pub fn open_libs(l: &mut State) {
     utf8lib::open(l);
     oslib::open(l);
     iolib::open(l);
+    dblib::open(l);
     let g = l.global().globals;
     l.set_field(loaded, "_G", crate::value::Value::Table(g));
 }
