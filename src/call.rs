@@ -50,6 +50,7 @@ impl State {
                         closure: Some(cl),
                         n_extra_args: 0,
                         status: call_status::LUA,
+                        k: None,
                     });
                     self.top = func + 1 + nargs.max(nparams);
                     return Ok(PreCall::Lua);
@@ -98,6 +99,7 @@ impl State {
             closure: None,
             n_extra_args: 0,
             status: 0,
+            k: None,
         });
         let n = f(self)?;
         let n = n.min(self.top - func - 1);

@@ -111,8 +111,10 @@ impl State {
                 self.finish_op();
                 crate::vm::execute(self)
             } else {
-                self.finish_pcall(false);
-                Ok(())
+                match ci.k {
+                    Some(k) => k(self).map(|n| self.poscall(n)),
+                    None => Err(self.rt_error_msg("cannot resume this native function")),
+                }
             };
             if let Err(e) = step {
                 if e.kind == ErrorKind::Yield {
@@ -148,21 +150,6 @@ impl State {
             }
             _ => {}
         }
-    }
-
-    /// The continuation of `pcall`/`xpcall` after its body returned normally:
-    /// results become `true, ...`.
-    fn finish_pcall(&mut self, _error: bool) {
-        let n = self.frames.len();
-        let ci = self.frames[n - 1];
-        let level = protected_level(&ci);
-        let nres = self.top.saturating_sub(level);
-        self.push(Value::Nil);
-        for i in (level..self.top - 1).rev() {
-            self.stack[i + 1] = self.stack[i];
-        }
-        self.stack[level] = Value::Bool(true);
-        self.poscall(nres + 1);
     }
 
     /// After an error while unrolling: finds the innermost interrupted
@@ -243,7 +230,7 @@ impl State {
 }
 
 /// Stack index of the function a `pcall`/`xpcall` frame protects.
-fn protected_level(ci: &crate::state::CallInfo) -> usize {
+pub fn protected_level(ci: &crate::state::CallInfo) -> usize {
     if ci.status & call_status::XPCALL != 0 {
         ci.func + 2
     } else {

@@ -268,6 +268,8 @@ pub struct Heap {
     pub pause: usize,
     pub stepmul: usize,
     pub running: bool,
+    /// Whether the collector is in generational mode (else incremental).
+    pub generational: bool,
     /// Estimate of live bytes after the last collection.
     pub estimate: usize,
 }
@@ -287,6 +289,7 @@ impl Heap {
             pause: DEFAULT_PAUSE,
             stepmul: 100,
             running: true,
+            generational: false,
             estimate: 0,
         }
     }

@@ -52,6 +52,10 @@ pub struct CallInfo {
     /// Number of extra (vararg) arguments of a vararg Lua function.
     pub n_extra_args: usize,
     pub status: u8,
+    /// For a native frame that called Lua with `call_yieldable`: how to finish
+    /// after a coroutine resumes it (PUC's continuation `k`). It returns the
+    /// number of results, as the native function itself would.
+    pub k: Option<crate::value::NativeFn>,
 }
 
 /// `CallInfo::status` bits.

@@ -309,8 +309,8 @@ impl State {
         }
         if let (Value::Int(_), Value::Int(0)) = (a, b) {
             match op {
-                ArithOp::Mod => return Err(self.rt_error_msg("attempt to perform 'n%%0'")),
-                ArithOp::IDiv => return Err(self.rt_error_msg("attempt to perform 'n//0'")),
+                ArithOp::Mod => return Err(self.rt_error_msg("attempt to perform 'n%0'")),
+                ArithOp::IDiv => return Err(self.rt_error_msg("attempt to divide by zero")),
                 _ => {}
             }
         }

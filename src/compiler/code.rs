@@ -3,7 +3,7 @@
 //! selection. These are methods of the parser, which owns the function states.
 
 use super::lexer::LStr;
-use super::number::{float_to_int_exact, raw_arith, ArithOp, Number};
+use super::number::{float_to_int_exact, ArithOp, Number};
 use super::parser::{Parser, R};
 use super::proto::{Constant, FunctionProto};
 use crate::opcodes::*;
@@ -11,9 +11,9 @@ use crate::opcodes::*;
 pub const NO_JUMP: i32 = -1;
 pub const NO_REG: i32 = MAXARG_A as i32;
 /// Largest constant index usable as an RK operand (`MAXINDEXRK`).
-const MAXINDEXRK: i32 = MAXARG_B as i32;
+pub(super) const MAXINDEXRK: i32 = MAXARG_B as i32;
 /// Strings up to this length are "short" (`LUAI_MAXSHORTLEN`).
-const MAX_SHORT_LEN: usize = 40;
+pub(super) const MAX_SHORT_LEN: usize = 40;
 
 /// Variable kinds (PUC's VDKREG, RDKCONST, RDKTOCLOSE, RDKCTC).
 pub const VDKREG: u8 = 0;
@@ -102,7 +102,7 @@ impl ExpDesc {
         matches!(self.k, ExpKind::Call(_) | ExpKind::Vararg(_))
     }
     /// The pc of the instruction this expression refers to.
-    fn pc(&self) -> usize {
+    pub(super) fn pc(&self) -> usize {
         match self.k {
             ExpKind::Reloc(pc) | ExpKind::Call(pc) | ExpKind::Vararg(pc) | ExpKind::Jmp(pc) => {
                 pc as usize
@@ -117,10 +117,10 @@ impl ExpDesc {
             _ => -1,
         }
     }
-    fn is_numeral(&self) -> bool {
+    pub(super) fn is_numeral(&self) -> bool {
         !self.has_jumps() && matches!(self.k, ExpKind::KInt(_) | ExpKind::KFlt(_))
     }
-    fn numeral(&self) -> Option<Number> {
+    pub(super) fn numeral(&self) -> Option<Number> {
         if self.has_jumps() {
             return None;
         }
@@ -199,10 +199,10 @@ pub enum BinOpr {
 }
 
 impl BinOpr {
-    fn index(self) -> usize {
+    pub(super) fn index(self) -> usize {
         self as usize
     }
-    fn arith(self) -> Option<ArithOp> {
+    pub(super) fn arith(self) -> Option<ArithOp> {
         if self <= BinOpr::Shr {
             Some(ArithOp::ALL[self.index()])
         } else {
@@ -220,9 +220,9 @@ pub enum UnOpr {
 }
 
 /// Metamethod event numbers (PUC's TMS order) used by MMBIN*.
-const TM_ADD: u32 = 6;
-const TM_SHL: u32 = 16;
-const TM_SHR: u32 = 17;
+pub(super) const TM_ADD: u32 = 6;
+pub(super) const TM_SHL: u32 = 16;
+pub(super) const TM_SHR: u32 = 17;
 
 /// A block (PUC's `BlockCnt`).
 #[derive(Clone, Debug)]
@@ -267,7 +267,7 @@ impl FuncState {
     }
 }
 
-fn op_at(base: OpCode, offset: usize) -> OpCode {
+pub(super) fn op_at(base: OpCode, offset: usize) -> OpCode {
     OpCode::ALL
         .get(base as usize + offset)
         .copied()
@@ -294,16 +294,16 @@ impl<'a> Parser<'a> {
     pub fn code_abx(&mut self, op: OpCode, a: i32, bx: u32) -> i32 {
         self.code(create_abx(op, a as u32, bx))
     }
-    fn code_asbx(&mut self, op: OpCode, a: i32, sbx: i32) -> i32 {
+    pub(super) fn code_asbx(&mut self, op: OpCode, a: i32, sbx: i32) -> i32 {
         self.code(create_asbx(op, a as u32, sbx))
     }
-    fn code_sj(&mut self, op: OpCode, sj: i32, k: bool) -> i32 {
+    pub(super) fn code_sj(&mut self, op: OpCode, sj: i32, k: bool) -> i32 {
         self.code(create_sj(op, sj, k))
     }
-    fn code_extraarg(&mut self, a: u32) -> i32 {
+    pub(super) fn code_extraarg(&mut self, a: u32) -> i32 {
         self.code(create_ax(OpCode::EXTRAARG, a))
     }
-    fn codek(&mut self, reg: i32, k: i32) -> i32 {
+    pub(super) fn codek(&mut self, reg: i32, k: i32) -> i32 {
         if k as u32 <= MAXARG_BX {
             self.code_abx(OpCode::LOADK, reg, k as u32)
         } else {
@@ -318,11 +318,11 @@ impl<'a> Parser<'a> {
             *l = line;
         }
     }
-    fn remove_last_instruction(&mut self) {
+    pub(super) fn remove_last_instruction(&mut self) {
         self.cur.f.code.pop();
         self.cur.f.line_info.pop();
     }
-    fn instr(&mut self, pc: usize) -> &mut Instruction {
+    pub(super) fn instr(&mut self, pc: usize) -> &mut Instruction {
         &mut self.cur.f.code[pc]
     }
 
@@ -346,12 +346,12 @@ impl<'a> Parser<'a> {
         self.cur.freereg += n;
         Ok(())
     }
-    fn freereg(&mut self, reg: i32) {
+    pub(super) fn freereg(&mut self, reg: i32) {
         if reg >= self.nvarstack() {
             self.cur.freereg -= 1;
         }
     }
-    fn freeregs(&mut self, r1: i32, r2: i32) {
+    pub(super) fn freeregs(&mut self, r1: i32, r2: i32) {
         if r1 > r2 {
             self.freereg(r1);
             self.freereg(r2);
@@ -360,12 +360,12 @@ impl<'a> Parser<'a> {
             self.freereg(r1);
         }
     }
-    fn freeexp(&mut self, e: &ExpDesc) {
+    pub(super) fn freeexp(&mut self, e: &ExpDesc) {
         if let ExpKind::NonReloc(r) = e.k {
             self.freereg(r);
         }
     }
-    fn freeexps(&mut self, e1: &ExpDesc, e2: &ExpDesc) {
+    pub(super) fn freeexps(&mut self, e1: &ExpDesc, e2: &ExpDesc) {
         let r1 = e1.reg();
         let r2 = e2.reg();
         self.freeregs(r1, r2);
@@ -376,11 +376,16 @@ impl<'a> Parser<'a> {
 
     /// Adds a constant, reusing an equal one when the scanner-wide cache (shared
     /// by all functions of the chunk, as PUC's `ls->h`) points at it.
-    fn addk(&mut self, key: KKey, v: Constant) -> i32 {
+    pub(super) fn addk(&mut self, key: KKey, v: Constant) -> i32 {
         if let Some(&k) = self.kcache.get(&key) {
             if self.cur.f.constants.get(k as usize) == Some(&v) {
                 return k;
             }
+        }
+        if self.cur.f.constants.len() >= MAXARG_AX as usize {
+            // PUC fails in luaM_growvector; reported at the end of the statement
+            self.k_overflow = true;
+            return 0;
         }
         let k = self.cur.f.constants.len() as i32;
         self.cur.f.constants.push(v);
@@ -390,10 +395,10 @@ impl<'a> Parser<'a> {
     pub fn string_k(&mut self, s: &LStr) -> i32 {
         self.addk(KKey::Str(s.clone()), Constant::Str(s.to_vec()))
     }
-    fn int_k(&mut self, i: i64) -> i32 {
+    pub(super) fn int_k(&mut self, i: i64) -> i32 {
         self.addk(KKey::Int(i), Constant::Int(i))
     }
-    fn number_k(&mut self, f: f64) -> i32 {
+    pub(super) fn number_k(&mut self, f: f64) -> i32 {
         let key = match float_to_int_exact(f) {
             None => KKey::Flt(f.to_bits()),
             Some(i) => {
@@ -409,10 +414,10 @@ impl<'a> Parser<'a> {
         };
         self.addk(key, Constant::Float(f))
     }
-    fn bool_k(&mut self, b: bool) -> i32 {
+    pub(super) fn bool_k(&mut self, b: bool) -> i32 {
         self.addk(KKey::Bool(b), Constant::Bool(b))
     }
-    fn nil_k(&mut self) -> i32 {
+    pub(super) fn nil_k(&mut self) -> i32 {
         self.addk(KKey::Nil, Constant::Nil)
     }
     pub fn code_int(&mut self, reg: i32, i: i64) {
@@ -423,7 +428,7 @@ impl<'a> Parser<'a> {
             self.codek(reg, k);
         }
     }
-    fn code_float(&mut self, reg: i32, f: f64) {
+    pub(super) fn code_float(&mut self, reg: i32, f: f64) {
         match float_to_int_exact(f) {
             Some(fi) if fits_sbx(fi) => {
                 self.code_asbx(OpCode::LOADF, reg, fi as i32);
@@ -434,13 +439,13 @@ impl<'a> Parser<'a> {
             }
         }
     }
-    fn str2k(&mut self, e: &mut ExpDesc) {
+    pub(super) fn str2k(&mut self, e: &mut ExpDesc) {
         if let ExpKind::KStr(s) = &e.k {
             let s = s.clone();
             e.k = ExpKind::K(self.string_k(&s));
         }
     }
-    fn is_kstr(&self, e: &ExpDesc) -> bool {
+    pub(super) fn is_kstr(&self, e: &ExpDesc) -> bool {
         match e.k {
             ExpKind::K(i) if !e.has_jumps() && i <= MAXINDEXRK => {
                 matches!(self.cur.f.constants.get(i as usize), Some(Constant::Str(s)) if s.len() <= MAX_SHORT_LEN)
@@ -448,23 +453,23 @@ impl<'a> Parser<'a> {
             _ => false,
         }
     }
-    fn is_kint(e: &ExpDesc) -> bool {
+    pub(super) fn is_kint(e: &ExpDesc) -> bool {
         matches!(e.k, ExpKind::KInt(_)) && !e.has_jumps()
     }
-    fn is_cint(e: &ExpDesc) -> bool {
+    pub(super) fn is_cint(e: &ExpDesc) -> bool {
         match e.k {
             ExpKind::KInt(i) => !e.has_jumps() && (i as u64) <= MAXARG_C as u64,
             _ => false,
         }
     }
-    fn is_scint(e: &ExpDesc) -> bool {
+    pub(super) fn is_scint(e: &ExpDesc) -> bool {
         match e.k {
             ExpKind::KInt(i) => !e.has_jumps() && fits_sc(i),
             _ => false,
         }
     }
     /// Numeral fitting an sC operand: (encoded value, is float).
-    fn is_scnumber(e: &ExpDesc) -> Option<(i32, bool)> {
+    pub(super) fn is_scnumber(e: &ExpDesc) -> Option<(i32, bool)> {
         let (i, isfloat) = match e.k {
             ExpKind::KInt(i) => (i, false),
             ExpKind::KFlt(f) => (float_to_int_exact(f)?, true),
@@ -521,7 +526,7 @@ impl<'a> Parser<'a> {
         self.code_abc(OpCode::LOADNIL, from, n - 1, 0);
     }
 
-    fn getjump(&self, pc: i32) -> i32 {
+    pub(super) fn getjump(&self, pc: i32) -> i32 {
         let offset = get_sj(self.cur.f.code[pc as usize]);
         if offset == NO_JUMP {
             NO_JUMP
@@ -529,7 +534,7 @@ impl<'a> Parser<'a> {
             pc + 1 + offset
         }
     }
-    fn fixjump(&mut self, pc: i32, dest: i32) -> R<()> {
+    pub(super) fn fixjump(&mut self, pc: i32, dest: i32) -> R<()> {
         let offset = dest - (pc + 1);
         if !(-OFFSET_SJ..=(MAXARG_SJ as i32 - OFFSET_SJ)).contains(&offset) {
             return Err(self.lx.syntax_error("control structure too long"));
@@ -566,7 +571,7 @@ impl<'a> Parser<'a> {
         };
         self.code_abc(op, first, nret + 1, 0);
     }
-    fn condjump(&mut self, op: OpCode, a: i32, b: i32, c: i32, k: bool) -> i32 {
+    pub(super) fn condjump(&mut self, op: OpCode, a: i32, b: i32, c: i32, k: bool) -> i32 {
         self.code_abck(op, a, b, c, k);
         self.jump()
     }
@@ -575,7 +580,7 @@ impl<'a> Parser<'a> {
         self.cur.lasttarget = pc;
         pc
     }
-    fn getjumpcontrol(&self, pc: i32) -> usize {
+    pub(super) fn getjumpcontrol(&self, pc: i32) -> usize {
         let pc = pc as usize;
         if pc >= 1 && is_test(get_op(self.cur.f.code[pc - 1])) {
             pc - 1
@@ -583,7 +588,7 @@ impl<'a> Parser<'a> {
             pc
         }
     }
-    fn patchtestreg(&mut self, node: i32, reg: i32) -> bool {
+    pub(super) fn patchtestreg(&mut self, node: i32, reg: i32) -> bool {
         let ci = self.getjumpcontrol(node);
         let i = self.cur.f.code[ci];
         if get_op(i) != OpCode::TESTSET {
@@ -596,13 +601,19 @@ impl<'a> Parser<'a> {
         }
         true
     }
-    fn removevalues(&mut self, mut list: i32) {
+    pub(super) fn removevalues(&mut self, mut list: i32) {
         while list != NO_JUMP {
             self.patchtestreg(list, NO_REG);
             list = self.getjump(list);
         }
     }
-    fn patchlistaux(&mut self, mut list: i32, vtarget: i32, reg: i32, dtarget: i32) -> R<()> {
+    pub(super) fn patchlistaux(
+        &mut self,
+        mut list: i32,
+        vtarget: i32,
+        reg: i32,
+        dtarget: i32,
+    ) -> R<()> {
         while list != NO_JUMP {
             let next = self.getjump(list);
             if self.patchtestreg(list, reg) {
@@ -621,7 +632,7 @@ impl<'a> Parser<'a> {
         let hr = self.getlabel();
         self.patchlist(list, hr)
     }
-    fn need_value(&self, mut list: i32) -> bool {
+    pub(super) fn need_value(&self, mut list: i32) -> bool {
         while list != NO_JUMP {
             let i = self.cur.f.code[self.getjumpcontrol(list)];
             if get_op(i) != OpCode::TESTSET {
@@ -704,7 +715,7 @@ impl<'a> Parser<'a> {
             _ => {}
         }
     }
-    fn discharge2reg(&mut self, e: &mut ExpDesc, reg: i32) {
+    pub(super) fn discharge2reg(&mut self, e: &mut ExpDesc, reg: i32) {
         self.dischargevars(e);
         match e.k.clone() {
             ExpKind::Nil => self.nil(reg, 1),
@@ -733,7 +744,7 @@ impl<'a> Parser<'a> {
         }
         e.k = ExpKind::NonReloc(reg);
     }
-    fn discharge2anyreg(&mut self, e: &mut ExpDesc) -> R<()> {
+    pub(super) fn discharge2anyreg(&mut self, e: &mut ExpDesc) -> R<()> {
         if !matches!(e.k, ExpKind::NonReloc(_)) {
             self.reserveregs(1)?;
             let r = self.cur.freereg - 1;
@@ -741,11 +752,11 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn code_loadbool(&mut self, a: i32, op: OpCode) -> i32 {
+    pub(super) fn code_loadbool(&mut self, a: i32, op: OpCode) -> i32 {
         self.getlabel();
         self.code_abc(op, a, 0, 0)
     }
-    fn exp2reg(&mut self, e: &mut ExpDesc, reg: i32) -> R<()> {
+    pub(super) fn exp2reg(&mut self, e: &mut ExpDesc, reg: i32) -> R<()> {
         self.discharge2reg(e, reg);
         if let ExpKind::Jmp(pc) = e.k {
             let mut t = e.t;
@@ -809,7 +820,7 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn exp2k(&mut self, e: &mut ExpDesc) -> bool {
+    pub(super) fn exp2k(&mut self, e: &mut ExpDesc) -> bool {
         if e.has_jumps() {
             return false;
         }
@@ -831,7 +842,7 @@ impl<'a> Parser<'a> {
         }
     }
     /// Puts `e` in a register or makes it an RK constant; true if constant.
-    fn exp2rk(&mut self, e: &mut ExpDesc) -> R<bool> {
+    pub(super) fn exp2rk(&mut self, e: &mut ExpDesc) -> R<bool> {
         if self.exp2k(e) {
             Ok(true)
         } else {
@@ -839,14 +850,14 @@ impl<'a> Parser<'a> {
             Ok(false)
         }
     }
-    fn rk_value(e: &ExpDesc) -> i32 {
+    pub(super) fn rk_value(e: &ExpDesc) -> i32 {
         match e.k {
             ExpKind::K(k) => k,
             ExpKind::NonReloc(r) => r,
             _ => 0,
         }
     }
-    fn code_abrk(&mut self, op: OpCode, a: i32, b: i32, ec: &mut ExpDesc) -> R<()> {
+    pub(super) fn code_abrk(&mut self, op: OpCode, a: i32, b: i32, ec: &mut ExpDesc) -> R<()> {
         let k = self.exp2rk(ec)?;
         let c = Self::rk_value(ec);
         self.code_abck(op, a, b, c, k);
@@ -889,13 +900,13 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------------
     // Conditionals
 
-    fn negatecondition(&mut self, e: &ExpDesc) {
+    pub(super) fn negatecondition(&mut self, e: &ExpDesc) {
         let ci = self.getjumpcontrol(e.pc() as i32);
         let i = self.instr(ci);
         let k = get_k(*i);
         set_k(i, !k);
     }
-    fn jumponcond(&mut self, e: &mut ExpDesc, cond: bool) -> R<i32> {
+    pub(super) fn jumponcond(&mut self, e: &mut ExpDesc, cond: bool) -> R<i32> {
         if let ExpKind::Reloc(pc) = e.k {
             let ie = self.cur.f.code[pc as usize];
             if get_op(ie) == OpCode::NOT {
@@ -942,7 +953,7 @@ impl<'a> Parser<'a> {
         e.f = NO_JUMP;
         Ok(())
     }
-    fn codenot(&mut self, e: &mut ExpDesc) -> R<()> {
+    pub(super) fn codenot(&mut self, e: &mut ExpDesc) -> R<()> {
         match e.k {
             ExpKind::Nil | ExpKind::False => e.k = ExpKind::True,
             ExpKind::K(_)
@@ -1002,427 +1013,6 @@ impl<'a> Parser<'a> {
     }
 
     // ------------------------------------------------------------------
-    // Operators
-
-    fn constfolding(&mut self, op: ArithOp, e1: &mut ExpDesc, e2: &ExpDesc) -> bool {
-        let (v1, v2) = match (e1.numeral(), e2.numeral()) {
-            (Some(a), Some(b)) => (a, b),
-            _ => return false,
-        };
-        // validop
-        match op {
-            ArithOp::BAnd
-            | ArithOp::BOr
-            | ArithOp::BXor
-            | ArithOp::Shl
-            | ArithOp::Shr
-            | ArithOp::BNot => {
-                if super::number::number_to_int_exact(v1).is_none()
-                    || super::number::number_to_int_exact(v2).is_none()
-                {
-                    return false;
-                }
-            }
-            ArithOp::Div | ArithOp::IDiv | ArithOp::Mod => {
-                if v2.to_f64() == 0.0 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-        match raw_arith(op, v1, v2) {
-            Some(Number::Int(i)) => {
-                e1.k = ExpKind::KInt(i);
-                true
-            }
-            Some(Number::Float(n)) => {
-                if n.is_nan() || n == 0.0 {
-                    return false;
-                }
-                e1.k = ExpKind::KFlt(n);
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn codeunexpval(&mut self, op: OpCode, e: &mut ExpDesc, line: u32) -> R<()> {
-        let r = self.exp2anyreg(e)?;
-        self.freeexp(e);
-        e.k = ExpKind::Reloc(self.code_abc(op, 0, r, 0));
-        self.fixline(line);
-        Ok(())
-    }
-
-    pub fn prefix(&mut self, op: UnOpr, e: &mut ExpDesc, line: u32) -> R<()> {
-        self.dischargevars(e);
-        let ef = ExpDesc::new(ExpKind::KInt(0));
-        match op {
-            UnOpr::Minus | UnOpr::BNot => {
-                let aop = if op == UnOpr::Minus {
-                    ArithOp::Unm
-                } else {
-                    ArithOp::BNot
-                };
-                if self.constfolding(aop, e, &ef) {
-                    return Ok(());
-                }
-                let opc = if op == UnOpr::Minus {
-                    OpCode::UNM
-                } else {
-                    OpCode::BNOT
-                };
-                self.codeunexpval(opc, e, line)
-            }
-            UnOpr::Len => self.codeunexpval(OpCode::LEN, e, line),
-            UnOpr::Not => self.codenot(e),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn finishbinexpval(
-        &mut self,
-        e1: &mut ExpDesc,
-        e2: &ExpDesc,
-        op: OpCode,
-        v2: i32,
-        flip: bool,
-        line: u32,
-        mmop: OpCode,
-        event: u32,
-    ) -> R<()> {
-        let v1 = self.exp2anyreg(e1)?;
-        let pc = self.code_abck(op, 0, v1, v2, false);
-        self.freeexps(e1, e2);
-        e1.k = ExpKind::Reloc(pc);
-        self.fixline(line);
-        self.code_abck(mmop, v1, v2, event as i32, flip);
-        self.fixline(line);
-        Ok(())
-    }
-
-    fn codebinexpval(
-        &mut self,
-        opr: BinOpr,
-        e1: &mut ExpDesc,
-        e2: &mut ExpDesc,
-        line: u32,
-    ) -> R<()> {
-        let op = op_at(OpCode::ADD, opr.index());
-        let v2 = self.exp2anyreg(e2)?;
-        self.finishbinexpval(
-            e1,
-            e2,
-            op,
-            v2,
-            false,
-            line,
-            OpCode::MMBIN,
-            TM_ADD + opr.index() as u32,
-        )
-    }
-
-    fn codebini(
-        &mut self,
-        op: OpCode,
-        e1: &mut ExpDesc,
-        e2: &ExpDesc,
-        flip: bool,
-        line: u32,
-        event: u32,
-    ) -> R<()> {
-        let i = if let ExpKind::KInt(i) = e2.k { i } else { 0 };
-        let v2 = int_to_sc(i as i32) as i32;
-        self.finishbinexpval(e1, e2, op, v2, flip, line, OpCode::MMBINI, event)
-    }
-
-    fn codebink(
-        &mut self,
-        opr: BinOpr,
-        e1: &mut ExpDesc,
-        e2: &ExpDesc,
-        flip: bool,
-        line: u32,
-    ) -> R<()> {
-        let event = TM_ADD + opr.index() as u32;
-        let v2 = if let ExpKind::K(k) = e2.k { k } else { 0 };
-        let op = op_at(OpCode::ADDK, opr.index());
-        self.finishbinexpval(e1, e2, op, v2, flip, line, OpCode::MMBINK, event)
-    }
-
-    fn finishbinexpneg(
-        &mut self,
-        e1: &mut ExpDesc,
-        e2: &ExpDesc,
-        op: OpCode,
-        line: u32,
-        event: u32,
-    ) -> R<bool> {
-        if !Self::is_kint(e2) {
-            return Ok(false);
-        }
-        let i2 = if let ExpKind::KInt(i) = e2.k { i } else { 0 };
-        if !(fits_sc(i2) && fits_sc(i2.wrapping_neg())) {
-            return Ok(false);
-        }
-        let v2 = i2 as i32;
-        self.finishbinexpval(
-            e1,
-            e2,
-            op,
-            int_to_sc(-v2) as i32,
-            false,
-            line,
-            OpCode::MMBINI,
-            event,
-        )?;
-        let last = self.cur.f.code.len() - 1;
-        set_b(self.instr(last), int_to_sc(v2));
-        Ok(true)
-    }
-
-    fn codebinnok(
-        &mut self,
-        opr: BinOpr,
-        e1: &mut ExpDesc,
-        e2: &mut ExpDesc,
-        flip: bool,
-        line: u32,
-    ) -> R<()> {
-        if flip {
-            std::mem::swap(e1, e2);
-        }
-        self.codebinexpval(opr, e1, e2, line)
-    }
-
-    fn codearith(
-        &mut self,
-        opr: BinOpr,
-        e1: &mut ExpDesc,
-        e2: &mut ExpDesc,
-        flip: bool,
-        line: u32,
-    ) -> R<()> {
-        if e2.is_numeral() && self.exp2k(e2) {
-            self.codebink(opr, e1, e2, flip, line)
-        } else {
-            self.codebinnok(opr, e1, e2, flip, line)
-        }
-    }
-
-    fn codecommutative(
-        &mut self,
-        opr: BinOpr,
-        e1: &mut ExpDesc,
-        e2: &mut ExpDesc,
-        line: u32,
-    ) -> R<()> {
-        let mut flip = false;
-        if e1.is_numeral() {
-            std::mem::swap(e1, e2);
-            flip = true;
-        }
-        if opr == BinOpr::Add && Self::is_scint(e2) {
-            self.codebini(OpCode::ADDI, e1, e2, flip, line, TM_ADD)
-        } else {
-            self.codearith(opr, e1, e2, flip, line)
-        }
-    }
-
-    /// Bitwise operators (5.4.4's `codebitwise`: a constant first operand is
-    /// tried as K and otherwise goes to a register).
-    fn codebitwise(
-        &mut self,
-        opr: BinOpr,
-        e1: &mut ExpDesc,
-        e2: &mut ExpDesc,
-        line: u32,
-    ) -> R<()> {
-        let mut flip = false;
-        if matches!(e1.k, ExpKind::KInt(_)) && self.exp2rk(e1)? {
-            std::mem::swap(e1, e2);
-            flip = true;
-        } else if !(matches!(e2.k, ExpKind::KInt(_)) && self.exp2rk(e2)?) {
-            return self.codebinexpval(opr, e1, e2, line);
-        }
-        self.codebink(opr, e1, e2, flip, line)
-    }
-
-    fn codeorder(&mut self, op0: OpCode, e1: &mut ExpDesc, e2: &mut ExpDesc) -> R<()> {
-        let (r1, r2, op, isfloat);
-        if let Some((im, fl)) = Self::is_scnumber(e2) {
-            r1 = self.exp2anyreg(e1)?;
-            r2 = im;
-            op = op_at(OpCode::LTI, op0 as usize - OpCode::LT as usize);
-            isfloat = fl;
-        } else if let Some((im, fl)) = Self::is_scnumber(e1) {
-            r1 = self.exp2anyreg(e2)?;
-            r2 = im;
-            op = if op0 == OpCode::LT {
-                OpCode::GTI
-            } else {
-                OpCode::GEI
-            };
-            isfloat = fl;
-        } else {
-            r1 = self.exp2anyreg(e1)?;
-            r2 = self.exp2anyreg(e2)?;
-            isfloat = false;
-            op = op0;
-        }
-        self.freeexps(e1, e2);
-        e1.k = ExpKind::Jmp(self.condjump(op, r1, r2, isfloat as i32, true));
-        Ok(())
-    }
-
-    fn codeeq(&mut self, opr: BinOpr, e1: &mut ExpDesc, e2: &mut ExpDesc) -> R<()> {
-        if !matches!(e1.k, ExpKind::NonReloc(_)) {
-            std::mem::swap(e1, e2);
-        }
-        let r1 = self.exp2anyreg(e1)?;
-        let (op, r2, isfloat);
-        if let Some((im, fl)) = Self::is_scnumber(e2) {
-            op = OpCode::EQI;
-            r2 = im;
-            isfloat = fl;
-        } else if self.exp2rk(e2)? {
-            op = OpCode::EQK;
-            r2 = Self::rk_value(e2);
-            isfloat = false;
-        } else {
-            op = OpCode::EQ;
-            r2 = self.exp2anyreg(e2)?;
-            isfloat = false;
-        }
-        self.freeexps(e1, e2);
-        e1.k = ExpKind::Jmp(self.condjump(op, r1, r2, isfloat as i32, opr == BinOpr::Eq));
-        Ok(())
-    }
-
-    pub fn infix(&mut self, op: BinOpr, v: &mut ExpDesc) -> R<()> {
-        self.dischargevars(v);
-        match op {
-            BinOpr::And => self.goiftrue(v)?,
-            BinOpr::Or => self.goiffalse(v)?,
-            BinOpr::Concat => self.exp2nextreg(v)?,
-            BinOpr::Eq | BinOpr::Ne => {
-                if !v.is_numeral() {
-                    self.exp2rk(v)?;
-                }
-            }
-            BinOpr::Lt | BinOpr::Le | BinOpr::Gt | BinOpr::Ge => {
-                if Self::is_scnumber(v).is_none() {
-                    self.exp2anyreg(v)?;
-                }
-            }
-            _ => {
-                if !v.is_numeral() {
-                    self.exp2anyreg(v)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn codeconcat(&mut self, e1: &mut ExpDesc, e2: &ExpDesc, line: u32) {
-        let prev_concat = self.cur.pc() > self.cur.lasttarget
-            && self
-                .cur
-                .f
-                .code
-                .last()
-                .map(|&i| get_op(i) == OpCode::CONCAT)
-                .unwrap_or(false);
-        if prev_concat {
-            let last = self.cur.f.code.len() - 1;
-            let n = get_b(self.cur.f.code[last]);
-            self.freeexp(e2);
-            let r = e1.reg() as u32;
-            let i = self.instr(last);
-            set_a(i, r);
-            set_b(i, n + 1);
-        } else {
-            let r = e1.reg();
-            self.code_abc(OpCode::CONCAT, r, 2, 0);
-            self.freeexp(e2);
-            self.fixline(line);
-        }
-    }
-
-    pub fn posfix(&mut self, opr: BinOpr, e1: &mut ExpDesc, e2: &mut ExpDesc, line: u32) -> R<()> {
-        self.dischargevars(e2);
-        if let Some(aop) = opr.arith() {
-            if self.constfolding(aop, e1, e2) {
-                return Ok(());
-            }
-        }
-        match opr {
-            BinOpr::And => {
-                let mut f = e2.f;
-                self.concat(&mut f, e1.f)?;
-                e2.f = f;
-                *e1 = e2.clone();
-            }
-            BinOpr::Or => {
-                let mut t = e2.t;
-                self.concat(&mut t, e1.t)?;
-                e2.t = t;
-                *e1 = e2.clone();
-            }
-            BinOpr::Concat => {
-                self.exp2nextreg(e2)?;
-                self.codeconcat(e1, e2, line);
-            }
-            BinOpr::Add | BinOpr::Mul => self.codecommutative(opr, e1, e2, line)?,
-            BinOpr::Sub => {
-                if !self.finishbinexpneg(e1, e2, OpCode::ADDI, line, TM_ADD + 1)? {
-                    self.codearith(opr, e1, e2, false, line)?;
-                }
-            }
-            BinOpr::Div | BinOpr::IDiv | BinOpr::Mod | BinOpr::Pow => {
-                self.codearith(opr, e1, e2, false, line)?
-            }
-            BinOpr::BAnd | BinOpr::BOr | BinOpr::BXor => self.codebitwise(opr, e1, e2, line)?,
-            BinOpr::Shl => {
-                if Self::is_scint(e1) {
-                    std::mem::swap(e1, e2);
-                    self.codebini(OpCode::SHLI, e1, e2, true, line, TM_SHL)?;
-                } else if self.finishbinexpneg(e1, e2, OpCode::SHRI, line, TM_SHL)? {
-                    // coded as (r1 >> -I)
-                } else {
-                    self.codebinexpval(opr, e1, e2, line)?;
-                }
-            }
-            BinOpr::Shr => {
-                if Self::is_scint(e2) {
-                    self.codebini(OpCode::SHRI, e1, e2, false, line, TM_SHR)?;
-                } else {
-                    self.codebinexpval(opr, e1, e2, line)?;
-                }
-            }
-            BinOpr::Eq | BinOpr::Ne => self.codeeq(opr, e1, e2)?,
-            BinOpr::Lt | BinOpr::Le => {
-                let op = if opr == BinOpr::Lt {
-                    OpCode::LT
-                } else {
-                    OpCode::LE
-                };
-                self.codeorder(op, e1, e2)?;
-            }
-            BinOpr::Gt | BinOpr::Ge => {
-                let op = if opr == BinOpr::Gt {
-                    OpCode::LT
-                } else {
-                    OpCode::LE
-                };
-                std::mem::swap(e1, e2);
-                self.codeorder(op, e1, e2)?;
-            }
-        }
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------
     // Tables and function end
 
     pub fn settablesize(&mut self, pc: usize, ra: i32, asize: i32, hsize: i32) {
@@ -1453,7 +1043,7 @@ impl<'a> Parser<'a> {
         self.cur.freereg = base + 1;
     }
 
-    fn finaltarget(code: &[Instruction], mut i: usize) -> usize {
+    pub(super) fn finaltarget(code: &[Instruction], mut i: usize) -> usize {
         for _ in 0..100 {
             match code.get(i) {
                 Some(&pc) if get_op(pc) == OpCode::JMP => {

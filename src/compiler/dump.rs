@@ -38,7 +38,7 @@ pub fn fmt_g14(f: f64) -> String {
             s
         }
     };
-    if exp < P && exp >= -4 {
+    if (-4..P).contains(&exp) {
         strip(format!("{:.*}", (P - 1 - exp) as usize, f))
     } else {
         let m = strip(mant);

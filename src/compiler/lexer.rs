@@ -77,6 +77,14 @@ const RESERVED: [(&[u8], Tok); 22] = [
     (b"while", Tok::While),
 ];
 
+/// The reserved word spelled by `s`, if any.
+fn reserved(s: &[u8]) -> Option<Tok> {
+    if s.len() < 2 || s.len() > 8 || !s[0].is_ascii_lowercase() {
+        return None;
+    }
+    RESERVED.iter().find(|(w, _)| *w == s).map(|(_, t)| *t)
+}
+
 /// PUC's `luaX_token2str`.
 pub fn token_to_str(t: Tok) -> Vec<u8> {
     let fixed: &[u8] = match t {
@@ -303,6 +311,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Advances to the next token (PUC's `luaX_next`).
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<(), Vec<u8>> {
         self.lastline = self.linenumber;
         if self.lookahead.tok != Tok::Eos {
@@ -698,8 +707,8 @@ impl<'a> Lexer<'a> {
                                 break;
                             }
                         }
-                        if let Some((_, t)) = RESERVED.iter().find(|(w, _)| *w == &self.buff[..]) {
-                            return simple(*t);
+                        if let Some(t) = reserved(&self.buff) {
+                            return simple(t);
                         }
                         let s: LStr = self.buff.as_slice().into();
                         return Ok(Token {

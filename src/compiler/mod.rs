@@ -7,8 +7,10 @@ pub mod code;
 pub mod dump;
 pub mod lexer;
 pub mod number;
+pub mod ops;
 pub mod parser;
 pub mod proto;
+pub mod scope;
 
 #[cfg(test)]
 mod tests;

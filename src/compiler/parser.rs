@@ -3,7 +3,7 @@
 
 use super::code::*;
 use super::lexer::{token_to_str, LStr, Lexer, SemInfo, Tok};
-use super::proto::{FunctionProto, LocalVarInfo, UpvalueDesc};
+use super::proto::{FunctionProto, UpvalueDesc};
 use crate::opcodes::*;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -13,9 +13,18 @@ use std::rc::Rc;
 pub type R<T> = Result<T, Vec<u8>>;
 
 /// Maximum number of local variables per function (`MAXVARS`).
-const MAXVARS: usize = 200;
+pub(super) const MAXVARS: usize = 200;
 /// Maximum number of upvalues per function (`MAXUPVAL`).
-const MAXUPVAL: usize = 255;
+pub(super) const MAXUPVAL: usize = 255;
+/// Array limits of PUC's `luaM_growvector` calls (SHRT_MAX).
+pub(super) const MAX_LOCVARS: usize = 32767;
+pub(super) const MAX_LABELS: usize = 32767;
+
+/// The error of a PUC array that cannot grow (`luaM_growaux_`): a runtime
+/// error raised inside `load`, so it carries no position.
+pub fn growth_error(what: &str, limit: usize) -> Vec<u8> {
+    format!("too many {} (limit is {})", what, limit).into_bytes()
+}
 
 /// An active (or pending) local variable (PUC's `Vardesc`).
 #[derive(Clone, Debug)]
@@ -49,10 +58,30 @@ pub struct Parser<'a> {
     pub label: Vec<LabelDesc>,
     /// Constant cache shared by all functions (PUC's scanner table `ls->h`).
     pub kcache: HashMap<KKey, i32>,
+    /// Set when a function exceeds the constant-table limit.
+    pub k_overflow: bool,
     ccalls: u32,
-    source: Vec<u8>,
-    envn: LStr,
-    break_name: LStr,
+    /// `source` of nested functions (see `nested_source`).
+    nested_source: Vec<u8>,
+    pub(super) envn: LStr,
+    pub(super) break_name: LStr,
+}
+
+/// The `source` recorded in nested functions. PUC shares one string; here each
+/// proto owns a copy, and for `load(text)` the chunk name is the whole text, so
+/// long text chunk names are cut to a prefix with the same `chunk_id` (error
+/// positions are unchanged; only `debug.getinfo(f).source` of nested functions
+/// is shortened). File ("@...") and literal ("=...") names are kept whole.
+pub fn nested_source(chunkname: &[u8]) -> Vec<u8> {
+    const KEEP: usize = 64;
+    if chunkname.len() <= KEEP || matches!(chunkname.first(), Some(b'@') | Some(b'=')) {
+        return chunkname.to_vec();
+    }
+    let end = match chunkname.iter().position(|&c| c == b'\n') {
+        Some(nl) if nl < KEEP => nl + 1,
+        _ => KEEP,
+    };
+    chunkname[..end].to_vec()
 }
 
 /// Compiles a main chunk.
@@ -69,8 +98,9 @@ pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
         gt: Vec::new(),
         label: Vec::new(),
         kcache: HashMap::new(),
+        k_overflow: false,
         ccalls,
-        source: chunkname.to_vec(),
+        nested_source: nested_source(chunkname),
         envn: Rc::from(&b"_ENV"[..]),
         break_name: Rc::from(&b"break"[..]),
     };
@@ -131,9 +161,9 @@ fn priority(op: BinOpr) -> (u8, u8) {
         BinOpr::Or => (1, 1),
     }
 }
-const UNARY_PRIORITY: u8 = 12;
+pub(super) const UNARY_PRIORITY: u8 = 12;
 
-struct ConsControl {
+pub(super) struct ConsControl {
     v: ExpDesc,
     t: ExpDesc,
     nh: i32,
@@ -145,22 +175,22 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------------
     // Errors and token helpers
 
-    fn tok(&self) -> Tok {
+    pub(super) fn tok(&self) -> Tok {
         self.lx.t.tok
     }
-    fn error(&self, msg: &str) -> Vec<u8> {
+    pub(super) fn error(&self, msg: &str) -> Vec<u8> {
         self.lx.syntax_error(msg)
     }
     /// Error without "near" (`luaK_semerror`; 5.4.4 reports the current line).
-    fn semerror(&self, msg: &[u8]) -> Vec<u8> {
+    pub(super) fn semerror(&self, msg: &[u8]) -> Vec<u8> {
         self.lx.error_near(msg, None)
     }
-    fn error_expected(&self, t: Tok) -> Vec<u8> {
+    pub(super) fn error_expected(&self, t: Tok) -> Vec<u8> {
         let mut m = token_to_str(t);
         m.extend_from_slice(b" expected");
         self.lx.error_near(&m, Some(self.tok()))
     }
-    fn errorlimit(&self, limit: usize, what: &str) -> Vec<u8> {
+    pub(super) fn errorlimit(&self, limit: usize, what: &str) -> Vec<u8> {
         let line = self.cur.f.line_defined;
         let where_ = if line == 0 {
             "main function".to_string()
@@ -172,7 +202,7 @@ impl<'a> Parser<'a> {
             what, limit, where_
         ))
     }
-    fn testnext(&mut self, t: Tok) -> R<bool> {
+    pub(super) fn testnext(&mut self, t: Tok) -> R<bool> {
         if self.tok() == t {
             self.lx.next()?;
             Ok(true)
@@ -180,17 +210,17 @@ impl<'a> Parser<'a> {
             Ok(false)
         }
     }
-    fn check(&self, t: Tok) -> R<()> {
+    pub(super) fn check(&self, t: Tok) -> R<()> {
         if self.tok() != t {
             return Err(self.error_expected(t));
         }
         Ok(())
     }
-    fn checknext(&mut self, t: Tok) -> R<()> {
+    pub(super) fn checknext(&mut self, t: Tok) -> R<()> {
         self.check(t)?;
         self.lx.next()
     }
-    fn check_match(&mut self, what: Tok, who: Tok, line: u32) -> R<()> {
+    pub(super) fn check_match(&mut self, what: Tok, who: Tok, line: u32) -> R<()> {
         if !self.testnext(what)? {
             if line == self.lx.linenumber {
                 return Err(self.error_expected(what));
@@ -203,7 +233,7 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn str_checkname(&mut self) -> R<LStr> {
+    pub(super) fn str_checkname(&mut self) -> R<LStr> {
         self.check(Tok::Name)?;
         let s = match &self.lx.t.sem {
             SemInfo::Str(s) => s.clone(),
@@ -212,440 +242,31 @@ impl<'a> Parser<'a> {
         self.lx.next()?;
         Ok(s)
     }
-    fn codename(&mut self) -> R<ExpDesc> {
+    pub(super) fn codename(&mut self) -> R<ExpDesc> {
         let s = self.str_checkname()?;
         Ok(ExpDesc::new(ExpKind::KStr(s)))
     }
-    fn enterlevel(&mut self) -> R<()> {
+    pub(super) fn enterlevel(&mut self) -> R<()> {
         self.ccalls += 1;
         if self.ccalls >= super::MAX_C_CALLS {
             return Err(b"C stack overflow".to_vec());
         }
         Ok(())
     }
-    fn leavelevel(&mut self) {
+    pub(super) fn leavelevel(&mut self) {
         self.ccalls -= 1;
-    }
-
-    // ------------------------------------------------------------------
-    // Variables
-
-    fn levels(&self) -> usize {
-        self.prev.len() + 1
-    }
-    fn fs_at(&mut self, lvl: usize) -> &mut FuncState {
-        if lvl < self.prev.len() {
-            &mut self.prev[lvl]
-        } else {
-            &mut self.cur
-        }
-    }
-    fn fs_ref(&self, lvl: usize) -> &FuncState {
-        if lvl < self.prev.len() {
-            &self.prev[lvl]
-        } else {
-            &self.cur
-        }
-    }
-    fn vardesc(&mut self, vidx: i32) -> &mut VarDesc {
-        let i = self.cur.firstlocal + vidx as usize;
-        &mut self.actvar[i]
-    }
-    /// Register level (number of registers) of the first `nvar` variables.
-    pub fn reglevel(&self, nvar: i32) -> i32 {
-        let mut n = nvar;
-        while n > 0 {
-            n -= 1;
-            if let Some(vd) = self.actvar.get(self.cur.firstlocal + n as usize) {
-                if vd.kind != RDKCTC {
-                    return vd.ridx + 1;
-                }
-            }
-        }
-        0
-    }
-    /// Number of registers used by active variables (`luaY_nvarstack`).
-    pub fn nvarstack(&self) -> i32 {
-        self.reglevel(self.cur.nactvar)
-    }
-    fn new_localvar(&mut self, name: LStr) -> R<i32> {
-        if self.actvar.len() + 1 - self.cur.firstlocal > MAXVARS {
-            return Err(self.errorlimit(MAXVARS, "local variables"));
-        }
-        self.actvar.push(VarDesc {
-            kind: VDKREG,
-            ridx: 0,
-            pidx: -1,
-            name,
-            k: None,
-        });
-        Ok((self.actvar.len() - 1 - self.cur.firstlocal) as i32)
-    }
-    fn new_localvar_lit(&mut self, name: &[u8]) -> R<i32> {
-        self.new_localvar(Rc::from(name))
-    }
-    fn registerlocalvar(&mut self, name: &LStr) -> i32 {
-        let pc = self.cur.pc() as u32;
-        let lv = &mut self.cur.f.local_vars;
-        lv.push(LocalVarInfo {
-            name: name.to_vec(),
-            start_pc: pc,
-            end_pc: 0,
-        });
-        lv.len() as i32 - 1
-    }
-    fn adjustlocalvars(&mut self, nvars: i32) {
-        let mut reglevel = self.nvarstack();
-        for _ in 0..nvars {
-            let vidx = self.cur.nactvar;
-            self.cur.nactvar += 1;
-            let name = self.vardesc(vidx).name.clone();
-            let pidx = self.registerlocalvar(&name);
-            let vd = self.vardesc(vidx);
-            vd.ridx = reglevel;
-            vd.pidx = pidx;
-            reglevel += 1;
-        }
-    }
-    fn removevars(&mut self, tolevel: i32) {
-        let n = (self.cur.nactvar - tolevel) as usize;
-        let pc = self.cur.pc() as u32;
-        while self.cur.nactvar > tolevel {
-            self.cur.nactvar -= 1;
-            let vd = &self.actvar[self.cur.firstlocal + self.cur.nactvar as usize];
-            if vd.kind != RDKCTC {
-                if let Some(lv) = self.cur.f.local_vars.get_mut(vd.pidx as usize) {
-                    lv.end_pc = pc;
-                }
-            }
-        }
-        let len = self.actvar.len().saturating_sub(n);
-        self.actvar.truncate(len);
-    }
-    fn searchupvalue(&self, lvl: usize, name: &LStr) -> Option<i32> {
-        self.fs_ref(lvl)
-            .f
-            .upvalues
-            .iter()
-            .position(|u| u.name.as_deref() == Some(&name[..]))
-            .map(|i| i as i32)
-    }
-    fn newupvalue(&mut self, lvl: usize, name: &LStr, v: &ExpDesc) -> R<i32> {
-        if self.fs_ref(lvl).f.upvalues.len() + 1 > MAXUPVAL {
-            // PUC reports the limit for the function getting the upvalue
-            let line = self.fs_ref(lvl).f.line_defined;
-            let where_ = if line == 0 {
-                "main function".to_string()
-            } else {
-                format!("function at line {}", line)
-            };
-            return Err(self.error(&format!(
-                "too many upvalues (limit is {}) in {}",
-                MAXUPVAL, where_
-            )));
-        }
-        let (in_stack, index, kind) = match v.k {
-            ExpKind::Local { ridx, vidx } => {
-                let pfs = self.fs_ref(lvl - 1);
-                let kind = self.actvar[pfs.firstlocal + vidx as usize].kind;
-                (true, ridx, kind)
-            }
-            ExpKind::Upval(i) => {
-                let kind = self
-                    .fs_ref(lvl - 1)
-                    .f
-                    .upvalues
-                    .get(i as usize)
-                    .map(|u| u.kind)
-                    .unwrap_or(0);
-                (false, i, kind)
-            }
-            _ => (false, 0, 0),
-        };
-        let ups = &mut self.fs_at(lvl).f.upvalues;
-        ups.push(UpvalueDesc {
-            name: Some(name.to_vec()),
-            in_stack,
-            index: index as u8,
-            kind,
-        });
-        Ok(ups.len() as i32 - 1)
-    }
-    fn searchvar(&self, lvl: usize, name: &LStr) -> Option<ExpDesc> {
-        let fs = self.fs_ref(lvl);
-        for i in (0..fs.nactvar).rev() {
-            let abs = fs.firstlocal + i as usize;
-            let vd = &self.actvar[abs];
-            if vd.name == *name {
-                return Some(if vd.kind == RDKCTC {
-                    ExpDesc::new(ExpKind::Const(abs as i32))
-                } else {
-                    ExpDesc::new(ExpKind::Local {
-                        ridx: vd.ridx,
-                        vidx: i,
-                    })
-                });
-            }
-        }
-        None
-    }
-    fn markupval(&mut self, lvl: usize, level: i32) {
-        let fs = self.fs_at(lvl);
-        let n = fs.blocks.len();
-        let mut i = n;
-        while i > 1 && fs.blocks[i - 1].nactvar > level {
-            i -= 1;
-        }
-        if i > 0 {
-            fs.blocks[i - 1].upval = true;
-        }
-        fs.needclose = true;
-    }
-    fn marktobeclosed(&mut self) {
-        if let Some(bl) = self.cur.blocks.last_mut() {
-            bl.upval = true;
-            bl.insidetbc = true;
-        }
-        self.cur.needclose = true;
-    }
-    fn singlevaraux(&mut self, lvl: usize, name: &LStr, base: bool) -> R<ExpDesc> {
-        if let Some(v) = self.searchvar(lvl, name) {
-            if let ExpKind::Local { vidx, .. } = v.k {
-                if !base {
-                    self.markupval(lvl, vidx);
-                }
-            }
-            return Ok(v);
-        }
-        let idx = match self.searchupvalue(lvl, name) {
-            Some(i) => i,
-            None => {
-                if lvl == 0 {
-                    return Ok(ExpDesc::void());
-                }
-                let v = self.singlevaraux(lvl - 1, name, false)?;
-                match v.k {
-                    ExpKind::Local { .. } | ExpKind::Upval(_) => self.newupvalue(lvl, name, &v)?,
-                    _ => return Ok(v),
-                }
-            }
-        };
-        Ok(ExpDesc::new(ExpKind::Upval(idx)))
-    }
-    fn singlevar(&mut self) -> R<ExpDesc> {
-        let name = self.str_checkname()?;
-        let top = self.levels() - 1;
-        let mut var = self.singlevaraux(top, &name, true)?;
-        if var.k == ExpKind::Void {
-            let envn = self.envn.clone();
-            var = self.singlevaraux(top, &envn, true)?;
-            self.exp2anyregup(&mut var)?;
-            let mut key = ExpDesc::new(ExpKind::KStr(name));
-            self.indexed(&mut var, &mut key)?;
-        }
-        Ok(var)
-    }
-    fn check_readonly(&self, e: &ExpDesc) -> R<()> {
-        let varname: Option<Vec<u8>> = match e.k {
-            ExpKind::Const(i) => self.actvar.get(i as usize).map(|v| v.name.to_vec()),
-            ExpKind::Local { vidx, .. } => {
-                let vd = &self.actvar[self.cur.firstlocal + vidx as usize];
-                if vd.kind != VDKREG {
-                    Some(vd.name.to_vec())
-                } else {
-                    None
-                }
-            }
-            ExpKind::Upval(i) => match self.cur.f.upvalues.get(i as usize) {
-                Some(u) if u.kind != VDKREG => u.name.clone(),
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(n) = varname {
-            let mut m = b"attempt to assign to const variable '".to_vec();
-            m.extend_from_slice(&n);
-            m.push(b'\'');
-            return Err(self.semerror(&m));
-        }
-        Ok(())
-    }
-    fn adjust_assign(&mut self, nvars: i32, nexps: i32, e: &mut ExpDesc) -> R<()> {
-        let needed = nvars - nexps;
-        if e.is_multret() {
-            let extra = (needed + 1).max(0);
-            self.setreturns(e, extra)?;
-        } else {
-            if e.k != ExpKind::Void {
-                self.exp2nextreg(e)?;
-            }
-            if needed > 0 {
-                let fr = self.cur.freereg;
-                self.nil(fr, needed);
-            }
-        }
-        if needed > 0 {
-            self.reserveregs(needed)?;
-        } else {
-            self.cur.freereg += needed;
-        }
-        Ok(())
-    }
-
-    // ------------------------------------------------------------------
-    // Labels, gotos and blocks
-
-    fn jumpscopeerror(&self, gt: &LabelDesc) -> Vec<u8> {
-        let vname = self
-            .actvar
-            .get(self.cur.firstlocal + gt.nactvar as usize)
-            .map(|v| v.name.to_vec())
-            .unwrap_or_default();
-        let mut m = b"<goto ".to_vec();
-        m.extend_from_slice(&gt.name);
-        m.extend_from_slice(
-            format!("> at line {} jumps into the scope of local '", gt.line).as_bytes(),
-        );
-        m.extend_from_slice(&vname);
-        m.push(b'\'');
-        self.semerror(&m)
-    }
-    fn solvegoto(&mut self, g: usize, lb: &LabelDesc) -> R<()> {
-        let gt = self.gt[g].clone();
-        if gt.nactvar < lb.nactvar {
-            return Err(self.jumpscopeerror(&gt));
-        }
-        self.patchlist(gt.pc, lb.pc)?;
-        self.gt.remove(g);
-        Ok(())
-    }
-    fn findlabel(&self, name: &LStr) -> Option<LabelDesc> {
-        self.label[self.cur.firstlabel.min(self.label.len())..]
-            .iter()
-            .find(|l| l.name == *name)
-            .cloned()
-    }
-    fn newlabelentry(
-        list: &mut Vec<LabelDesc>,
-        name: LStr,
-        line: u32,
-        pc: i32,
-        nactvar: i32,
-    ) -> usize {
-        list.push(LabelDesc {
-            name,
-            pc,
-            line,
-            nactvar,
-            close: false,
-        });
-        list.len() - 1
-    }
-    fn newgotoentry(&mut self, name: LStr, line: u32, pc: i32) {
-        let nact = self.cur.nactvar;
-        Self::newlabelentry(&mut self.gt, name, line, pc, nact);
-    }
-    fn solvegotos(&mut self, lb: &LabelDesc) -> R<bool> {
-        let mut i = self.cur.blocks.last().map(|b| b.firstgoto).unwrap_or(0);
-        let mut needsclose = false;
-        while i < self.gt.len() {
-            if self.gt[i].name == lb.name {
-                needsclose |= self.gt[i].close;
-                self.solvegoto(i, lb)?;
-            } else {
-                i += 1;
-            }
-        }
-        Ok(needsclose)
-    }
-    fn createlabel(&mut self, name: LStr, line: u32, last: bool) -> R<bool> {
-        let pc = self.getlabel();
-        let mut nact = self.cur.nactvar;
-        if last {
-            nact = self.cur.blocks.last().map(|b| b.nactvar).unwrap_or(0);
-        }
-        let l = Self::newlabelentry(&mut self.label, name, line, pc, nact);
-        let lb = self.label[l].clone();
-        if self.solvegotos(&lb)? {
-            let lvl = self.nvarstack();
-            self.code_abc(OpCode::CLOSE, lvl, 0, 0);
-            return Ok(true);
-        }
-        Ok(false)
-    }
-    fn movegotosout(&mut self, bl: &BlockCnt, leaving: &[bool]) {
-        for (j, i) in (bl.firstgoto..self.gt.len()).enumerate() {
-            if leaving.get(j).copied().unwrap_or(false) {
-                self.gt[i].close |= bl.upval;
-            }
-            self.gt[i].nactvar = bl.nactvar;
-        }
-    }
-    fn enterblock(&mut self, isloop: bool) {
-        let insidetbc = self.cur.blocks.last().map(|b| b.insidetbc).unwrap_or(false);
-        let bl = BlockCnt {
-            firstlabel: self.label.len(),
-            firstgoto: self.gt.len(),
-            nactvar: self.cur.nactvar,
-            upval: false,
-            isloop,
-            insidetbc,
-        };
-        self.cur.blocks.push(bl);
-    }
-    fn undefgoto(&self, gt: &LabelDesc) -> Vec<u8> {
-        let m = if gt.name == self.break_name {
-            format!("break outside loop at line {}", gt.line).into_bytes()
-        } else {
-            let mut m = b"no visible label '".to_vec();
-            m.extend_from_slice(&gt.name);
-            m.extend_from_slice(format!("' for <goto> at line {}", gt.line).as_bytes());
-            m
-        };
-        self.semerror(&m)
-    }
-    fn leaveblock(&mut self) -> R<()> {
-        let bl = match self.cur.blocks.last() {
-            Some(b) => b.clone(),
-            None => return Ok(()),
-        };
-        let mut hasclose = false;
-        let stklevel = self.reglevel(bl.nactvar);
-        if bl.isloop {
-            let bn = self.break_name.clone();
-            hasclose = self.createlabel(bn, 0, false)?;
-        }
-        let has_previous = self.cur.blocks.len() > 1;
-        if !hasclose && has_previous && bl.upval {
-            self.code_abc(OpCode::CLOSE, stklevel, 0, 0);
-        }
-        // movegotosout needs the register levels of the block's variables
-        let outer = self.reglevel(bl.nactvar);
-        let leaving: Vec<bool> =
-            (bl.firstgoto..self.gt.len()).map(|i| self.reglevel(self.gt[i].nactvar) > outer).collect();
-        self.removevars(bl.nactvar);
-        self.cur.freereg = stklevel;
-        self.label.truncate(bl.firstlabel);
-        let bl = self.cur.blocks.pop().unwrap_or(bl);
-        if has_previous {
-            self.movegotosout(&bl, &leaving);
-        } else if bl.firstgoto < self.gt.len() {
-            let g = self.gt[bl.firstgoto].clone();
-            return Err(self.undefgoto(&g));
-        }
-        Ok(())
     }
 
     // ------------------------------------------------------------------
     // Functions
 
-    fn open_func(&mut self, f: FunctionProto) {
+    pub(super) fn open_func(&mut self, f: FunctionProto) {
         let fs = FuncState::new(f, self.actvar.len(), self.label.len());
         let old = std::mem::replace(&mut self.cur, fs);
         self.prev.push(old);
         self.enterblock(false);
     }
-    fn close_func(&mut self) -> R<()> {
+    pub(super) fn close_func(&mut self) -> R<()> {
         let nv = self.nvarstack();
         self.ret(nv, 0);
         self.leaveblock()?;
@@ -653,11 +274,11 @@ impl<'a> Parser<'a> {
         self.cur.f.max_stack_size = self.cur.maxstack as u8;
         Ok(())
     }
-    fn setvararg(&mut self, nparams: i32) {
+    pub(super) fn setvararg(&mut self, nparams: i32) {
         self.cur.f.is_vararg = true;
         self.code_abc(OpCode::VARARGPREP, nparams, 0, 0);
     }
-    fn mainfunc(&mut self) -> R<()> {
+    pub(super) fn mainfunc(&mut self) -> R<()> {
         self.enterblock(false);
         self.setvararg(0);
         self.cur.f.upvalues.push(UpvalueDesc {
@@ -671,7 +292,7 @@ impl<'a> Parser<'a> {
         self.check(Tok::Eos)?;
         self.close_func()
     }
-    fn parlist(&mut self) -> R<()> {
+    pub(super) fn parlist(&mut self) -> R<()> {
         let mut nparams = 0;
         let mut isvararg = false;
         if self.tok() != Tok::Char(b')') {
@@ -693,7 +314,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        self.adjustlocalvars(nparams);
+        self.adjustlocalvars(nparams)?;
         self.cur.f.num_params = self.cur.nactvar as u8;
         if isvararg {
             let np = self.cur.f.num_params as i32;
@@ -702,16 +323,19 @@ impl<'a> Parser<'a> {
         let n = self.cur.nactvar;
         self.reserveregs(n)
     }
-    fn body(&mut self, ismethod: bool, line: u32) -> R<ExpDesc> {
+    pub(super) fn body(&mut self, ismethod: bool, line: u32) -> R<ExpDesc> {
+        if self.cur.f.protos.len() >= MAXARG_BX as usize {
+            return Err(growth_error("functions", MAXARG_BX as usize));
+        }
         let f = FunctionProto {
-            source: self.source.clone(),
+            source: self.nested_source.clone(),
             line_defined: line,
             ..Default::default()
         };
         self.open_func(f);
         if ismethod {
             self.new_localvar_lit(b"self")?;
-            self.adjustlocalvars(1);
+            self.adjustlocalvars(1)?;
         }
         self.checknext(Tok::Char(b'('))?;
         self.parlist()?;
@@ -728,9 +352,6 @@ impl<'a> Parser<'a> {
         let child = std::mem::replace(&mut self.cur, parent);
         self.cur.f.protos.push(child.f);
         let np = self.cur.f.protos.len() as u32 - 1;
-        if np > MAXARG_BX {
-            return Err(self.errorlimit(MAXARG_BX as usize, "functions"));
-        }
         let mut e = ExpDesc::new(ExpKind::Reloc(self.code_abx(OpCode::CLOSURE, 0, np)));
         self.exp2nextreg(&mut e)?;
         Ok(e)
@@ -739,7 +360,7 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------------
     // Expressions
 
-    fn explist(&mut self, v: &mut ExpDesc) -> R<i32> {
+    pub(super) fn explist(&mut self, v: &mut ExpDesc) -> R<i32> {
         let mut n = 1;
         *v = self.expr()?;
         while self.testnext(Tok::Char(b','))? {
@@ -749,7 +370,7 @@ impl<'a> Parser<'a> {
         }
         Ok(n)
     }
-    fn funcargs(&mut self, f: &mut ExpDesc, line: u32) -> R<()> {
+    pub(super) fn funcargs(&mut self, f: &mut ExpDesc, line: u32) -> R<()> {
         let mut args;
         match self.tok() {
             Tok::Char(b'(') => {
@@ -794,7 +415,7 @@ impl<'a> Parser<'a> {
         self.cur.freereg = base + 1;
         Ok(())
     }
-    fn primaryexp(&mut self) -> R<ExpDesc> {
+    pub(super) fn primaryexp(&mut self) -> R<ExpDesc> {
         match self.tok() {
             Tok::Char(b'(') => {
                 let line = self.lx.linenumber;
@@ -808,20 +429,20 @@ impl<'a> Parser<'a> {
             _ => Err(self.error("unexpected symbol")),
         }
     }
-    fn fieldsel(&mut self, v: &mut ExpDesc) -> R<()> {
+    pub(super) fn fieldsel(&mut self, v: &mut ExpDesc) -> R<()> {
         self.exp2anyregup(v)?;
         self.lx.next()?;
         let mut key = self.codename()?;
         self.indexed(v, &mut key)
     }
-    fn yindex(&mut self) -> R<ExpDesc> {
+    pub(super) fn yindex(&mut self) -> R<ExpDesc> {
         self.lx.next()?;
         let mut v = self.expr()?;
         self.exp2val(&mut v)?;
         self.checknext(Tok::Char(b']'))?;
         Ok(v)
     }
-    fn suffixedexp(&mut self) -> R<ExpDesc> {
+    pub(super) fn suffixedexp(&mut self) -> R<ExpDesc> {
         let line = self.lx.linenumber;
         let mut v = self.primaryexp()?;
         loop {
@@ -846,7 +467,7 @@ impl<'a> Parser<'a> {
             }
         }
     }
-    fn simpleexp(&mut self) -> R<ExpDesc> {
+    pub(super) fn simpleexp(&mut self) -> R<ExpDesc> {
         let v = match self.tok() {
             Tok::Flt => ExpDesc::new(ExpKind::KFlt(if let SemInfo::Flt(f) = self.lx.t.sem {
                 f
@@ -885,7 +506,7 @@ impl<'a> Parser<'a> {
         self.lx.next()?;
         Ok(v)
     }
-    fn subexpr(&mut self, limit: u8) -> R<(ExpDesc, Option<BinOpr>)> {
+    pub(super) fn subexpr(&mut self, limit: u8) -> R<(ExpDesc, Option<BinOpr>)> {
         self.enterlevel()?;
         let mut v;
         if let Some(uop) = getunopr(self.tok()) {
@@ -918,7 +539,7 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------------
     // Table constructors
 
-    fn recfield(&mut self, cc: &mut ConsControl) -> R<()> {
+    pub(super) fn recfield(&mut self, cc: &mut ConsControl) -> R<()> {
         let reg = self.cur.freereg;
         let mut key = if self.tok() == Tok::Name {
             self.codename()?
@@ -934,7 +555,7 @@ impl<'a> Parser<'a> {
         self.cur.freereg = reg;
         Ok(())
     }
-    fn closelistfield(&mut self, cc: &mut ConsControl) -> R<()> {
+    pub(super) fn closelistfield(&mut self, cc: &mut ConsControl) -> R<()> {
         if cc.v.k == ExpKind::Void {
             return Ok(());
         }
@@ -948,7 +569,7 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn lastlistfield(&mut self, cc: &mut ConsControl) -> R<()> {
+    pub(super) fn lastlistfield(&mut self, cc: &mut ConsControl) -> R<()> {
         if cc.tostore == 0 {
             return Ok(());
         }
@@ -966,7 +587,7 @@ impl<'a> Parser<'a> {
         cc.na += cc.tostore;
         Ok(())
     }
-    fn field(&mut self, cc: &mut ConsControl) -> R<()> {
+    pub(super) fn field(&mut self, cc: &mut ConsControl) -> R<()> {
         match self.tok() {
             Tok::Name => {
                 if self.lx.peek()? != Tok::Char(b'=') {
@@ -984,7 +605,7 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn constructor(&mut self) -> R<ExpDesc> {
+    pub(super) fn constructor(&mut self) -> R<ExpDesc> {
         let line = self.lx.linenumber;
         let pc = self.code_abc(OpCode::NEWTABLE, 0, 0, 0);
         self.code(0);
@@ -1018,14 +639,14 @@ impl<'a> Parser<'a> {
     // ------------------------------------------------------------------
     // Statements
 
-    fn block_follow(&self, withuntil: bool) -> bool {
+    pub(super) fn block_follow(&self, withuntil: bool) -> bool {
         match self.tok() {
             Tok::Else | Tok::Elseif | Tok::End | Tok::Eos => true,
             Tok::Until => withuntil,
             _ => false,
         }
     }
-    fn statlist(&mut self) -> R<()> {
+    pub(super) fn statlist(&mut self) -> R<()> {
         while !self.block_follow(true) {
             if self.tok() == Tok::Return {
                 return self.statement();
@@ -1034,12 +655,12 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn block(&mut self) -> R<()> {
+    pub(super) fn block(&mut self) -> R<()> {
         self.enterblock(false);
         self.statlist()?;
         self.leaveblock()
     }
-    fn check_conflict(&mut self, lhs: &mut [ExpDesc], v: &ExpDesc) -> R<()> {
+    pub(super) fn check_conflict(&mut self, lhs: &mut [ExpDesc], v: &ExpDesc) -> R<()> {
         let extra = self.cur.freereg;
         let mut conflict = false;
         for lh in lhs.iter_mut() {
@@ -1088,7 +709,7 @@ impl<'a> Parser<'a> {
     }
     /// Multiple assignment (PUC's recursive `restassign`, done with an explicit
     /// list of targets; each extra target still counts one nesting level).
-    fn restassign(&mut self, first: ExpDesc) -> R<()> {
+    pub(super) fn restassign(&mut self, first: ExpDesc) -> R<()> {
         let mut lhs = vec![first];
         loop {
             let last = lhs.last().cloned().unwrap_or_else(ExpDesc::void);
@@ -1132,7 +753,7 @@ impl<'a> Parser<'a> {
         self.ccalls -= nlevels;
         Ok(())
     }
-    fn cond(&mut self) -> R<i32> {
+    pub(super) fn cond(&mut self) -> R<i32> {
         let mut v = self.expr()?;
         if v.k == ExpKind::Nil {
             v.k = ExpKind::False;
@@ -1140,13 +761,13 @@ impl<'a> Parser<'a> {
         self.goiftrue(&mut v)?;
         Ok(v.f)
     }
-    fn gotostat(&mut self) -> R<()> {
+    pub(super) fn gotostat(&mut self) -> R<()> {
         let line = self.lx.linenumber;
         let name = self.str_checkname()?;
         match self.findlabel(&name) {
             None => {
                 let j = self.jump();
-                self.newgotoentry(name, line, j);
+                self.newgotoentry(name, line, j)?;
             }
             Some(lb) => {
                 let lblevel = self.reglevel(lb.nactvar);
@@ -1159,15 +780,15 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn breakstat(&mut self) -> R<()> {
+    pub(super) fn breakstat(&mut self) -> R<()> {
         let line = self.lx.linenumber;
         self.lx.next()?;
         let j = self.jump();
         let bn = self.break_name.clone();
-        self.newgotoentry(bn, line, j);
+        self.newgotoentry(bn, line, j)?;
         Ok(())
     }
-    fn checkrepeated(&self, name: &LStr) -> R<()> {
+    pub(super) fn checkrepeated(&self, name: &LStr) -> R<()> {
         if let Some(lb) = self.findlabel(name) {
             let mut m = b"label '".to_vec();
             m.extend_from_slice(name);
@@ -1176,7 +797,7 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn labelstat(&mut self, name: LStr, line: u32) -> R<()> {
+    pub(super) fn labelstat(&mut self, name: LStr, line: u32) -> R<()> {
         self.checknext(Tok::DbColon)?;
         while self.tok() == Tok::Char(b';') || self.tok() == Tok::DbColon {
             self.statement()?;
@@ -1186,7 +807,7 @@ impl<'a> Parser<'a> {
         self.createlabel(name, line, last)?;
         Ok(())
     }
-    fn whilestat(&mut self, line: u32) -> R<()> {
+    pub(super) fn whilestat(&mut self, line: u32) -> R<()> {
         self.lx.next()?;
         let whileinit = self.getlabel();
         let condexit = self.cond()?;
@@ -1199,7 +820,7 @@ impl<'a> Parser<'a> {
         self.leaveblock()?;
         self.patchtohere(condexit)
     }
-    fn repeatstat(&mut self, line: u32) -> R<()> {
+    pub(super) fn repeatstat(&mut self, line: u32) -> R<()> {
         let repeat_init = self.getlabel();
         self.enterblock(true);
         self.enterblock(false);
@@ -1222,11 +843,11 @@ impl<'a> Parser<'a> {
         self.patchlist(condexit, repeat_init)?;
         self.leaveblock()
     }
-    fn exp1(&mut self) -> R<()> {
+    pub(super) fn exp1(&mut self) -> R<()> {
         let mut e = self.expr()?;
         self.exp2nextreg(&mut e)
     }
-    fn fixforjump(&mut self, pc: i32, dest: i32, back: bool) -> R<()> {
+    pub(super) fn fixforjump(&mut self, pc: i32, dest: i32, back: bool) -> R<()> {
         let mut offset = dest - (pc + 1);
         if back {
             offset = -offset;
@@ -1237,7 +858,7 @@ impl<'a> Parser<'a> {
         set_bx(&mut self.cur.f.code[pc as usize], offset as u32);
         Ok(())
     }
-    fn forbody(&mut self, base: i32, line: u32, nvars: i32, isgen: bool) -> R<()> {
+    pub(super) fn forbody(&mut self, base: i32, line: u32, nvars: i32, isgen: bool) -> R<()> {
         self.checknext(Tok::Do)?;
         let prep = self.code_abx(
             if isgen {
@@ -1249,7 +870,7 @@ impl<'a> Parser<'a> {
             0,
         );
         self.enterblock(false);
-        self.adjustlocalvars(nvars);
+        self.adjustlocalvars(nvars)?;
         self.reserveregs(nvars)?;
         self.block()?;
         self.leaveblock()?;
@@ -1272,7 +893,7 @@ impl<'a> Parser<'a> {
         self.fixline(line);
         Ok(())
     }
-    fn fornum(&mut self, varname: LStr, line: u32) -> R<()> {
+    pub(super) fn fornum(&mut self, varname: LStr, line: u32) -> R<()> {
         let base = self.cur.freereg;
         self.new_localvar_lit(b"(for state)")?;
         self.new_localvar_lit(b"(for state)")?;
@@ -1289,10 +910,10 @@ impl<'a> Parser<'a> {
             self.code_int(fr, 1);
             self.reserveregs(1)?;
         }
-        self.adjustlocalvars(3);
+        self.adjustlocalvars(3)?;
         self.forbody(base, line, 1, false)
     }
-    fn forlist(&mut self, indexname: LStr) -> R<()> {
+    pub(super) fn forlist(&mut self, indexname: LStr) -> R<()> {
         let mut nvars = 5;
         let base = self.cur.freereg;
         for _ in 0..4 {
@@ -1309,12 +930,12 @@ impl<'a> Parser<'a> {
         let mut e = ExpDesc::void();
         let n = self.explist(&mut e)?;
         self.adjust_assign(4, n, &mut e)?;
-        self.adjustlocalvars(4);
+        self.adjustlocalvars(4)?;
         self.marktobeclosed();
         self.checkstack(3)?;
         self.forbody(base, line, nvars - 4, true)
     }
-    fn forstat(&mut self, line: u32) -> R<()> {
+    pub(super) fn forstat(&mut self, line: u32) -> R<()> {
         self.enterblock(true);
         self.lx.next()?;
         let varname = self.str_checkname()?;
@@ -1326,28 +947,27 @@ impl<'a> Parser<'a> {
         self.check_match(Tok::End, Tok::For, line)?;
         self.leaveblock()
     }
-    fn test_then_block(&mut self, escapelist: &mut i32) -> R<()> {
+    pub(super) fn test_then_block(&mut self, escapelist: &mut i32) -> R<()> {
         self.lx.next()?;
         let mut v = self.expr()?;
         self.checknext(Tok::Then)?;
-        let jf;
-        if self.tok() == Tok::Break {
+        let jf = if self.tok() == Tok::Break {
             let line = self.lx.linenumber;
             self.goiffalse(&mut v)?;
             self.lx.next()?;
             self.enterblock(false);
             let bn = self.break_name.clone();
-            self.newgotoentry(bn, line, v.t);
+            self.newgotoentry(bn, line, v.t)?;
             while self.testnext(Tok::Char(b';'))? {}
             if self.block_follow(false) {
                 return self.leaveblock();
             }
-            jf = self.jump();
+            self.jump()
         } else {
             self.goiftrue(&mut v)?;
             self.enterblock(false);
-            jf = v.f;
-        }
+            v.f
+        };
         self.statlist()?;
         self.leaveblock()?;
         if self.tok() == Tok::Else || self.tok() == Tok::Elseif {
@@ -1356,7 +976,7 @@ impl<'a> Parser<'a> {
         }
         self.patchtohere(jf)
     }
-    fn ifstat(&mut self, line: u32) -> R<()> {
+    pub(super) fn ifstat(&mut self, line: u32) -> R<()> {
         let mut escapelist = NO_JUMP;
         self.test_then_block(&mut escapelist)?;
         while self.tok() == Tok::Elseif {
@@ -1368,11 +988,11 @@ impl<'a> Parser<'a> {
         self.check_match(Tok::End, Tok::If, line)?;
         self.patchtohere(escapelist)
     }
-    fn localfunc(&mut self) -> R<()> {
+    pub(super) fn localfunc(&mut self) -> R<()> {
         let fvar = self.cur.nactvar;
         let n = self.str_checkname()?;
         self.new_localvar(n)?;
-        self.adjustlocalvars(1);
+        self.adjustlocalvars(1)?;
         let line = self.lx.linenumber;
         self.body(false, line)?;
         let pidx = self.vardesc(fvar).pidx;
@@ -1382,7 +1002,7 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn getlocalattribute(&mut self) -> R<u8> {
+    pub(super) fn getlocalattribute(&mut self) -> R<u8> {
         if self.testnext(Tok::Char(b'<'))? {
             let attr = self.str_checkname()?;
             self.checknext(Tok::Char(b'>'))?;
@@ -1398,7 +1018,7 @@ impl<'a> Parser<'a> {
         }
         Ok(VDKREG)
     }
-    fn localstat(&mut self) -> R<()> {
+    pub(super) fn localstat(&mut self) -> R<()> {
         let mut toclose = -1;
         let mut vidx;
         let mut nvars = 0;
@@ -1434,11 +1054,11 @@ impl<'a> Parser<'a> {
             let vd = self.vardesc(vidx);
             vd.kind = RDKCTC;
             vd.k = Some(k);
-            self.adjustlocalvars(nvars - 1);
+            self.adjustlocalvars(nvars - 1)?;
             self.cur.nactvar += 1;
         } else {
             self.adjust_assign(nvars, nexps, &mut e)?;
-            self.adjustlocalvars(nvars);
+            self.adjustlocalvars(nvars)?;
         }
         if toclose != -1 {
             self.marktobeclosed();
@@ -1447,7 +1067,7 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
-    fn funcstat(&mut self, line: u32) -> R<()> {
+    pub(super) fn funcstat(&mut self, line: u32) -> R<()> {
         self.lx.next()?;
         // funcname -> NAME {'.' NAME} [':' NAME]
         let mut v = self.singlevar()?;
@@ -1465,7 +1085,7 @@ impl<'a> Parser<'a> {
         self.fixline(line);
         Ok(())
     }
-    fn exprstat(&mut self) -> R<()> {
+    pub(super) fn exprstat(&mut self) -> R<()> {
         let v = self.suffixedexp()?;
         if self.tok() == Tok::Char(b'=') || self.tok() == Tok::Char(b',') {
             self.restassign(v)
@@ -1479,7 +1099,7 @@ impl<'a> Parser<'a> {
             }
         }
     }
-    fn retstat(&mut self) -> R<()> {
+    pub(super) fn retstat(&mut self) -> R<()> {
         let mut first = self.nvarstack();
         let nret;
         if self.block_follow(true) || self.tok() == Tok::Char(b';') {
@@ -1509,7 +1129,7 @@ impl<'a> Parser<'a> {
         self.testnext(Tok::Char(b';'))?;
         Ok(())
     }
-    fn statement(&mut self) -> R<()> {
+    pub(super) fn statement(&mut self) -> R<()> {
         let line = self.lx.linenumber;
         self.enterlevel()?;
         match self.tok() {
@@ -1550,6 +1170,9 @@ impl<'a> Parser<'a> {
         }
         self.cur.freereg = self.nvarstack();
         self.leavelevel();
+        if self.k_overflow {
+            return Err(growth_error("constants", MAXARG_AX as usize));
+        }
         Ok(())
     }
 }

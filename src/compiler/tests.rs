@@ -15,7 +15,13 @@ fn check_listing(name: &str, src: &str, expected: &str) {
     if got != expected {
         for (i, (g, e)) in got.lines().zip(expected.lines()).enumerate() {
             if g != e {
-                panic!("{}: first difference at line {}:\n  luac: {}\n  ours: {}", name, i + 1, e, g);
+                panic!(
+                    "{}: first difference at line {}:\n  luac: {}\n  ours: {}",
+                    name,
+                    i + 1,
+                    e,
+                    g
+                );
             }
         }
         panic!("{}: listings differ in length", name);
@@ -24,22 +30,38 @@ fn check_listing(name: &str, src: &str, expected: &str) {
 
 #[test]
 fn bytecode_matches_luac_t1() {
-    check_listing("t1.lua", include_str!("testdata/t1.lua"), include_str!("testdata/t1.expected.txt"));
+    check_listing(
+        "t1.lua",
+        include_str!("testdata/t1.lua"),
+        include_str!("testdata/t1.expected.txt"),
+    );
 }
 
 #[test]
 fn bytecode_matches_luac_a1() {
-    check_listing("a1.lua", include_str!("testdata/a1.lua"), include_str!("testdata/a1.expected.txt"));
+    check_listing(
+        "a1.lua",
+        include_str!("testdata/a1.lua"),
+        include_str!("testdata/a1.expected.txt"),
+    );
 }
 
 #[test]
 fn bytecode_matches_luac_a2() {
-    check_listing("a2.lua", include_str!("testdata/a2.lua"), include_str!("testdata/a2.expected.txt"));
+    check_listing(
+        "a2.lua",
+        include_str!("testdata/a2.lua"),
+        include_str!("testdata/a2.expected.txt"),
+    );
 }
 
 #[test]
 fn bytecode_matches_luac_a3() {
-    check_listing("a3.lua", include_str!("testdata/a3.lua"), include_str!("testdata/a3.expected.txt"));
+    check_listing(
+        "a3.lua",
+        include_str!("testdata/a3.lua"),
+        include_str!("testdata/a3.expected.txt"),
+    );
 }
 
 /// Splits the error corpus (snippets separated by "\n----\n").
@@ -64,7 +86,9 @@ fn snippets(data: &[u8]) -> Vec<&[u8]> {
 #[test]
 fn syntax_errors_match_lua() {
     let srcs = snippets(include_bytes!("testdata/errors.lua.txt"));
-    let expected: Vec<&str> = include_str!("testdata/errors.expected.txt").lines().collect();
+    let expected: Vec<&str> = include_str!("testdata/errors.expected.txt")
+        .lines()
+        .collect();
     assert_eq!(srcs.len(), expected.len());
     for (i, (src, exp)) in srcs.iter().zip(expected.iter()).enumerate() {
         let got = match compile(src, src) {
@@ -72,14 +96,23 @@ fn syntax_errors_match_lua() {
             Err(e) => e,
         };
         let exp = exp.split_once('\t').map(|x| x.1).unwrap_or("");
-        assert_eq!(got, exp, "snippet {}: {:?}", i + 1, String::from_utf8_lossy(src));
+        assert_eq!(
+            got,
+            exp,
+            "snippet {}: {:?}",
+            i + 1,
+            String::from_utf8_lossy(src)
+        );
     }
 }
 
 #[test]
 fn error_messages_with_file_names() {
     let e = compile(b"local function f()\n  return 1\n", b"@x.lua").unwrap_err();
-    assert_eq!(e, "x.lua:3: 'end' expected (to close 'function' at line 1) near <eof>");
+    assert_eq!(
+        e,
+        "x.lua:3: 'end' expected (to close 'function' at line 1) near <eof>"
+    );
     let e = compile(b"x = = 1", b"x = = 1").unwrap_err();
     assert_eq!(e, "[string \"x = = 1\"]:1: unexpected symbol near '='");
     let e = compile(b"\n\n  x = 'abc\n", b"=stdin").unwrap_err();
@@ -107,13 +140,21 @@ fn chunk_ids() {
     let s = chunk_id(&long);
     assert_eq!(s, format!("[string \"{}...\"]", "a".repeat(45)).as_bytes());
     let s44 = [b'b'; 44];
-    assert_eq!(chunk_id(&s44), format!("[string \"{}\"]", "b".repeat(44)).as_bytes());
+    assert_eq!(
+        chunk_id(&s44),
+        format!("[string \"{}\"]", "b".repeat(44)).as_bytes()
+    );
     let s45 = [b'b'; 45];
-    assert_eq!(chunk_id(&s45), format!("[string \"{}...\"]", "b".repeat(45)).as_bytes());
+    assert_eq!(
+        chunk_id(&s45),
+        format!("[string \"{}...\"]", "b".repeat(45)).as_bytes()
+    );
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
 }
 
 #[test]
@@ -149,13 +190,34 @@ fn arithmetic_helpers() {
     assert_eq!(shift_right(-1, 1), i64::MAX);
     assert_eq!(shift_left(4, -1), 2);
     assert_eq!(shift_right(1, -64), 0);
-    assert_eq!(raw_arith(ArithOp::BAnd, Number::Float(3.0), Number::Int(1)), Some(Number::Int(1)));
-    assert_eq!(raw_arith(ArithOp::BAnd, Number::Float(3.5), Number::Int(1)), None);
-    assert_eq!(raw_arith(ArithOp::Div, Number::Int(1), Number::Int(2)), Some(Number::Float(0.5)));
-    assert_eq!(raw_arith(ArithOp::Pow, Number::Int(2), Number::Int(10)), Some(Number::Float(1024.0)));
-    assert_eq!(raw_arith(ArithOp::Add, Number::Int(i64::MAX), Number::Int(1)), Some(Number::Int(i64::MIN)));
-    assert_eq!(raw_arith(ArithOp::IDiv, Number::Int(1), Number::Int(0)), None);
-    assert_eq!(raw_arith(ArithOp::Unm, Number::Float(2.0), Number::Int(0)), Some(Number::Float(-2.0)));
+    assert_eq!(
+        raw_arith(ArithOp::BAnd, Number::Float(3.0), Number::Int(1)),
+        Some(Number::Int(1))
+    );
+    assert_eq!(
+        raw_arith(ArithOp::BAnd, Number::Float(3.5), Number::Int(1)),
+        None
+    );
+    assert_eq!(
+        raw_arith(ArithOp::Div, Number::Int(1), Number::Int(2)),
+        Some(Number::Float(0.5))
+    );
+    assert_eq!(
+        raw_arith(ArithOp::Pow, Number::Int(2), Number::Int(10)),
+        Some(Number::Float(1024.0))
+    );
+    assert_eq!(
+        raw_arith(ArithOp::Add, Number::Int(i64::MAX), Number::Int(1)),
+        Some(Number::Int(i64::MIN))
+    );
+    assert_eq!(
+        raw_arith(ArithOp::IDiv, Number::Int(1), Number::Int(0)),
+        None
+    );
+    assert_eq!(
+        raw_arith(ArithOp::Unm, Number::Float(2.0), Number::Int(0)),
+        Some(Number::Float(-2.0))
+    );
     assert_eq!(ceil_log2(1), 0);
     assert_eq!(ceil_log2(5), 3);
     assert_eq!(ceil_log2(8), 3);
@@ -169,14 +231,21 @@ fn main_chunk_shape() {
     assert_eq!(p.upvalues[0].name.as_deref(), Some(&b"_ENV"[..]));
     assert!(p.upvalues[0].in_stack);
     assert_eq!(p.upvalues[0].index, 0);
-    assert_eq!(crate::opcodes::get_op(p.code[0]), crate::opcodes::OpCode::VARARGPREP);
+    assert_eq!(
+        crate::opcodes::get_op(p.code[0]),
+        crate::opcodes::OpCode::VARARGPREP
+    );
     assert_eq!(p.code.len(), p.line_info.len());
     assert_eq!(p.source, b"=t");
 }
 
 #[test]
 fn nested_protos_have_source_and_lines() {
-    let p = compile(b"local function f()\n return function() end\nend", b"@n.lua").unwrap();
+    let p = compile(
+        b"local function f()\n return function() end\nend",
+        b"@n.lua",
+    )
+    .unwrap();
     let f = &p.protos[0];
     assert_eq!(f.source, b"@n.lua");
     assert_eq!((f.line_defined, f.last_line_defined), (1, 3));
@@ -188,22 +257,43 @@ fn nested_protos_have_source_and_lines() {
 fn deep_nesting_is_an_error_not_a_crash() {
     for n in [196usize, 300, 100_000] {
         let src = format!("x = {}1{}", "(".repeat(n), ")".repeat(n));
-        assert_eq!(compile(src.as_bytes(), b"=t").unwrap_err(), "C stack overflow");
+        assert_eq!(
+            compile(src.as_bytes(), b"=t").unwrap_err(),
+            "C stack overflow"
+        );
     }
     let ok = format!("x = {}1{}", "(".repeat(195), ")".repeat(195));
     assert!(compile(ok.as_bytes(), b"=t").is_ok());
     let deep_blocks = format!("{}{}", "do ".repeat(100_000), " end".repeat(100_000));
-    assert_eq!(compile(deep_blocks.as_bytes(), b"=t").unwrap_err(), "C stack overflow");
+    assert_eq!(
+        compile(deep_blocks.as_bytes(), b"=t").unwrap_err(),
+        "C stack overflow"
+    );
     let funcs = format!("{}{}", "f(function() ".repeat(5000), " end)".repeat(5000));
-    assert_eq!(compile(funcs.as_bytes(), b"=t").unwrap_err(), "C stack overflow");
+    assert_eq!(
+        compile(funcs.as_bytes(), b"=t").unwrap_err(),
+        "C stack overflow"
+    );
     let assigns = format!("{}a = 1", "a,".repeat(100_000));
-    assert_eq!(compile(assigns.as_bytes(), b"=t").unwrap_err(), "C stack overflow");
+    assert_eq!(
+        compile(assigns.as_bytes(), b"=t").unwrap_err(),
+        "C stack overflow"
+    );
     let tables = format!("x = {}{}", "{".repeat(100_000), "}".repeat(100_000));
-    assert_eq!(compile(tables.as_bytes(), b"=t").unwrap_err(), "C stack overflow");
+    assert_eq!(
+        compile(tables.as_bytes(), b"=t").unwrap_err(),
+        "C stack overflow"
+    );
     let unary = format!("x = {}1", "- ".repeat(100_000));
-    assert_eq!(compile(unary.as_bytes(), b"=t").unwrap_err(), "C stack overflow");
+    assert_eq!(
+        compile(unary.as_bytes(), b"=t").unwrap_err(),
+        "C stack overflow"
+    );
     let pow = format!("x = 2{}", "^2".repeat(100_000));
-    assert_eq!(compile(pow.as_bytes(), b"=t").unwrap_err(), "C stack overflow");
+    assert_eq!(
+        compile(pow.as_bytes(), b"=t").unwrap_err(),
+        "C stack overflow"
+    );
 }
 
 #[test]
@@ -217,7 +307,11 @@ fn max_nesting_fits_in_a_small_stack() {
             assert!(compile(e.as_bytes(), b"=t").is_ok());
             let s = format!("{}{}", "do ".repeat(197), " end".repeat(197));
             assert!(compile(s.as_bytes(), b"=t").is_ok());
-            let f = format!("x = {}{}", "function() return ".repeat(97), " end".repeat(97));
+            let f = format!(
+                "x = {}{}",
+                "function() return ".repeat(97),
+                " end".repeat(97)
+            );
             compile(f.as_bytes(), b"=t").map(|_| ())
         })
         .unwrap();
@@ -252,8 +346,30 @@ fn mutated_sources_never_panic() {
         include_bytes!("testdata/t1.lua"),
     ];
     let pieces: [&[u8]; 24] = [
-        b"(", b")", b"{", b"}", b"[", b"]", b"=", b"..", b"...", b"local", b"end", b"function", b"goto", b"::",
-        b"\"", b"'", b"[[", b"\\", b"<close>", b"break", b"return", b"\x00", b"\xff", b"\\u{",
+        b"(",
+        b")",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"=",
+        b"..",
+        b"...",
+        b"local",
+        b"end",
+        b"function",
+        b"goto",
+        b"::",
+        b"\"",
+        b"'",
+        b"[[",
+        b"\\",
+        b"<close>",
+        b"break",
+        b"return",
+        b"\x00",
+        b"\xff",
+        b"\\u{",
     ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for _ in 0..3000 {
@@ -290,5 +406,61 @@ fn utf8_escapes() {
     super::lexer::utf8_encode(0x7FFF_FFFF, &mut v);
     assert_eq!(v, [0xFD, 0xBF, 0xBF, 0xBF, 0xBF, 0xBF]);
     let p = compile(b"return '\\u{10FFFF}\\65\\x41\\z  \n  b'", b"=t").unwrap();
-    assert!(p.constants.contains(&Constant::Str(vec![0xF4, 0x8F, 0xBF, 0xBF, b'A', b'A', b'b'])));
+    assert!(p.constants.contains(&Constant::Str(vec![
+        0xF4, 0x8F, 0xBF, 0xBF, b'A', b'A', b'b'
+    ])));
+}
+
+#[test]
+fn nested_source_keeps_chunk_id() {
+    use super::parser::nested_source;
+    let long_line = "x".repeat(200);
+    let cases = [
+        "short".to_string(),
+        format!("{}\nmore", "a".repeat(10)),
+        format!("{}\nmore", "a".repeat(44)),
+        format!("{}\nmore", "a".repeat(45)),
+        format!("{}\nmore", "a".repeat(46)),
+        format!("{}\nmore", "a".repeat(63)),
+        format!("{}\nmore", "a".repeat(64)),
+        long_line.clone(),
+        format!("{}\0{}", "b".repeat(10), long_line),
+        format!("={}", long_line),
+        format!("@{}", long_line),
+    ];
+    for c in cases.iter() {
+        let c = c.as_bytes();
+        assert_eq!(chunk_id(&nested_source(c)), chunk_id(c), "{:?}", String::from_utf8_lossy(c));
+    }
+    let src = format!("local f = function() end --{}", "y".repeat(1000));
+    let p = compile(src.as_bytes(), src.as_bytes()).unwrap();
+    assert_eq!(p.source, src.as_bytes());
+    assert!(p.protos[0].source.len() <= 64);
+}
+
+/// Every file of the official test suite (kept outside the repository, in
+/// `../shared/lua-5.4-tests`) must compile; skipped when the folder is absent.
+#[test]
+fn official_test_suite_files_compile() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/lua-5.4-tests");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(_) => return,
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().map(|x| x != "lua").unwrap_or(true) {
+            continue;
+        }
+        let mut src = std::fs::read(&path).unwrap();
+        // like luaL_loadfile: skip a first line starting with '#'
+        if src.first() == Some(&b'#') {
+            let nl = src.iter().position(|&c| c == b'\n').unwrap_or(src.len());
+            src.drain(..nl);
+        }
+        let name = format!("@{}", path.display());
+        if let Err(err) = compile(&src, name.as_bytes()) {
+            panic!("{}", err);
+        }
+    }
 }

@@ -103,11 +103,16 @@ fn parse_in_base(s: &[u8], base: u32) -> Option<i64> {
     let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
     let start = s.iter().position(|c| !is_space(c))?;
     let mut s = &s[start..];
-    let neg = if s.first() == Some(&b'-') {
-        s = &s[1..];
-        true
-    } else {
-        false
+    let neg = match s.first() {
+        Some(&b'-') => {
+            s = &s[1..];
+            true
+        }
+        Some(&b'+') => {
+            s = &s[1..];
+            false
+        }
+        _ => false,
     };
     let mut n: i64 = 0;
     let mut digits = 0;
@@ -252,7 +257,27 @@ fn mark_protected(l: &mut State, xpcall: bool) {
         if xpcall {
             ci.status |= call_status::XPCALL;
         }
+        ci.k = Some(finish_pcall);
     }
+}
+
+/// Continuation of `pcall`/`xpcall` when the protected function returns after
+/// a coroutine resume: the results become `true, ...`.
+fn finish_pcall(l: &mut State) -> LuaResult<usize> {
+    let ci = match l.frames.last() {
+        Some(ci) => *ci,
+        None => return Ok(0),
+    };
+    let level = crate::coroutine::protected_level(&ci);
+    let n = l.top.saturating_sub(level);
+    insert_true(l, level);
+    Ok(n + 1)
+}
+
+/// Continuation of `dofile`: all values the chunk returned.
+fn finish_dofile(l: &mut State) -> LuaResult<usize> {
+    let base = l.arg_base() + 1;
+    Ok(l.top.saturating_sub(base))
 }
 
 /// Shifts the results at `func..top` up and puts `true` before them.
@@ -430,8 +455,11 @@ fn collectgarbage(l: &mut State) -> LuaResult<usize> {
             let r = l.global().heap.running;
             l.push(Value::Bool(r));
         }
-        _ => {
-            let v = l.new_str_value(b"incremental");
+        mode => {
+            let heap = &mut l.global().heap;
+            let previous = if heap.generational { "generational" } else { "incremental" };
+            heap.generational = mode == "generational";
+            let v = l.new_str_value(previous.as_bytes());
             l.push(v);
         }
     }
@@ -571,9 +599,14 @@ fn loadfile(l: &mut State) -> LuaResult<usize> {
 fn dofile(l: &mut State) -> LuaResult<usize> {
     let path = l.opt_string(1)?.map(|s| s.as_bytes().to_vec());
     let f = load_file(l, path.as_deref(), b"bt", None)?;
-    let base = l.top;
+    // Keep exactly one argument slot, so the chunk's results follow it.
+    let base = l.arg_base() + 1;
+    l.set_top(base);
     l.push(f);
-    l.call(base, -1)?;
+    if let Some(ci) = l.frames.last_mut() {
+        ci.k = Some(finish_dofile);
+    }
+    l.call_yieldable(base, -1)?;
     Ok(l.top - base)
 }
 

@@ -26,7 +26,8 @@ const PATH_SEP: u8 = b';';
 /// Where the module name goes in a template (`LUA_PATH_MARK`).
 const PATH_MARK: &[u8] = b"?";
 /// Default `package.path` (`LUA_PATH_DEFAULT`).
-pub const PATH_DEFAULT: &str = "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/5.4/?/init.lua;\
+pub const PATH_DEFAULT: &str =
+    "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/5.4/?/init.lua;\
 /usr/local/lib/lua/5.4/?.lua;/usr/local/lib/lua/5.4/?/init.lua;./?.lua;./?/init.lua";
 /// Default `package.cpath` (`LUA_CPATH_DEFAULT`).
 pub const CPATH_DEFAULT: &str =
@@ -37,7 +38,10 @@ const CONFIG: &str = "/\n;\n?\n!\n-\n";
 const DLMSG: &str = "dynamic libraries not enabled; check your Lua installation";
 
 pub fn open(l: &mut State) {
-    let pkg = l.register_lib("package", &[("loadlib", loadlib), ("searchpath", searchpath)]);
+    let pkg = l.register_lib(
+        "package",
+        &[("loadlib", loadlib), ("searchpath", searchpath)],
+    );
     // Searchers, each a closure over the package table (as in PUC).
     let searchers: [NativeFn; 4] = [searcher_preload, searcher_lua, searcher_c, searcher_croot];
     let st = l.new_table(searchers.len(), 0);
@@ -146,7 +150,12 @@ fn readable(name: &[u8]) -> bool {
 /// PUC's `searchpath`: the first readable file among `path`'s templates with
 /// `name` (its `sep` replaced by `dirsep`) in place of '?', or the
 /// "no file '...'" list of every name tried.
-pub fn search_path(name: &[u8], path: &[u8], sep: &[u8], dirsep: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
+pub fn search_path(
+    name: &[u8],
+    path: &[u8],
+    sep: &[u8],
+    dirsep: &[u8],
+) -> Result<Vec<u8>, Vec<u8>> {
     let name = if !sep.is_empty() && name.contains(&sep[0]) {
         gsub(name, sep, dirsep)
     } else {
@@ -209,7 +218,12 @@ fn loadlib(l: &mut State) -> LuaResult<usize> {
 }
 
 /// PUC's `findfile`: searches `package[pname]` for module `name`.
-fn find_file(l: &mut State, name: &[u8], pname: &str, dirsep: &[u8]) -> LuaResult<Result<Vec<u8>, Vec<u8>>> {
+fn find_file(
+    l: &mut State,
+    name: &[u8],
+    pname: &str,
+    dirsep: &[u8],
+) -> LuaResult<Result<Vec<u8>, Vec<u8>>> {
     let pkg = l.native_upvalue(1);
     let key = l.new_str_value(pname.as_bytes());
     let path = match l.index_value(pkg, key, Operand::None)? {
@@ -249,7 +263,12 @@ fn searcher_preload(l: &mut State) -> LuaResult<usize> {
     let preload = registry_subtable(l, "_PRELOAD");
     let v = l.index_value(Value::Table(preload), Value::Str(name), Operand::None)?;
     if v.is_nil() {
-        let msg = [b"no field package.preload['".as_slice(), name.as_bytes(), b"']"].concat();
+        let msg = [
+            b"no field package.preload['".as_slice(),
+            name.as_bytes(),
+            b"']",
+        ]
+        .concat();
         push_bytes(l, &msg);
         Ok(1)
     } else {
@@ -409,6 +428,9 @@ mod tests {
             r.unwrap_err(),
             b"no file '/nonexistent/a/b.lua'\n\tno file ''\n\tno file 'x/a/b'".to_vec()
         );
-        assert_eq!(search_path(b"x", b"", b".", b"/").unwrap_err(), b"no file ''".to_vec());
+        assert_eq!(
+            search_path(b"x", b"", b".", b"/").unwrap_err(),
+            b"no file ''".to_vec()
+        );
     }
 }

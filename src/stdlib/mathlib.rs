@@ -1,5 +1,386 @@
-//! Placeholder: filled in by the library's implementer.
+//! The mathematical library (PUC's `lmathlib.c`), with PUC 5.4's
+//! xoshiro256** generator for `random`, so seeded sequences match.
 
+use std::f64::consts::PI;
+
+use crate::auxlib::to_integer;
+use crate::error::LuaResult;
+use crate::function::NativeClosure;
 use crate::state::State;
+use crate::userdata::UserData;
+use crate::value::{float_to_integer, NativeFn, Value};
 
-pub fn open(_l: &mut State) {}
+pub fn open(l: &mut State) {
+    let t = l.register_lib(
+        "math",
+        &[
+            ("abs", abs),
+            ("acos", acos),
+            ("asin", asin),
+            ("atan", atan),
+            ("ceil", ceil),
+            ("cos", cos),
+            ("deg", deg),
+            ("exp", exp),
+            ("floor", floor),
+            ("fmod", fmod),
+            ("log", log),
+            ("max", max),
+            ("min", min),
+            ("modf", modf),
+            ("rad", rad),
+            ("sin", sin),
+            ("sqrt", sqrt),
+            ("tan", tan),
+            ("tointeger", tointeger),
+            ("type", type_),
+            ("ult", ult),
+        ],
+    );
+    l.set_field(t, "pi", Value::Float(PI));
+    l.set_field(t, "huge", Value::Float(f64::INFINITY));
+    l.set_field(t, "maxinteger", Value::Int(i64::MAX));
+    l.set_field(t, "mininteger", Value::Int(i64::MIN));
+
+    // The generator's state is a userdata shared (as an upvalue) by `random`
+    // and `randomseed`; it starts from a "random" seed, as in PUC.
+    let mut state = Xoshiro::default();
+    let (s1, s2) = time_and_address_seed(l);
+    state.seed(s1, s2);
+    let ud = l.global().heap.alloc(UserData::new(Box::new(state), 0));
+    let funcs: [(&str, NativeFn); 2] = [("random", random), ("randomseed", randomseed)];
+    for (name, f) in funcs {
+        let c = l.global().heap.alloc(NativeClosure {
+            function: f,
+            upvalues: vec![std::cell::Cell::new(Value::UserData(ud))].into_boxed_slice(),
+        });
+        l.set_field(t, name, Value::NativeFn(c));
+    }
+}
+
+/// Pushes a float as an integer when it has an exact integer value that fits
+/// (PUC's `pushnumint`), else as a float.
+fn push_num_int(l: &mut State, d: f64) {
+    match float_to_integer(d) {
+        Some(i) => l.push(Value::Int(i)),
+        None => l.push(Value::Float(d)),
+    }
+}
+
+fn push_float(l: &mut State, f: f64) -> LuaResult<usize> {
+    l.push(Value::Float(f));
+    Ok(1)
+}
+
+fn abs(l: &mut State) -> LuaResult<usize> {
+    match l.arg(1) {
+        Value::Int(i) => {
+            l.push(Value::Int(i.wrapping_abs()));
+            Ok(1)
+        }
+        _ => {
+            let x = l.check_number(1)?;
+            push_float(l, x.abs())
+        }
+    }
+}
+
+fn sin(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    push_float(l, x.sin())
+}
+
+fn cos(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    push_float(l, x.cos())
+}
+
+fn tan(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    push_float(l, x.tan())
+}
+
+fn asin(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    push_float(l, x.asin())
+}
+
+fn acos(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    push_float(l, x.acos())
+}
+
+fn atan(l: &mut State) -> LuaResult<usize> {
+    let y = l.check_number(1)?;
+    let x = l.opt_number(2, 1.0)?;
+    push_float(l, y.atan2(x))
+}
+
+fn tointeger(l: &mut State) -> LuaResult<usize> {
+    match to_integer(l.arg(1)) {
+        Some(i) => l.push(Value::Int(i)),
+        None => {
+            l.check_any(1)?;
+            l.push(Value::Nil);
+        }
+    }
+    Ok(1)
+}
+
+fn floor(l: &mut State) -> LuaResult<usize> {
+    match l.arg(1) {
+        v @ Value::Int(_) => l.push(v),
+        _ => {
+            let x = l.check_number(1)?;
+            push_num_int(l, x.floor());
+        }
+    }
+    Ok(1)
+}
+
+fn ceil(l: &mut State) -> LuaResult<usize> {
+    match l.arg(1) {
+        v @ Value::Int(_) => l.push(v),
+        _ => {
+            let x = l.check_number(1)?;
+            push_num_int(l, x.ceil());
+        }
+    }
+    Ok(1)
+}
+
+fn fmod(l: &mut State) -> LuaResult<usize> {
+    if let (Value::Int(a), Value::Int(d)) = (l.arg(1), l.arg(2)) {
+        let r = match d {
+            0 => return Err(l.arg_error(2, "zero")),
+            // avoids the overflow of minint % -1
+            -1 => 0,
+            _ => a % d,
+        };
+        l.push(Value::Int(r));
+        return Ok(1);
+    }
+    let a = l.check_number(1)?;
+    let b = l.check_number(2)?;
+    push_float(l, a % b)
+}
+
+/// Integral part (rounded towards zero) and fractional part.
+fn modf(l: &mut State) -> LuaResult<usize> {
+    if let v @ Value::Int(_) = l.arg(1) {
+        l.push(v);
+        l.push(Value::Float(0.0));
+        return Ok(2);
+    }
+    let n = l.check_number(1)?;
+    let ip = if n < 0.0 { n.ceil() } else { n.floor() };
+    push_num_int(l, ip);
+    // the test makes inf - inf a zero
+    l.push(Value::Float(if n == ip { 0.0 } else { n - ip }));
+    Ok(2)
+}
+
+fn sqrt(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    push_float(l, x.sqrt())
+}
+
+fn ult(l: &mut State) -> LuaResult<usize> {
+    let a = l.check_integer(1)?;
+    let b = l.check_integer(2)?;
+    l.push(Value::Bool((a as u64) < (b as u64)));
+    Ok(1)
+}
+
+fn log(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    let r = if l.arg(2).is_nil() {
+        x.ln()
+    } else {
+        let base = l.check_number(2)?;
+        if base == 2.0 {
+            x.log2()
+        } else if base == 10.0 {
+            x.log10()
+        } else {
+            x.ln() / base.ln()
+        }
+    };
+    push_float(l, r)
+}
+
+fn exp(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    push_float(l, x.exp())
+}
+
+fn deg(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    push_float(l, x * (180.0 / PI))
+}
+
+fn rad(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    push_float(l, x * (PI / 180.0))
+}
+
+/// The argument that is least (or, with `greatest`, greatest) by `<`.
+fn extreme(l: &mut State, greatest: bool) -> LuaResult<usize> {
+    let n = l.arg_count();
+    if n < 1 {
+        return Err(l.arg_error(1, "value expected"));
+    }
+    let mut best = 1;
+    for i in 2..=n {
+        let (a, b) = if greatest {
+            (l.arg(best), l.arg(i))
+        } else {
+            (l.arg(i), l.arg(best))
+        };
+        if l.less_than(a, b)? {
+            best = i;
+        }
+    }
+    let v = l.arg(best);
+    l.push(v);
+    Ok(1)
+}
+
+fn min(l: &mut State) -> LuaResult<usize> {
+    extreme(l, false)
+}
+
+fn max(l: &mut State) -> LuaResult<usize> {
+    extreme(l, true)
+}
+
+fn type_(l: &mut State) -> LuaResult<usize> {
+    let v = match l.arg(1) {
+        Value::Int(_) => l.new_str_value(b"integer"),
+        Value::Float(_) => l.new_str_value(b"float"),
+        _ => {
+            l.check_any(1)?;
+            Value::Nil
+        }
+    };
+    l.push(v);
+    Ok(1)
+}
+
+// ----- pseudo-random numbers (xoshiro256**, as PUC 5.4) -----
+
+#[derive(Default, Clone, Copy)]
+struct Xoshiro {
+    s: [u64; 4],
+}
+
+impl Xoshiro {
+    fn next(&mut self) -> u64 {
+        let s = &mut self.s;
+        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+
+    fn seed(&mut self, n1: u64, n2: u64) {
+        self.s = [n1, 0xff, n2, 0];
+        // discard initial values to "spread" the seed
+        for _ in 0..16 {
+            self.next();
+        }
+    }
+
+    /// Projects a random integer into `[0, n]` without bias: masks it to the
+    /// smallest `2^b - 1` not below `n`, retrying while it falls above `n`.
+    fn project(&mut self, mut ran: u64, n: u64) -> u64 {
+        if n & n.wrapping_add(1) == 0 {
+            return ran & n; // n + 1 is a power of 2
+        }
+        let mut lim = n;
+        lim |= lim >> 1;
+        lim |= lim >> 2;
+        lim |= lim >> 4;
+        lim |= lim >> 8;
+        lim |= lim >> 16;
+        lim |= lim >> 32;
+        loop {
+            ran &= lim;
+            if ran <= n {
+                return ran;
+            }
+            ran = self.next();
+        }
+    }
+}
+
+/// A float in [0, 1) from the 53 high bits.
+fn to_unit_float(x: u64) -> f64 {
+    (x >> 11) as f64 * (0.5f64).powi(53)
+}
+
+/// Runs `f` on the generator kept in the running closure's upvalue.
+fn with_generator<R>(l: &mut State, f: impl FnOnce(&mut Xoshiro) -> R) -> Option<R> {
+    let Value::UserData(ud) = l.native_upvalue(1) else {
+        return None;
+    };
+    let mut payload = ud.payload_mut()?;
+    let g = payload.downcast_mut::<Xoshiro>()?;
+    Some(f(g))
+}
+
+fn random(l: &mut State) -> LuaResult<usize> {
+    let rv = with_generator(l, |g| g.next()).unwrap_or(0);
+    let (low, up) = match l.arg_count() {
+        0 => {
+            l.push(Value::Float(to_unit_float(rv)));
+            return Ok(1);
+        }
+        1 => {
+            let up = l.check_integer(1)?;
+            if up == 0 {
+                // a full random integer
+                l.push(Value::Int(rv as i64));
+                return Ok(1);
+            }
+            (1, up)
+        }
+        2 => (l.check_integer(1)?, l.check_integer(2)?),
+        _ => return Err(l.error("wrong number of arguments")),
+    };
+    if low > up {
+        return Err(l.arg_error(1, "interval is empty"));
+    }
+    let span = (up as u64).wrapping_sub(low as u64);
+    let p = with_generator(l, |g| g.project(rv, span)).unwrap_or(0);
+    l.push(Value::Int(p.wrapping_add(low as u64) as i64));
+    Ok(1)
+}
+
+/// A seed from the current time and an address (PUC's `randseed`).
+fn time_and_address_seed(l: &State) -> (u64, u64) {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    (t, l as *const State as usize as u64)
+}
+
+fn randomseed(l: &mut State) -> LuaResult<usize> {
+    let (n1, n2) = if l.arg_count() == 0 {
+        time_and_address_seed(l)
+    } else {
+        let n1 = l.check_integer(1)?;
+        let n2 = l.opt_integer(2, 0)?;
+        (n1 as u64, n2 as u64)
+    };
+    with_generator(l, |g| g.seed(n1, n2));
+    l.push(Value::Int(n1 as i64));
+    l.push(Value::Int(n2 as i64));
+    Ok(2)
+}

@@ -7,6 +7,7 @@ pub mod iolib;
 pub mod loadlib;
 pub mod mathlib;
 pub mod oslib;
+pub mod pack;
 pub mod pattern;
 pub mod printf;
 pub mod strlib;

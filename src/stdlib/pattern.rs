@@ -89,9 +89,22 @@ pub fn find_plain(subject: &[u8], needle: &[u8], init: usize) -> Option<usize> {
     if needle.len() > hay.len() {
         return None;
     }
-    hay.windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + init)
+    let (first, rest) = (needle[0], &needle[1..]);
+    let last_start = hay.len() - needle.len();
+    let mut i = 0;
+    while i <= last_start {
+        match hay[i..=last_start].iter().position(|&c| c == first) {
+            None => return None,
+            Some(off) => {
+                let at = i + off;
+                if &hay[at + 1..at + needle.len()] == rest {
+                    return Some(at + init);
+                }
+                i = at + 1;
+            }
+        }
+    }
+    None
 }
 
 /// Match `pattern` at exactly position `init` of `subject` (no scanning,
@@ -207,6 +220,17 @@ impl GlobalMatcher {
             src: init,
             lastmatch: None,
         }
+    }
+
+    /// Rebuilds a matcher from a saved [`state`](GlobalMatcher::state).
+    pub fn resume(src: usize, lastmatch: Option<usize>) -> Self {
+        GlobalMatcher { src, lastmatch }
+    }
+
+    /// The iteration state (current position, end of the last match), to be
+    /// saved between calls and restored with [`resume`](GlobalMatcher::resume).
+    pub fn state(&self) -> (usize, Option<usize>) {
+        (self.src, self.lastmatch)
     }
 
     /// Next match, or `None` when exhausted.  Pass the same subject and

@@ -1,9 +1,12 @@
-local function fib(n) if n < 2 then return n end return fib(n-1) + fib(n-2) end
-print(fib(20), 1/2, 10//3, 2^53, "a".."b"..1 ..2.5)
-local t = {}
-for i=1,10 do t[i] = i*i end
-print(#t, t[10], select('#', 1, 2, 3))
-print(pcall(error, {code=1}))
-print(pcall(function() local x = nil; return x.y end))
-for k, v in pairs({a=1}) do print(k, v) end
-print(math, string, tostring(nil))
+local a, b = 1, 2.5
+local t = {1, 2, x = 3, [a] = 4, f(), ...}
+print(a + b, a - 1, 1 - a, a * 2, t.x, t[1], t[a], "s" .. a .. b)
+function t:m(x) return self, x end
+for i = 1, 10 do local function g() return i end end
+for k, v in pairs(t) do print(k, v) end
+while a < 10 do a = a + 1 if a == 5 then break end end
+repeat local z = a until z > 3
+goto l
+::l::
+local c <close> = nil
+return f(a)
