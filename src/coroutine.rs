@@ -82,7 +82,13 @@ impl State {
                     self.frames[n - 1].status |= call_status::FRESH;
                 }
                 Ok(crate::call::PreCall::Native) => return Ok(()),
-                Err(e) => return self.recover(e),
+                Err(e) if e.kind == ErrorKind::Yield => return Err(e),
+                Err(e) => {
+                    self.recover(e)?;
+                    if self.frames.is_empty() {
+                        return Ok(());
+                    }
+                }
             }
         } else {
             // Finish the `yield` call: the resume arguments are its results.

@@ -104,22 +104,58 @@ fn find_set_reg(p: &Proto, mut lastpc: usize, reg: u32) -> Option<usize> {
     setreg
 }
 
-/// PUC's `getobjname`: a kind ("local", "global", "field", "upvalue",
-/// "constant", "method") and a name for register `reg` at `lastpc`.
-pub fn object_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str, Vec<u8>)> {
-    if let Some(name) = p.local_name(reg as usize + 1, lastpc) {
-        return Some(("local", name.to_vec()));
+/// The name of a string constant, as ("constant", name).
+fn constant_kind(p: &Proto, k: usize) -> Option<(&'static str, Vec<u8>)> {
+    match p.constants.get(k) {
+        Some(Value::Str(s)) => Some(("constant", s.as_bytes().to_vec())),
+        _ => None,
     }
-    let pc = find_set_reg(p, lastpc, reg)?;
+}
+
+/// PUC 5.4.8's `basicgetobjname`: locals, upvalues, constants and moves of
+/// them. Also returns the pc of the instruction that set the register.
+fn basic_object_name(
+    p: &Proto,
+    lastpc: usize,
+    reg: u32,
+) -> (Option<(&'static str, Vec<u8>)>, Option<usize>) {
+    if let Some(name) = p.local_name(reg as usize + 1, lastpc) {
+        return (Some(("local", name.to_vec())), Some(lastpc));
+    }
+    let pc = match find_set_reg(p, lastpc, reg) {
+        Some(pc) => pc,
+        None => return (None, None),
+    };
     let i = p.code[pc];
-    match get_op(i) {
+    let found = match get_op(i) {
         OpCode::MOVE => {
             let b = get_b(i);
             if b < get_a(i) {
-                return object_name(p, pc, b);
+                return basic_object_name(p, pc, b);
             }
             None
         }
+        OpCode::GETUPVAL => Some(("upvalue", upvalue_name(p, get_b(i) as usize))),
+        OpCode::LOADK => constant_kind(p, get_bx(i) as usize),
+        OpCode::LOADKX => p
+            .code
+            .get(pc + 1)
+            .and_then(|&x| constant_kind(p, get_ax(x) as usize)),
+        _ => None,
+    };
+    (found, Some(pc))
+}
+
+/// PUC's `getobjname`: a kind ("local", "global", "field", "upvalue",
+/// "constant", "method") and a name for register `reg` at `lastpc`.
+pub fn object_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str, Vec<u8>)> {
+    let (found, setpc) = basic_object_name(p, lastpc, reg);
+    if found.is_some() {
+        return found;
+    }
+    let pc = setpc?;
+    let i = p.code[pc];
+    match get_op(i) {
         OpCode::GETTABUP => {
             let name = constant_name(p, get_c(i) as usize);
             let t = upvalue_name(p, get_b(i) as usize);
@@ -134,18 +170,6 @@ pub fn object_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str, 
             let name = constant_name(p, get_c(i) as usize);
             Some((table_kind(p, pc, get_b(i)), name))
         }
-        OpCode::GETUPVAL => Some(("upvalue", upvalue_name(p, get_b(i) as usize))),
-        OpCode::LOADK | OpCode::LOADKX => {
-            let b = if get_op(i) == OpCode::LOADK {
-                get_bx(i) as usize
-            } else {
-                p.code.get(pc + 1).map(|&x| get_ax(x) as usize).unwrap_or(0)
-            };
-            match p.constants.get(b) {
-                Some(Value::Str(s)) => Some(("constant", s.as_bytes().to_vec())),
-                _ => None,
-            }
-        }
         OpCode::SELF => {
             let name = if get_k(i) {
                 constant_name(p, get_c(i) as usize)
@@ -158,15 +182,16 @@ pub fn object_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str, 
     }
 }
 
+/// "global" when the indexed register is the local or upvalue `_ENV` (`isEnv`).
 fn table_kind(p: &Proto, pc: usize, t: u32) -> &'static str {
-    match object_name(p, pc, t) {
-        Some((_, name)) if name == b"_ENV" => "global",
+    match basic_object_name(p, pc, t).0 {
+        Some(("local", name)) | Some(("upvalue", name)) if name == b"_ENV" => "global",
         _ => "field",
     }
 }
 
 fn register_constant_name(p: &Proto, pc: usize, c: u32) -> Vec<u8> {
-    match object_name(p, pc, c) {
+    match basic_object_name(p, pc, c).0 {
         Some(("constant", name)) => name,
         _ => b"?".to_vec(),
     }

@@ -75,17 +75,16 @@ fn for_limit(l: &mut State, init: i64, lim: Value, step: i64) -> LuaResult<Optio
 
 fn for_error(l: &mut State, v: Value, what: &str) -> crate::error::LuaError {
     let t = l.obj_type_name(v);
-    l.rt_error_bytes(&[b"'for' ".as_slice(), what.as_bytes(), b" must be a number"].concat())
-        .with_type_hint(&t)
-}
-
-trait WithTypeHint {
-    fn with_type_hint(self, t: &[u8]) -> Self;
-}
-impl WithTypeHint for crate::error::LuaError {
-    fn with_type_hint(self, _t: &[u8]) -> Self {
-        self
-    }
+    l.rt_error_bytes(
+        &[
+            b"bad 'for' ".as_slice(),
+            what.as_bytes(),
+            b" (number expected, got ",
+            &t,
+            b")",
+        ]
+        .concat(),
+    )
 }
 
 /// Prepares a numeric `for` loop; returns true when the loop must be skipped.

@@ -324,6 +324,13 @@ impl<'a> Parser<'a> {
         self.reserveregs(n)
     }
     pub(super) fn body(&mut self, ismethod: bool, line: u32) -> R<ExpDesc> {
+        self.open_body(ismethod, line)?;
+        self.statlist()?;
+        self.close_body(line)
+    }
+    /// Starts a function body: new function state, 'self', parameters.
+    #[inline(never)]
+    fn open_body(&mut self, ismethod: bool, line: u32) -> R<()> {
         if self.cur.f.protos.len() >= MAXARG_BX as usize {
             return Err(growth_error("functions", MAXARG_BX as usize));
         }
@@ -339,12 +346,14 @@ impl<'a> Parser<'a> {
         }
         self.checknext(Tok::Char(b'('))?;
         self.parlist()?;
-        self.checknext(Tok::Char(b')'))?;
-        self.statlist()?;
+        self.checknext(Tok::Char(b')'))
+    }
+    /// Ends a function body and makes the closure in the enclosing function.
+    #[inline(never)]
+    fn close_body(&mut self, line: u32) -> R<ExpDesc> {
         self.cur.f.last_line_defined = self.lx.linenumber;
         self.check_match(Tok::End, Tok::Function, line)?;
         self.close_func()?;
-        // back to the enclosing function: store the proto and make the closure
         let parent = match self.prev.pop() {
             Some(p) => p,
             None => return Err(self.error("internal error")),
@@ -415,19 +424,22 @@ impl<'a> Parser<'a> {
         self.cur.freereg = base + 1;
         Ok(())
     }
+    // The expression parsers below recurse into each other; they are split so
+    // that the frames on the recursive path stay small in debug builds.
     pub(super) fn primaryexp(&mut self) -> R<ExpDesc> {
         match self.tok() {
-            Tok::Char(b'(') => {
-                let line = self.lx.linenumber;
-                self.lx.next()?;
-                let mut v = self.expr()?;
-                self.check_match(Tok::Char(b')'), Tok::Char(b'('), line)?;
-                self.dischargevars(&mut v);
-                Ok(v)
-            }
+            Tok::Char(b'(') => self.paren_exp(),
             Tok::Name => self.singlevar(),
             _ => Err(self.error("unexpected symbol")),
         }
+    }
+    fn paren_exp(&mut self) -> R<ExpDesc> {
+        let line = self.lx.linenumber;
+        self.lx.next()?;
+        let mut v = self.expr()?;
+        self.check_match(Tok::Char(b')'), Tok::Char(b'('), line)?;
+        self.dischargevars(&mut v);
+        Ok(v)
     }
     pub(super) fn fieldsel(&mut self, v: &mut ExpDesc) -> R<()> {
         self.exp2anyregup(v)?;
@@ -445,29 +457,50 @@ impl<'a> Parser<'a> {
     pub(super) fn suffixedexp(&mut self) -> R<ExpDesc> {
         let line = self.lx.linenumber;
         let mut v = self.primaryexp()?;
-        loop {
-            match self.tok() {
-                Tok::Char(b'.') => self.fieldsel(&mut v)?,
-                Tok::Char(b'[') => {
-                    self.exp2anyregup(&mut v)?;
-                    let mut key = self.yindex()?;
-                    self.indexed(&mut v, &mut key)?;
-                }
-                Tok::Char(b':') => {
-                    self.lx.next()?;
-                    let mut key = self.codename()?;
-                    self.code_self(&mut v, &mut key)?;
-                    self.funcargs(&mut v, line)?;
-                }
-                Tok::Char(b'(') | Tok::Str | Tok::Char(b'{') => {
-                    self.exp2nextreg(&mut v)?;
-                    self.funcargs(&mut v, line)?;
-                }
-                _ => return Ok(v),
+        while self.suffix(&mut v, line)? {}
+        Ok(v)
+    }
+    /// One suffix of a suffixed expression; false when there is none.
+    #[inline(never)]
+    fn suffix(&mut self, v: &mut ExpDesc, line: u32) -> R<bool> {
+        match self.tok() {
+            Tok::Char(b'.') => self.fieldsel(v)?,
+            Tok::Char(b'[') => {
+                self.exp2anyregup(v)?;
+                let mut key = self.yindex()?;
+                self.indexed(v, &mut key)?;
             }
+            Tok::Char(b':') => {
+                self.lx.next()?;
+                let mut key = self.codename()?;
+                self.code_self(v, &mut key)?;
+                self.funcargs(v, line)?;
+            }
+            Tok::Char(b'(') | Tok::Str | Tok::Char(b'{') => {
+                self.exp2nextreg(v)?;
+                self.funcargs(v, line)?;
+            }
+            _ => return Ok(false),
         }
+        Ok(true)
     }
     pub(super) fn simpleexp(&mut self) -> R<ExpDesc> {
+        match self.tok() {
+            Tok::Char(b'{') => self.constructor(),
+            Tok::Function => self.function_exp(),
+            Tok::Flt | Tok::Int | Tok::Str | Tok::Nil | Tok::True | Tok::False | Tok::Dots => {
+                self.literal_exp()
+            }
+            _ => self.suffixedexp(),
+        }
+    }
+    fn function_exp(&mut self) -> R<ExpDesc> {
+        self.lx.next()?;
+        let line = self.lx.linenumber;
+        self.body(false, line)
+    }
+    #[inline(never)]
+    fn literal_exp(&mut self) -> R<ExpDesc> {
         let v = match self.tok() {
             Tok::Flt => ExpDesc::new(ExpKind::KFlt(if let SemInfo::Flt(f) = self.lx.t.sem {
                 f
@@ -495,12 +528,6 @@ impl<'a> Parser<'a> {
                 }
                 ExpDesc::new(ExpKind::Vararg(self.code_abc(OpCode::VARARG, 0, 0, 1)))
             }
-            Tok::Char(b'{') => return self.constructor(),
-            Tok::Function => {
-                self.lx.next()?;
-                let line = self.lx.linenumber;
-                return self.body(false, line);
-            }
             _ => return self.suffixedexp(),
         };
         self.lx.next()?;
@@ -508,29 +535,37 @@ impl<'a> Parser<'a> {
     }
     pub(super) fn subexpr(&mut self, limit: u8) -> R<(ExpDesc, Option<BinOpr>)> {
         self.enterlevel()?;
-        let mut v;
-        if let Some(uop) = getunopr(self.tok()) {
-            let line = self.lx.linenumber;
-            self.lx.next()?;
-            v = self.subexpr(UNARY_PRIORITY)?.0;
-            self.prefix(uop, &mut v, line)?;
-        } else {
-            v = self.simpleexp()?;
-        }
+        let mut v = match getunopr(self.tok()) {
+            Some(uop) => self.unary_exp(uop)?,
+            None => self.simpleexp()?,
+        };
         let mut op = getbinopr(self.tok());
         while let Some(o) = op {
             if priority(o).0 <= limit {
                 break;
             }
-            let line = self.lx.linenumber;
-            self.lx.next()?;
-            self.infix(o, &mut v)?;
-            let (mut v2, nextop) = self.subexpr(priority(o).1)?;
-            self.posfix(o, &mut v, &mut v2, line)?;
-            op = nextop;
+            op = self.binary_exp(o, &mut v)?;
         }
         self.leavelevel();
         Ok((v, op))
+    }
+    #[inline(never)]
+    fn unary_exp(&mut self, uop: UnOpr) -> R<ExpDesc> {
+        let line = self.lx.linenumber;
+        self.lx.next()?;
+        let mut v = self.subexpr(UNARY_PRIORITY)?.0;
+        self.prefix(uop, &mut v, line)?;
+        Ok(v)
+    }
+    /// `v op e2`: reads the second operand; returns the next operator.
+    #[inline(never)]
+    fn binary_exp(&mut self, o: BinOpr, v: &mut ExpDesc) -> R<Option<BinOpr>> {
+        let line = self.lx.linenumber;
+        self.lx.next()?;
+        self.infix(o, v)?;
+        let (mut v2, nextop) = self.subexpr(priority(o).1)?;
+        self.posfix(o, v, &mut v2, line)?;
+        Ok(nextop)
     }
     pub fn expr(&mut self) -> R<ExpDesc> {
         Ok(self.subexpr(0)?.0)
@@ -588,30 +623,41 @@ impl<'a> Parser<'a> {
         Ok(())
     }
     pub(super) fn field(&mut self, cc: &mut ConsControl) -> R<()> {
-        match self.tok() {
-            Tok::Name => {
-                if self.lx.peek()? != Tok::Char(b'=') {
-                    cc.v = self.expr()?;
-                    cc.tostore += 1;
-                } else {
-                    self.recfield(cc)?;
-                }
-            }
-            Tok::Char(b'[') => self.recfield(cc)?,
-            _ => {
-                cc.v = self.expr()?;
-                cc.tostore += 1;
-            }
+        let is_rec = match self.tok() {
+            Tok::Name => self.lx.peek()? == Tok::Char(b'='),
+            Tok::Char(b'[') => true,
+            _ => false,
+        };
+        if is_rec {
+            self.recfield(cc)
+        } else {
+            cc.v = self.expr()?;
+            cc.tostore += 1;
+            Ok(())
         }
-        Ok(())
     }
     pub(super) fn constructor(&mut self) -> R<ExpDesc> {
         let line = self.lx.linenumber;
+        let (pc, mut cc) = self.open_constructor()?;
+        loop {
+            if self.tok() == Tok::Char(b'}') {
+                break;
+            }
+            self.closelistfield(&mut cc)?;
+            self.field(&mut cc)?;
+            if !self.field_separator()? {
+                break;
+            }
+        }
+        self.close_constructor(pc, cc, line)
+    }
+    #[inline(never)]
+    fn open_constructor(&mut self) -> R<(usize, ConsControl)> {
         let pc = self.code_abc(OpCode::NEWTABLE, 0, 0, 0);
         self.code(0);
         let t = ExpDesc::new(ExpKind::NonReloc(self.cur.freereg));
         self.reserveregs(1)?;
-        let mut cc = ConsControl {
+        let cc = ConsControl {
             v: ExpDesc::void(),
             t,
             nh: 0,
@@ -619,20 +665,17 @@ impl<'a> Parser<'a> {
             tostore: 0,
         };
         self.checknext(Tok::Char(b'{'))?;
-        loop {
-            if self.tok() == Tok::Char(b'}') {
-                break;
-            }
-            self.closelistfield(&mut cc)?;
-            self.field(&mut cc)?;
-            if !(self.testnext(Tok::Char(b','))? || self.testnext(Tok::Char(b';'))?) {
-                break;
-            }
-        }
+        Ok((pc as usize, cc))
+    }
+    fn field_separator(&mut self) -> R<bool> {
+        Ok(self.testnext(Tok::Char(b','))? || self.testnext(Tok::Char(b';'))?)
+    }
+    #[inline(never)]
+    fn close_constructor(&mut self, pc: usize, mut cc: ConsControl, line: u32) -> R<ExpDesc> {
         self.check_match(Tok::Char(b'}'), Tok::Char(b'{'), line)?;
         self.lastlistfield(&mut cc)?;
         let treg = cc.t.reg();
-        self.settablesize(pc as usize, treg, cc.na, cc.nh);
+        self.settablesize(pc, treg, cc.na, cc.nh);
         Ok(cc.t)
     }
 
@@ -948,10 +991,21 @@ impl<'a> Parser<'a> {
         self.leaveblock()
     }
     pub(super) fn test_then_block(&mut self, escapelist: &mut i32) -> R<()> {
+        let jf = match self.test_then_start()? {
+            Some(jf) => jf,
+            None => return Ok(()), // 'if cond then break end'
+        };
+        self.statlist()?;
+        self.test_then_end(escapelist, jf)
+    }
+    /// Reads `[IF | ELSEIF] cond THEN` and enters the block; returns the jump
+    /// over the block, or None when the whole block was a `break`.
+    #[inline(never)]
+    fn test_then_start(&mut self) -> R<Option<i32>> {
         self.lx.next()?;
         let mut v = self.expr()?;
         self.checknext(Tok::Then)?;
-        let jf = if self.tok() == Tok::Break {
+        if self.tok() == Tok::Break {
             let line = self.lx.linenumber;
             self.goiffalse(&mut v)?;
             self.lx.next()?;
@@ -960,15 +1014,18 @@ impl<'a> Parser<'a> {
             self.newgotoentry(bn, line, v.t)?;
             while self.testnext(Tok::Char(b';'))? {}
             if self.block_follow(false) {
-                return self.leaveblock();
+                self.leaveblock()?;
+                return Ok(None);
             }
-            self.jump()
+            Ok(Some(self.jump()))
         } else {
             self.goiftrue(&mut v)?;
             self.enterblock(false);
-            v.f
-        };
-        self.statlist()?;
+            Ok(Some(v.f))
+        }
+    }
+    #[inline(never)]
+    fn test_then_end(&mut self, escapelist: &mut i32, jf: i32) -> R<()> {
         self.leaveblock()?;
         if self.tok() == Tok::Else || self.tok() == Tok::Elseif {
             let j = self.jump();
@@ -1132,47 +1189,54 @@ impl<'a> Parser<'a> {
     pub(super) fn statement(&mut self) -> R<()> {
         let line = self.lx.linenumber;
         self.enterlevel()?;
-        match self.tok() {
-            Tok::Char(b';') => self.lx.next()?,
-            Tok::If => self.ifstat(line)?,
-            Tok::While => self.whilestat(line)?,
-            Tok::Do => {
-                self.lx.next()?;
-                self.block()?;
-                self.check_match(Tok::End, Tok::Do, line)?;
-            }
-            Tok::For => self.forstat(line)?,
-            Tok::Repeat => self.repeatstat(line)?,
-            Tok::Function => self.funcstat(line)?,
-            Tok::Local => {
-                self.lx.next()?;
-                if self.testnext(Tok::Function)? {
-                    self.localfunc()?;
-                } else {
-                    self.localstat()?;
-                }
-            }
-            Tok::DbColon => {
-                self.lx.next()?;
-                let name = self.str_checkname()?;
-                self.labelstat(name, line)?;
-            }
-            Tok::Return => {
-                self.lx.next()?;
-                self.retstat()?;
-            }
-            Tok::Break => self.breakstat()?,
-            Tok::Goto => {
-                self.lx.next()?;
-                self.gotostat()?;
-            }
-            _ => self.exprstat()?,
-        }
+        // one Result for all arms keeps this recursive frame small
+        let r = match self.tok() {
+            Tok::Char(b';') => self.lx.next(),
+            Tok::If => self.ifstat(line),
+            Tok::While => self.whilestat(line),
+            Tok::Do => self.dostat(line),
+            Tok::For => self.forstat(line),
+            Tok::Repeat => self.repeatstat(line),
+            Tok::Function => self.funcstat(line),
+            Tok::Local => self.localstat_or_func(),
+            Tok::DbColon => self.labelstat_start(line),
+            Tok::Return => self.returnstat(),
+            Tok::Break => self.breakstat(),
+            Tok::Goto => self.gotostat_start(),
+            _ => self.exprstat(),
+        };
+        r?;
         self.cur.freereg = self.nvarstack();
         self.leavelevel();
         if self.k_overflow {
             return Err(growth_error("constants", MAXARG_AX as usize));
         }
         Ok(())
+    }
+    fn dostat(&mut self, line: u32) -> R<()> {
+        self.lx.next()?;
+        self.block()?;
+        self.check_match(Tok::End, Tok::Do, line)
+    }
+    fn localstat_or_func(&mut self) -> R<()> {
+        self.lx.next()?;
+        if self.testnext(Tok::Function)? {
+            self.localfunc()
+        } else {
+            self.localstat()
+        }
+    }
+    fn labelstat_start(&mut self, line: u32) -> R<()> {
+        self.lx.next()?;
+        let name = self.str_checkname()?;
+        self.labelstat(name, line)
+    }
+    fn returnstat(&mut self) -> R<()> {
+        self.lx.next()?;
+        self.retstat()
+    }
+    fn gotostat_start(&mut self) -> R<()> {
+        self.lx.next()?;
+        self.gotostat()
     }
 }

@@ -430,7 +430,12 @@ fn nested_source_keeps_chunk_id() {
     ];
     for c in cases.iter() {
         let c = c.as_bytes();
-        assert_eq!(chunk_id(&nested_source(c)), chunk_id(c), "{:?}", String::from_utf8_lossy(c));
+        assert_eq!(
+            chunk_id(&nested_source(c)),
+            chunk_id(c),
+            "{:?}",
+            String::from_utf8_lossy(c)
+        );
     }
     let src = format!("local f = function() end --{}", "y".repeat(1000));
     let p = compile(src.as_bytes(), src.as_bytes()).unwrap();

@@ -274,6 +274,11 @@ fn finish_pcall(l: &mut State) -> LuaResult<usize> {
     Ok(n + 1)
 }
 
+/// Continuation of `pairs` with `__pairs`: the three values it returned.
+fn finish_pairs(_l: &mut State) -> LuaResult<usize> {
+    Ok(3)
+}
+
 /// Continuation of `dofile`: all values the chunk returned.
 fn finish_dofile(l: &mut State) -> LuaResult<usize> {
     let base = l.arg_base() + 1;
@@ -338,7 +343,10 @@ fn pairs(l: &mut State) -> LuaResult<usize> {
         let base = l.top;
         l.push(tm);
         l.push(v);
-        l.call(base, 3)?;
+        if let Some(ci) = l.frames.last_mut() {
+            ci.k = Some(finish_pairs);
+        }
+        l.call_yieldable(base, 3)?;
         return Ok(3);
     }
     l.push(Value::LightNative(next));
