@@ -74,6 +74,7 @@ pub fn error_text(l: &mut State, e: LuaError) -> String {
 
 impl Drop for Lua {
     fn drop(&mut self) {
+        self.state().close_state();
         crate::stdlib::flush_stdout(self.state());
         self.global.heap.free_all();
     }

@@ -101,8 +101,15 @@ impl State {
             status: 0,
             k: None,
         });
+        if self.hook_mask & crate::stdlib::dblib::MASK_CALL != 0 {
+            let nargs = self.top.saturating_sub(func + 1);
+            crate::stdlib::dblib::run_hook_transfer(self, "call", None, 1, nargs)?;
+        }
         let n = f(self)?;
         let n = n.min(self.top - func - 1);
+        if self.hook_mask != 0 {
+            crate::vm::ret_hook(self, self.top - n, n)?;
+        }
         self.poscall(n);
         Ok(())
     }

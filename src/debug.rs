@@ -323,6 +323,9 @@ impl State {
             return Some(("metamethod", b"__gc".to_vec()));
         }
         let caller = &self.frames[n - 2 - level];
+        if caller.status & crate::state::call_status::HOOKED != 0 {
+            return Some(("hook", b"?".to_vec()));
+        }
         let cl = caller.closure?;
         func_name_from_code(&cl.proto, current_pc(caller))
     }

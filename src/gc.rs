@@ -103,7 +103,7 @@ impl<T> fmt::Debug for Gc<T> {
 }
 
 /// A type-erased reference to any heap object, for the object list and gray stack.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 pub enum GcRef {
     String(Gc<LuaString>),
     Table(Gc<Table>),
@@ -116,6 +116,19 @@ pub enum GcRef {
 }
 
 impl GcRef {
+    /// The object as a Lua value (finalizers receive it).
+    pub fn to_value(self) -> Value {
+        match self {
+            GcRef::String(o) => Value::Str(o),
+            GcRef::Table(o) => Value::Table(o),
+            GcRef::LuaClosure(o) => Value::LuaFn(o),
+            GcRef::NativeClosure(o) => Value::NativeFn(o),
+            GcRef::UserData(o) => Value::UserData(o),
+            GcRef::Thread(o) => Value::Thread(o),
+            GcRef::UpVal(_) | GcRef::Proto(_) => Value::Nil,
+        }
+    }
+
     fn is_marked(self) -> bool {
         match self {
             GcRef::String(o) => o.is_marked(),
@@ -187,9 +200,30 @@ pub trait Collectable: Sized {
     fn heap_size(&self) -> usize;
 }
 
-/// The mark phase's worklist.
+/// The mark phase's worklist, and the weak tables met while marking.
 pub struct Marker {
     gray: Vec<GcRef>,
+    /// The interned "__mode" string, to recognise weak tables.
+    mode_key: Option<Gc<LuaString>>,
+    /// Tables with weak values only.
+    weak_values: Vec<Gc<Table>>,
+    /// Tables with weak keys (ephemerons) and strong values.
+    ephemerons: Vec<Gc<Table>>,
+    /// Tables with weak keys and values.
+    all_weak: Vec<Gc<Table>>,
+}
+
+/// Whether a value is a collectable object (strings count as values here: they
+/// are never removed from weak tables) that was not marked.
+fn is_cleared(v: Value) -> bool {
+    match v {
+        Value::Table(o) => !o.is_marked(),
+        Value::LuaFn(o) => !o.is_marked(),
+        Value::NativeFn(o) => !o.is_marked(),
+        Value::UserData(o) => !o.is_marked(),
+        Value::Thread(o) => !o.is_marked(),
+        _ => false,
+    }
 }
 
 impl Marker {
@@ -238,12 +272,123 @@ impl Marker {
         self.mark(GcRef::Thread(t))
     }
 
+    /// The weakness of a table: (weak keys, weak values).
+    fn weakness(&self, t: Gc<Table>) -> (bool, bool) {
+        let (mt, key) = match (t.metatable(), self.mode_key) {
+            (Some(mt), Some(key)) => (mt, key),
+            _ => return (false, false),
+        };
+        match mt.get_str(key) {
+            Value::Str(mode) => {
+                let m = mode.as_bytes();
+                (m.contains(&b'k'), m.contains(&b'v'))
+            }
+            _ => (false, false),
+        }
+    }
+
+    fn trace_table(&mut self, t: Gc<Table>) {
+        let (weak_k, weak_v) = self.weakness(t);
+        if !weak_k && !weak_v {
+            t.trace(self);
+            return;
+        }
+        if let Some(mt) = t.metatable() {
+            self.mark_table(mt);
+        }
+        match (weak_k, weak_v) {
+            (false, true) => {
+                for (k, _) in t.live_entries() {
+                    self.mark_value(k);
+                }
+                self.weak_values.push(t);
+            }
+            (true, false) => {
+                // Ephemeron: a value is kept only while its key is.
+                for (k, v) in t.live_entries() {
+                    if !is_cleared(k) {
+                        self.mark_value(k);
+                        self.mark_value(v);
+                    }
+                }
+                self.ephemerons.push(t);
+            }
+            _ => self.all_weak.push(t),
+        }
+    }
+
+    /// Marks values of ephemeron entries whose keys became reachable, until
+    /// nothing changes (PUC's `convergeephemerons`).
+    fn converge_ephemerons(&mut self) {
+        loop {
+            let mut changed = false;
+            for i in 0..self.ephemerons.len() {
+                let t = self.ephemerons[i];
+                for (k, v) in t.live_entries() {
+                    if !is_cleared(k) && is_cleared(v) {
+                        self.mark_value(v);
+                        changed = true;
+                    } else if !is_cleared(k) {
+                        self.mark_value(v);
+                    }
+                }
+            }
+            self.propagate();
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Removes entries whose value is a dead object from weak-value tables.
+    fn clear_by_values(tables: &[Gc<Table>]) {
+        for &t in tables {
+            for (k, v) in t.live_entries() {
+                if is_cleared(v) {
+                    let _ = t.set(k, Value::Nil);
+                }
+            }
+        }
+    }
+
+    /// Removes entries whose key is a dead object from weak-key tables.
+    fn clear_by_keys(tables: &[Gc<Table>]) {
+        for &t in tables {
+            for (k, _) in t.live_entries() {
+                if is_cleared(k) {
+                    let _ = t.set(k, Value::Nil);
+                }
+            }
+        }
+    }
+
+    /// Strings in surviving entries of weak tables stay alive.
+    fn mark_weak_strings(&mut self) {
+        let tables: Vec<Gc<Table>> = self
+            .weak_values
+            .iter()
+            .chain(self.ephemerons.iter())
+            .chain(self.all_weak.iter())
+            .copied()
+            .collect();
+        for t in tables {
+            for (k, v) in t.live_entries() {
+                if let Value::Str(s) = k {
+                    self.mark_string(s);
+                }
+                if let Value::Str(s) = v {
+                    self.mark_string(s);
+                }
+            }
+        }
+    }
+
     /// Visits gray objects until none is left.
     fn propagate(&mut self) {
         while let Some(r) = self.gray.pop() {
             match r {
                 GcRef::String(_) => {}
-                GcRef::Table(o) => o.trace(self),
+                GcRef::Table(o) => self.trace_table(o),
                 GcRef::LuaClosure(o) => o.trace(self),
                 GcRef::NativeClosure(o) => o.trace(self),
                 GcRef::UpVal(o) => o.trace(self),
@@ -272,6 +417,12 @@ pub struct Heap {
     pub generational: bool,
     /// Estimate of live bytes after the last collection.
     pub estimate: usize,
+    /// Objects with a `__gc` metamethod, in the order they were registered.
+    finalizable: Vec<GcRef>,
+    /// Unreachable objects whose finalizers are due, in calling order.
+    pending_finalizers: Vec<GcRef>,
+    /// A finalizer is running (finalizers do not nest).
+    pub in_finalizer: bool,
 }
 
 impl Default for Heap {
@@ -291,6 +442,9 @@ impl Heap {
             running: true,
             generational: false,
             estimate: 0,
+            finalizable: Vec::new(),
+            pending_finalizers: Vec::new(),
+            in_finalizer: false,
         }
     }
 
@@ -331,18 +485,75 @@ impl Heap {
 
     /// Starts a mark phase. The caller marks the roots through the returned
     /// marker, then calls `finish_collection`.
-    pub fn begin_mark(&self) -> Marker {
+    pub fn begin_mark(&self, mode_key: Gc<LuaString>) -> Marker {
         Marker {
             gray: Vec::with_capacity(256),
+            mode_key: Some(mode_key),
+            weak_values: Vec::new(),
+            ephemerons: Vec::new(),
+            all_weak: Vec::new(),
         }
     }
 
-    /// Completes marking and frees every unmarked object. `before_sweep` runs
-    /// between marking and sweeping (to drop dead strings from the string table).
+    /// Registers an object whose metatable has `__gc` for finalization.
+    pub fn register_finalizer(&mut self, r: GcRef) {
+        self.finalizable.push(r);
+    }
+
+    /// Completes marking (PUC's `atomic`: weak tables, objects to finalize)
+    /// and frees every unmarked object. `before_sweep` runs between marking and
+    /// sweeping (to drop dead strings from the string table).
     pub fn finish_collection(&mut self, mut marker: Marker, before_sweep: impl FnOnce()) {
         marker.propagate();
+        marker.converge_ephemerons();
+        Marker::clear_by_values(&marker.weak_values);
+        Marker::clear_by_values(&marker.all_weak);
+        let weak_before = marker.weak_values.len();
+        let all_before = marker.all_weak.len();
+        // Unreachable objects with finalizers are resurrected until their
+        // finalizer has run; the most recently registered runs first.
+        let mut i = 0;
+        let mut resurrected = Vec::new();
+        while i < self.finalizable.len() {
+            let r = self.finalizable[i];
+            if r.is_marked() {
+                i += 1;
+            } else {
+                resurrected.push(self.finalizable.remove(i));
+            }
+        }
+        for &r in resurrected.iter().rev() {
+            self.pending_finalizers.push(r);
+        }
+        for &r in &self.pending_finalizers {
+            marker.mark(r);
+        }
+        marker.propagate();
+        marker.converge_ephemerons();
+        Marker::clear_by_keys(&marker.ephemerons);
+        Marker::clear_by_keys(&marker.all_weak);
+        let later_weak: Vec<Gc<Table>> = marker.weak_values[weak_before..].to_vec();
+        let later_all: Vec<Gc<Table>> = marker.all_weak[all_before..].to_vec();
+        Marker::clear_by_values(&later_weak);
+        Marker::clear_by_values(&later_all);
+        marker.mark_weak_strings();
         before_sweep();
         self.sweep();
+    }
+
+    /// Takes the next object whose finalizer must run.
+    pub fn next_pending_finalizer(&mut self) -> Option<GcRef> {
+        if self.pending_finalizers.is_empty() {
+            None
+        } else {
+            Some(self.pending_finalizers.remove(0))
+        }
+    }
+
+    /// Moves every object with a finalizer to the pending list (state closing).
+    pub fn finalize_all(&mut self) {
+        let all: Vec<GcRef> = self.finalizable.drain(..).rev().collect();
+        self.pending_finalizers.extend(all);
     }
 
     /// Marks reachable objects from additional gray roots (used when the caller

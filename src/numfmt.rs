@@ -79,7 +79,7 @@ pub fn fmt_a(f: f64, precision: Option<usize>, upper: bool, alt: bool) -> Vec<u8
 
 /// Prefixes '-' for negative values (sign bit) and handles inf/nan.
 fn with_sign(f: f64, upper: bool, body: impl FnOnce(f64, &mut Vec<u8>)) -> Vec<u8> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(24);
     if f.is_sign_negative() {
         out.push(b'-');
     }
@@ -115,8 +115,13 @@ fn push_exp(out: &mut Vec<u8>, marker: u8, exp: i32) {
     let e = exp.unsigned_abs();
     if e < 10 {
         out.push(b'0');
+        out.push(b'0' + e as u8);
+    } else if e < 100 {
+        out.push(b'0' + (e / 10) as u8);
+        out.push(b'0' + (e % 10) as u8);
+    } else {
+        out.extend_from_slice(e.to_string().as_bytes());
     }
-    out.extend_from_slice(e.to_string().as_bytes());
 }
 
 fn e_body(a: f64, precision: usize, upper: bool, alt: bool, out: &mut Vec<u8>) {
@@ -135,8 +140,111 @@ fn f_body(a: f64, precision: usize, alt: bool, out: &mut Vec<u8>) {
     }
 }
 
+/// A small stack buffer for Rust's float formatting (no allocation).
+struct StackBuf {
+    buf: [u8; 48],
+    len: usize,
+}
+
+impl std::fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let b = s.as_bytes();
+        let end = self.len + b.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(b);
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Significant digits (without trailing zeros) and decimal exponent of a
+/// positive finite `a` rounded to `p` significant digits, as `%.{p-1}e`
+/// would round it.  `None` if the digits do not fit the buffer.
+fn sig_digits(a: f64, p: usize, digits: &mut [u8; 48]) -> Option<(usize, i32)> {
+    use std::fmt::Write;
+    let mut b = StackBuf { buf: [0; 48], len: 0 };
+    // The shortest representation that reads back as `a`: when it has at most
+    // `p` digits, rounding the exact value to `p` digits gives the same digits
+    // (for normal numbers and p <= 15, the value lies closer to it than half a
+    // unit of the p-th digit, as 2^-52 < 10^-15).
+    let count = |b: &StackBuf| {
+        b.buf[..b.len]
+            .iter()
+            .take_while(|&&c| c != b'e')
+            .filter(|c| c.is_ascii_digit())
+            .count()
+    };
+    let shortest_ok = p <= 15 && a.is_normal() && write!(b, "{:e}", a).is_ok() && count(&b) <= p;
+    if !shortest_ok {
+        b.len = 0;
+        write!(b, "{:.*e}", p - 1, a).ok()?;
+    }
+    let text = &b.buf[..b.len];
+    let epos = text.iter().position(|&c| c == b'e')?;
+    let mut n = 0;
+    for &c in &text[..epos] {
+        if c.is_ascii_digit() {
+            digits[n] = c;
+            n += 1;
+        }
+    }
+    while n > 1 && digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    let exp_text = std::str::from_utf8(&text[epos + 1..]).ok()?;
+    let exp: i32 = exp_text.parse().ok()?;
+    Some((n, exp))
+}
+
+/// `%g` without the `#` flag, from one conversion of the digits.
+fn g_body_fast(a: f64, p: usize, upper: bool, out: &mut Vec<u8>) -> bool {
+    if a == 0.0 {
+        out.push(b'0');
+        return true;
+    }
+    let mut digits = [0u8; 48];
+    let Some((n, exp)) = sig_digits(a, p, &mut digits) else {
+        return false;
+    };
+    let d = &digits[..n];
+    if (exp as i64) < p as i64 && exp >= -4 {
+        if exp >= 0 {
+            let int_len = exp as usize + 1;
+            if n <= int_len {
+                out.extend_from_slice(d);
+                out.resize(out.len() + (int_len - n), b'0');
+            } else {
+                out.extend_from_slice(&d[..int_len]);
+                out.push(b'.');
+                out.extend_from_slice(&d[int_len..]);
+            }
+        } else {
+            out.extend_from_slice(b"0.");
+            out.resize(out.len() + (-exp - 1) as usize, b'0');
+            out.extend_from_slice(d);
+        }
+    } else {
+        out.push(d[0]);
+        if n > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&d[1..]);
+        }
+        push_exp(out, if upper { b'E' } else { b'e' }, exp);
+    }
+    true
+}
+
 fn g_body(a: f64, precision: usize, upper: bool, alt: bool, out: &mut Vec<u8>) {
     let p = precision.max(1);
+    if !alt && p <= 40 {
+        let start = out.len();
+        if g_body_fast(a, p, upper, out) {
+            return;
+        }
+        out.truncate(start);
+    }
     let exp = if a == 0.0 { 0 } else { sci(a, p - 1).1 };
     let start = out.len();
     if (exp as i64) < p as i64 && exp >= -4 {

@@ -107,6 +107,13 @@ pub struct State {
     pub(crate) active: bool,
     /// The coroutine died with an error (its value is kept in `transfer`).
     pub(crate) errored: bool,
+    /// Events the thread's hook wants (`dblib::MASK_*`); 0 when no hook.
+    pub(crate) hook_mask: u8,
+    /// Instructions between count events, and the countdown to the next.
+    pub(crate) base_hook_count: i64,
+    pub(crate) hook_count: i64,
+    /// Instruction of the last line event (PUC's `oldpc`).
+    pub(crate) old_pc: usize,
 }
 
 /// The collectable object owning a thread's `State`.
@@ -131,11 +138,17 @@ impl Collectable for Thread {
         GcRef::Thread(gc)
     }
     fn trace(&self, marker: &mut Marker) {
-        // SAFETY: marking only reads the stack and lists, at a safe point where no
-        // mutation of this state is in progress.
-        let state = unsafe { &*self.state.get() };
-        for &v in &state.stack {
+        // SAFETY: marking runs at a safe point where no other reference into
+        // this state is in use.
+        let state = unsafe { &mut *self.state.get() };
+        // Slots at and above `top` are dead: clear them so they can never hold
+        // a reference to a freed object (PUC clears the dead stack slice too).
+        let top = state.top.min(state.stack.len());
+        for &v in &state.stack[..top] {
             marker.mark_value(v);
+        }
+        for slot in &mut state.stack[top..] {
+            *slot = Value::Nil;
         }
         for &uv in &state.open_upvalues {
             marker.mark_upval(uv);
@@ -239,7 +252,8 @@ impl Global {
     /// A full stop-the-world collection. `extra` marks additional roots (the
     /// running thread, which may not be reachable from the registry).
     pub fn full_collect(&mut self, running: Gc<Thread>) {
-        let mut marker = self.heap.begin_mark();
+        let mode = self.tm_name(TmKind::Mode);
+        let mut marker = self.heap.begin_mark(mode);
         self.mark_roots(&mut marker);
         marker.mark_thread(running);
         let strings = &mut self.strings;
@@ -264,6 +278,10 @@ impl State {
             transfer: Vec::new(),
             active: false,
             errored: false,
+            hook_mask: 0,
+            base_hook_count: 0,
+            hook_count: 0,
+            old_pc: 0,
         }
     }
 
@@ -440,10 +458,70 @@ impl State {
         }
     }
 
-    /// A full collection now.
+    /// Collects and runs every finalizer (the state is closing: `lua_close`).
+    pub fn close_state(&mut self) {
+        self.collect_garbage();
+        self.global().heap.finalize_all();
+        self.run_pending_finalizers();
+    }
+
+    /// A full collection now, then the finalizers it made due.
     pub fn collect_garbage(&mut self) {
         let me = self.thread();
         self.global().full_collect(me);
+        self.run_pending_finalizers();
+    }
+
+    /// Calls `__gc` of objects found unreachable, each in protected mode;
+    /// errors become warnings ("error in __gc").
+    pub fn run_pending_finalizers(&mut self) {
+        if self.global().heap.in_finalizer {
+            return;
+        }
+        self.global().heap.in_finalizer = true;
+        while let Some(r) = self.global().heap.next_pending_finalizer() {
+            let obj = r.to_value();
+            let tm = self.get_tm(obj, TmKind::Gc);
+            if !tm.is_function() {
+                continue;
+            }
+            let saved_top = self.top;
+            let func = self.top;
+            if self.check_stack(3).is_err() {
+                break;
+            }
+            self.push(tm);
+            self.push(obj);
+            let saved_allow = self.nny;
+            if let Err(e) = self.pcall(func, 0, None) {
+                let msg: Vec<u8> = match e.value {
+                    Value::Str(s) => s.as_bytes().to_vec(),
+                    _ => b"error object is not a string".to_vec(),
+                };
+                let text = [b"error in __gc (".as_slice(), &msg, b")"].concat();
+                crate::stdlib::emit_warning(self, &text);
+            }
+            self.nny = saved_allow;
+            self.top = saved_top;
+        }
+        self.global().heap.in_finalizer = false;
+    }
+
+    /// Registers `obj` for finalization if its new metatable has `__gc`.
+    pub fn check_finalizer(&mut self, obj: Value, mt: Option<Gc<Table>>) {
+        let mt = match mt {
+            Some(mt) => mt,
+            None => return,
+        };
+        if mt.get_str(self.global().tm_name(TmKind::Gc)).is_nil() {
+            return;
+        }
+        let r = match obj {
+            Value::Table(t) => GcRef::Table(t),
+            Value::UserData(u) => GcRef::UserData(u),
+            _ => return,
+        };
+        self.global().heap.register_finalizer(r);
     }
 
     // ----- errors -----

@@ -841,6 +841,30 @@ fn set_in_hash(inner: &mut Inner, key: Value, value: Value) -> isize {
     }
 }
 
+impl Table {
+    /// Every live entry, for the collector's weak-table handling. Also marks
+    /// removed keys dead, as `trace` does.
+    pub(crate) fn live_entries(&self) -> Vec<(Value, Value)> {
+        // SAFETY: called by the collector between table operations; the
+        // reference does not escape this function.
+        let inner = unsafe { self.inner_mut() };
+        let mut out = Vec::new();
+        for (i, &v) in inner.array.iter().enumerate() {
+            if !v.is_nil() {
+                out.push((Value::Int(i as i64 + 1), v));
+            }
+        }
+        for n in inner.nodes.iter_mut() {
+            if n.val.is_nil() {
+                n.dead = true;
+            } else {
+                out.push((n.key, n.val));
+            }
+        }
+        out
+    }
+}
+
 impl Collectable for Table {
     fn into_ref(gc: Gc<Self>) -> GcRef {
         GcRef::Table(gc)

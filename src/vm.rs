@@ -16,6 +16,7 @@ use crate::gc::Gc;
 use crate::opcodes::*;
 use crate::state::{call_status, State};
 use crate::tm::TmKind;
+use crate::stdlib::dblib::{run_hook, run_hook_transfer, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET};
 use crate::value::Value;
 use std::cell::Cell;
 
@@ -168,6 +169,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         let k: &[Value] = &proto.constants;
         let mut base = l.frames[ci_index].base;
         let mut pc = l.frames[ci_index].pc;
+        if l.hook_mask != 0 && pc == 0 && !proto.is_vararg {
+            hook_call(l, proto.num_params as usize)?;
+        }
 
         macro_rules! ra {
             ($i:expr) => {
@@ -314,6 +318,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         loop {
             let i = fetch(code, pc);
             pc += 1;
+            if l.hook_mask & (MASK_LINE | MASK_COUNT) != 0 {
+                l.frames[ci_index].pc = pc;
+                trace_exec(l, &proto, pc - 1, i)?;
+            }
             match get_op(i) {
                 OpCode::MOVE => {
                     reg!(get_a(i)) = reg!(get_b(i));
@@ -896,6 +904,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.close_level(base)?;
                         l.top = ra + n;
                     }
+                    if l.hook_mask != 0 {
+                        l.top = ra + n;
+                        ret_hook(l, ra, n)?;
+                    }
                     if nparams1 != 0 {
                         let extra = l.frames[ci_index].n_extra_args;
                         l.frames[ci_index].func -= extra + nparams1;
@@ -909,6 +921,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     continue 'frame;
                 }
                 OpCode::RETURN0 => {
+                    if l.hook_mask != 0 {
+                        save_pc!();
+                        let ra = ra!(i);
+                        l.top = ra;
+                        ret_hook(l, ra, 0)?;
+                    }
                     let ci = l.frames[ci_index];
                     let fresh = ci.status & call_status::FRESH != 0;
                     l.frames.pop();
@@ -928,6 +946,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     continue 'frame;
                 }
                 OpCode::RETURN1 => {
+                    if l.hook_mask != 0 {
+                        save_pc!();
+                        let ra = ra!(i);
+                        l.top = ra + 1;
+                        ret_hook(l, ra, 1)?;
+                    }
                     let ci = l.frames[ci_index];
                     let fresh = ci.status & call_status::FRESH != 0;
                     let v = reg!(get_a(i));
@@ -1114,6 +1138,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     f.top = new_func + 1 + fsize;
                     base = new_func + 1;
                     l.top = f.top;
+                    if l.hook_mask != 0 {
+                        hook_call(l, nfix)?;
+                        l.old_pc = 1;
+                    }
                 }
                 OpCode::EXTRAARG => {
                     save_pc!();
@@ -1151,6 +1179,77 @@ fn fetch(code: &[u32], pc: usize) -> u32 {
     // SAFETY: as above; jump offsets are produced by the compiler (or checked by
     // the binary chunk loader).
     unsafe { *code.get_unchecked(pc) }
+}
+
+/// The call hook of a Lua function starting (PUC's `luaD_hookcall`).
+fn hook_call(l: &mut State, nparams: usize) -> LuaResult<()> {
+    l.old_pc = 0;
+    if l.hook_mask & MASK_CALL != 0 {
+        let n = l.frames.len() - 1;
+        let tail = l.frames[n].status & call_status::TAIL != 0;
+        let saved = l.frames[n].pc;
+        // The hook sees the function at its first instruction.
+        l.frames[n].pc = saved.max(1);
+        let event = if tail { "tail call" } else { "call" };
+        let r = run_hook_transfer(l, event, None, 1, nparams);
+        l.frames[n].pc = saved;
+        r?;
+    }
+    Ok(())
+}
+
+/// The return hook of the top frame, whose `n` results start at `first`
+/// (PUC's `rethook`); also resets the caller's line tracking.
+pub(crate) fn ret_hook(l: &mut State, first: usize, n: usize) -> LuaResult<()> {
+    let len = l.frames.len();
+    if l.hook_mask & MASK_RET != 0 {
+        let func = l.frames[len - 1].func;
+        run_hook_transfer(l, "return", None, first.saturating_sub(func), n)?;
+    }
+    if len >= 2 && l.frames[len - 2].closure.is_some() {
+        l.old_pc = l.frames[len - 2].pc.saturating_sub(1);
+    }
+    Ok(())
+}
+
+/// Line and count events before instruction `npc` (PUC's `luaG_traceexec`).
+fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
+    if npc == 0 && p.is_vararg {
+        // Hooks start after VARARGPREP.
+        return Ok(());
+    }
+    let mask = l.hook_mask;
+    let count_event = mask & MASK_COUNT != 0 && {
+        l.hook_count -= 1;
+        l.hook_count == 0
+    };
+    if count_event {
+        l.hook_count = l.base_hook_count;
+    } else if mask & MASK_LINE == 0 {
+        return Ok(());
+    }
+    if !uses_top_in(get_op(i), i) {
+        if let Some(ci) = l.frames.last() {
+            l.top = ci.top;
+        }
+    }
+    if count_event {
+        run_hook(l, "count", None)?;
+    }
+    if mask & MASK_LINE != 0 {
+        let old = if l.old_pc < p.code.len() { l.old_pc } else { 0 };
+        let changed = !p.line_info.is_empty() && p.line_at(old) != p.line_at(npc);
+        if npc <= old || changed {
+            let line = if p.line_info.is_empty() {
+                None
+            } else {
+                Some(p.line_at(npc) as i64)
+            };
+            run_hook(l, "line", line)?;
+        }
+        l.old_pc = npc;
+    }
+    Ok(())
 }
 
 /// `precall` of a Lua value never reports a native call.

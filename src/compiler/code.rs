@@ -813,7 +813,10 @@ impl<'a> Parser<'a> {
         Ok(())
     }
     pub fn exp2val(&mut self, e: &mut ExpDesc) -> R<()> {
-        if e.has_jumps() {
+        // 5.4.8 also materialises a bare comparison ("wrong code generation
+        // for indices with comparisons", e.g. `up[1 < 2]`)
+        let is_jmp = !super::COMPAT_5_4_4 && matches!(e.k, ExpKind::Jmp(_));
+        if is_jmp || e.has_jumps() {
             self.exp2anyreg(e)?;
         } else {
             self.dischargevars(e);

@@ -19,6 +19,19 @@ pub use dump::disassemble;
 pub use number::{str_to_number, Number};
 pub use proto::{Constant, FunctionProto, LocalVarInfo, UpvalueDesc};
 
+/// Reproduce Lua 5.4.4's code generation where later 5.4 releases changed or
+/// fixed it. With `false` (the default) the compiler follows 5.4.8:
+/// - block exit: the block's variables end before the `break` label and its
+///   CLOSE (5.4.4 could leave a generic `for`'s closing value open on `break`);
+/// - bitwise operators with a constant first operand (5.4.5 fix);
+/// - a call's line (for errors and line hooks) is the line of its arguments,
+///   also in "')' expected (to close '(' at line N)" (5.4.7 fix);
+/// - `up[a < b]` evaluates the comparison before loading the upvalue (5.4.8).
+///
+/// `true` exists only to byte-compare listings with the installed `luac5.4`
+/// (5.4.4); with it, every listing tested is identical.
+pub const COMPAT_5_4_4: bool = false;
+
 /// PUC's `LUA_IDSIZE`: the size of a chunk id, including the final zero.
 pub const LUA_IDSIZE: usize = 60;
 

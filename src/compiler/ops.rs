@@ -232,8 +232,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Bitwise operators (5.4.4's `codebitwise`: a constant first operand is
-    /// tried as K and otherwise goes to a register).
+    /// Bitwise operators; they are commutative, so an integer constant is put
+    /// as the second (K) operand when possible.
     pub(super) fn codebitwise(
         &mut self,
         opr: BinOpr,
@@ -241,14 +241,26 @@ impl<'a> Parser<'a> {
         e2: &mut ExpDesc,
         line: u32,
     ) -> R<()> {
+        if super::COMPAT_5_4_4 {
+            let mut flip = false;
+            if matches!(e1.k, ExpKind::KInt(_)) && self.exp2rk(e1)? {
+                std::mem::swap(e1, e2);
+                flip = true;
+            } else if !(matches!(e2.k, ExpKind::KInt(_)) && self.exp2rk(e2)?) {
+                return self.codebinexpval(opr, e1, e2, line);
+            }
+            return self.codebink(opr, e1, e2, flip, line);
+        }
         let mut flip = false;
-        if matches!(e1.k, ExpKind::KInt(_)) && self.exp2rk(e1)? {
+        if matches!(e1.k, ExpKind::KInt(_)) {
             std::mem::swap(e1, e2);
             flip = true;
-        } else if !(matches!(e2.k, ExpKind::KInt(_)) && self.exp2rk(e2)?) {
-            return self.codebinexpval(opr, e1, e2, line);
         }
-        self.codebink(opr, e1, e2, flip, line)
+        if matches!(e2.k, ExpKind::KInt(_)) && self.exp2k(e2) {
+            self.codebink(opr, e1, e2, flip, line)
+        } else {
+            self.codebinnok(opr, e1, e2, flip, line)
+        }
     }
 
     pub(super) fn codeorder(&mut self, op0: OpCode, e1: &mut ExpDesc, e2: &mut ExpDesc) -> R<()> {

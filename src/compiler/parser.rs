@@ -379,7 +379,14 @@ impl<'a> Parser<'a> {
         }
         Ok(n)
     }
+    /// Arguments of a call. `line` is where the called expression started;
+    /// since 5.4.7 the call's line is the one of its arguments instead.
     pub(super) fn funcargs(&mut self, f: &mut ExpDesc, line: u32) -> R<()> {
+        let line = if super::COMPAT_5_4_4 {
+            line
+        } else {
+            self.lx.linenumber
+        };
         let mut args;
         match self.tok() {
             Tok::Char(b'(') => {

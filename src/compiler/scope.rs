@@ -93,8 +93,11 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    pub(super) fn removevars(&mut self, tolevel: i32) {
-        let n = (self.cur.nactvar - tolevel) as usize;
+    /// Ends the scope of the variables above `tolevel` (debug ranges). Like PUC,
+    /// the descriptors stay readable (for `reglevel` on pending gotos) until the
+    /// caller drops them with `actvar.truncate`; returns how many there were.
+    pub(super) fn removevars(&mut self, tolevel: i32) -> usize {
+        let n = (self.cur.nactvar - tolevel).max(0) as usize;
         let pc = self.cur.pc() as u32;
         while self.cur.nactvar > tolevel {
             self.cur.nactvar -= 1;
@@ -105,8 +108,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        let len = self.actvar.len().saturating_sub(n);
-        self.actvar.truncate(len);
+        n
     }
     pub(super) fn searchupvalue(&self, lvl: usize, name: &LStr) -> Option<i32> {
         self.fs_ref(lvl)
@@ -363,9 +365,10 @@ impl<'a> Parser<'a> {
         }
         Ok(false)
     }
-    pub(super) fn movegotosout(&mut self, bl: &BlockCnt, leaving: &[bool]) {
-        for (j, i) in (bl.firstgoto..self.gt.len()).enumerate() {
-            if leaving.get(j).copied().unwrap_or(false) {
+    pub(super) fn movegotosout(&mut self, bl: &BlockCnt) {
+        let outer = self.reglevel(bl.nactvar);
+        for i in bl.firstgoto..self.gt.len() {
+            if self.reglevel(self.gt[i].nactvar) > outer {
                 self.gt[i].close |= bl.upval;
             }
             self.gt[i].nactvar = bl.nactvar;
@@ -401,26 +404,30 @@ impl<'a> Parser<'a> {
         };
         let mut hasclose = false;
         let stklevel = self.reglevel(bl.nactvar);
+        let has_previous = self.cur.blocks.len() > 1;
+        let mut removed = 0;
+        if !super::COMPAT_5_4_4 {
+            removed = self.removevars(bl.nactvar);
+        }
         if bl.isloop {
             let bn = self.break_name.clone();
             hasclose = self.createlabel(bn, 0, false)?;
         }
-        let has_previous = self.cur.blocks.len() > 1;
         if !hasclose && has_previous && bl.upval {
             self.code_abc(OpCode::CLOSE, stklevel, 0, 0);
         }
-        // movegotosout needs the register levels of the block's variables
-        let outer = self.reglevel(bl.nactvar);
-        let leaving: Vec<bool> = (bl.firstgoto..self.gt.len())
-            .map(|i| self.reglevel(self.gt[i].nactvar) > outer)
-            .collect();
-        self.removevars(bl.nactvar);
+        if super::COMPAT_5_4_4 {
+            removed = self.removevars(bl.nactvar);
+        }
         self.cur.freereg = stklevel;
         self.label.truncate(bl.firstlabel);
         let bl = self.cur.blocks.pop().unwrap_or(bl);
         if has_previous {
-            self.movegotosout(&bl, &leaving);
-        } else if bl.firstgoto < self.gt.len() {
+            self.movegotosout(&bl);
+        }
+        let len = self.actvar.len().saturating_sub(removed);
+        self.actvar.truncate(len);
+        if !has_previous && bl.firstgoto < self.gt.len() {
             let g = self.gt[bl.firstgoto].clone();
             return Err(self.undefgoto(&g));
         }

@@ -198,6 +198,7 @@ fn setmetatable(l: &mut State) -> LuaResult<usize> {
         }
     }
     t.set_metatable(mt);
+    l.check_finalizer(Value::Table(t), mt);
     l.push(Value::Table(t));
     Ok(1)
 }

@@ -190,7 +190,7 @@ fn hook_settings(l: &State, thread: Gc<Thread>) -> (u8, i64) {
 
 /// The event mask of the running thread's hook (0: no hook).
 pub fn hook_mask(l: &State) -> u8 {
-    hook_settings(l, l.thread()).0
+    l.hook_mask
 }
 
 /// The instruction count of the running thread's count hook.
@@ -228,7 +228,12 @@ pub fn run_hook_transfer(
     if let Some(i) = frame {
         let ci = l.frames[i];
         if ci.closure.is_some() && l.top < ci.top {
-            l.set_top(ci.top);
+            // Protect the whole register window without clearing it: the
+            // slots above `top` may hold results the next instruction uses.
+            if ci.top > l.stack.len() {
+                l.grow_stack(ci.top)?;
+            }
+            l.top = ci.top;
         }
     }
     l.check_stack(MIN_STACK + 3)?;
@@ -830,6 +835,19 @@ fn sethook(l: &mut State) -> LuaResult<usize> {
     };
     let g2 = masks.set(key, setting).unwrap_or(0);
     l.global().heap.adjust(g1 + g2);
+    let (mask, count) = if setting.is_nil() { (0, 0) } else { (mask, count) };
+    if thread == l.thread() {
+        l.hook_mask = mask;
+        l.base_hook_count = count;
+        l.hook_count = count;
+    } else {
+        // SAFETY: another thread's state, not running now (threads run one at a
+        // time), and no other reference to it is live.
+        let ts = unsafe { &mut *thread.state_ptr() };
+        ts.hook_mask = mask;
+        ts.base_hook_count = count;
+        ts.hook_count = count;
+    }
     Ok(0)
 }
 
@@ -889,7 +907,14 @@ fn debug(l: &mut State) -> LuaResult<usize> {
             Err(e) => Err(e),
         };
         if let Err(e) = r {
-            let msg = error_text(e);
+            // PUC prints the message with `luaL_tolstring` (kept on the stack
+            // meanwhile, as `__tostring` may collect).
+            l.set_top(base);
+            l.push(e.value);
+            let msg = match l.to_display_string(e.value) {
+                Ok(s) => s.as_bytes().to_vec(),
+                Err(_) => error_text(e),
+            };
             crate::stdlib::flush_stdout(l);
             let mut err = std::io::stderr().lock();
             let _ = err.write_all(&msg);

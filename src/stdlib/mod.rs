@@ -63,3 +63,14 @@ pub fn os_error_text(e: &std::io::Error) -> String {
         None => s,
     }
 }
+
+/// Emits a warning (when warnings are on), as `warn` does.
+pub fn emit_warning(l: &mut State, msg: &[u8]) {
+    if l.global().warnings_on {
+        flush_stdout(l);
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(b"Lua warning: ");
+        let _ = err.write_all(msg);
+        let _ = err.write_all(b"\n");
+    }
+}

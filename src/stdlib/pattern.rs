@@ -125,13 +125,20 @@ pub fn find(subject: &[u8], pattern: &[u8], init: usize) -> Result<Option<Match>
     }
     let (anchor, pat) = split_anchor(pattern);
     let mut st = Matcher::new(subject, pat);
-    for s1 in init..=subject.len() {
+    if anchor {
+        return st.try_at(init);
+    }
+    let first = st.first_item();
+    let mut s1 = init;
+    while s1 <= subject.len() {
+        s1 = match st.next_candidate(first, s1) {
+            Some(c) => c,
+            None => break,
+        };
         if let Some(m) = st.try_at(s1)? {
             return Ok(Some(m));
         }
-        if anchor {
-            break;
-        }
+        s1 += 1;
     }
     Ok(None)
 }
@@ -237,8 +244,16 @@ impl GlobalMatcher {
     /// pattern on every call.
     pub fn next(&mut self, subject: &[u8], pattern: &[u8]) -> Result<Option<Match>, String> {
         let mut st = Matcher::new(subject, pattern);
+        let first = st.first_item();
         let mut src = self.src;
         while src <= subject.len() {
+            src = match st.next_candidate(first, src) {
+                Some(c) => c,
+                None => {
+                    src = subject.len() + 1;
+                    break;
+                }
+            };
             if let Some(m) = st.try_at(src)? {
                 if Some(m.end) != self.lastmatch {
                     self.src = m.end;
@@ -306,7 +321,22 @@ impl Gsub {
             pattern
         };
         let mut st = Matcher::new(subject, pat);
+        let first = if self.anchor {
+            FirstItem::Any
+        } else {
+            st.first_item()
+        };
         while self.count < self.max {
+            match st.next_candidate(first, self.src) {
+                Some(c) => {
+                    out.extend_from_slice(&subject[self.src..c]);
+                    self.src = c;
+                }
+                None => {
+                    // No match can start anywhere further on.
+                    break;
+                }
+            }
             match st.try_at(self.src)? {
                 Some(m) if Some(m.end) != self.lastmatch => {
                     self.count += 1;
@@ -381,7 +411,81 @@ fn class_matches(c: u8, cl: u8) -> bool {
     }
 }
 
+/// What a match must start with, to skip hopeless positions quickly.
+#[derive(Clone, Copy, Debug)]
+enum FirstItem {
+    /// No cheap test: try every position.
+    Any,
+    /// The match starts with this byte.
+    Byte(u8),
+    /// The match starts with a byte matching the single-char class
+    /// `pat[p..ep]`.
+    Class(usize, usize),
+}
+
 impl<'a> Matcher<'a> {
+    /// The first pattern item, when it must match one subject byte
+    /// (skipping leading captures, which consume nothing).  Patterns whose
+    /// first item is malformed get `Any`, so the error is raised as usual.
+    fn first_item(&self) -> FirstItem {
+        let mut p = 0;
+        loop {
+            match self.pat.get(p) {
+                Some(b'(') => p += if self.pc(p + 1) == b')' { 2 } else { 1 },
+                _ => break,
+            }
+        }
+        let c = match self.pat.get(p) {
+            None => return FirstItem::Any,
+            Some(&c) => c,
+        };
+        let next = self.pc(p + 1);
+        match c {
+            b')' | b'$' => return FirstItem::Any,
+            b'%' if next == b'b' || next == b'f' || next.is_ascii_digit() => {
+                return FirstItem::Any
+            }
+            _ => {}
+        }
+        let ep = match self.class_end(p) {
+            Ok(ep) => ep,
+            Err(_) => return FirstItem::Any,
+        };
+        if matches!(self.pc(ep), b'*' | b'?' | b'-') {
+            return FirstItem::Any;
+        }
+        match c {
+            b'.' | b'%' | b'[' => FirstItem::Class(p, ep),
+            _ => FirstItem::Byte(c),
+        }
+    }
+
+    /// The first position `>= s` where a match could start, given the
+    /// pattern's first item; `None` when there is none (`Any` always gives
+    /// `s` itself).
+    #[inline]
+    fn next_candidate(&self, first: FirstItem, s: usize) -> Option<usize> {
+        match first {
+            FirstItem::Any => Some(s),
+            FirstItem::Byte(b) => self
+                .src
+                .get(s..)?
+                .iter()
+                .position(|&c| c == b)
+                .map(|i| s + i),
+            FirstItem::Class(p, ep) => {
+                let mut i = s;
+                while i < self.src.len() {
+                    if self.single_match(i, p, ep) {
+                        return Some(i);
+                    }
+                    i += 1;
+                }
+                None
+            }
+        }
+    }
+
     fn new(src: &'a [u8], pat: &'a [u8]) -> Self {
         Matcher {
             src,

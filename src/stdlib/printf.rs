@@ -95,6 +95,13 @@ pub trait FormatArgs {
     fn number(&mut self, arg: usize) -> Result<f64, FormatError>;
     /// `luaL_tolstring(L, arg)`.
     fn tostring(&mut self, arg: usize) -> Result<Vec<u8>, FormatError>;
+    /// Appends `luaL_tolstring(L, arg)` to `out` (implementations may avoid
+    /// the intermediate copy).
+    fn append_tostring(&mut self, arg: usize, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        let s = self.tostring(arg)?;
+        out.extend_from_slice(&s);
+        Ok(())
+    }
     /// The raw value, for `%q`.
     fn literal(&mut self, arg: usize) -> Result<FormatArg, FormatError>;
     /// `lua_topointer(L, arg)`; `None` for non-object values.
@@ -141,19 +148,18 @@ pub fn format(fmt: &[u8], args: &mut dyn FormatArgs) -> Result<Vec<u8>, FormatEr
         }
         let spec = &fmt[i..i + span];
         let conv = fmt.get(i + span).copied().unwrap_or(0);
-        i = (i + span + 1).min(fmt.len());
         // the textual form, as C would print it ('%' + spec + conv)
-        let mut form = Vec::with_capacity(span + 2);
-        form.push(b'%');
-        form.extend_from_slice(spec);
-        if conv != 0 {
-            form.push(conv);
-        }
+        let form = &fmt[i - 1..(i + span + 1).min(fmt.len())];
+        i = (i + span + 1).min(fmt.len());
         match conv {
             b'c' => {
-                let sp = check_spec(&form, spec, FLAGS_C, false)?;
+                let sp = check_spec(form, spec, FLAGS_C, false)?;
                 let n = args.integer(arg)?;
                 out.extend_from_slice(&numfmt::pad_bytes(&sp, &[n as u8]));
+            }
+            b'd' | b'i' if spec.is_empty() => {
+                let n = args.integer(arg)?;
+                push_decimal(&mut out, n);
             }
             b'd' | b'i' | b'u' | b'o' | b'x' | b'X' => {
                 let n = args.integer(arg)?;
@@ -162,22 +168,22 @@ pub fn format(fmt: &[u8], args: &mut dyn FormatArgs) -> Result<Vec<u8>, FormatEr
                     b'u' => FLAGS_U,
                     _ => FLAGS_X,
                 };
-                let sp = check_spec(&form, spec, flags, true)?;
+                let sp = check_spec(form, spec, flags, true)?;
                 out.extend_from_slice(&numfmt::format_int(n, conv, &sp));
             }
             b'a' | b'A' => {
-                let sp = check_spec(&form, spec, FLAGS_F, true)?;
+                let sp = check_spec(form, spec, FLAGS_F, true)?;
                 let n = args.number(arg)?;
                 out.extend_from_slice(&numfmt::format_float(n, conv, &sp));
             }
             b'e' | b'E' | b'f' | b'g' | b'G' => {
                 let n = args.number(arg)?;
-                let sp = check_spec(&form, spec, FLAGS_F, true)?;
+                let sp = check_spec(form, spec, FLAGS_F, true)?;
                 out.extend_from_slice(&numfmt::format_float(n, conv, &sp));
             }
             b'p' => {
                 let p = args.pointer(arg);
-                let sp = check_spec(&form, spec, FLAGS_C, false)?;
+                let sp = check_spec(form, spec, FLAGS_C, false)?;
                 let body = match p {
                     Some(addr) => format!("{:#x}", addr).into_bytes(),
                     None => b"(null)".to_vec(),
@@ -192,33 +198,49 @@ pub fn format(fmt: &[u8], args: &mut dyn FormatArgs) -> Result<Vec<u8>, FormatEr
                 }
                 add_literal(&mut out, args, arg)?;
             }
+            b's' if spec.is_empty() => args.append_tostring(arg, &mut out)?,
             b's' => {
                 let s = args.tostring(arg)?;
-                if spec.is_empty() {
-                    out.extend_from_slice(&s);
-                } else {
-                    if s.contains(&0) {
-                        return Err(FormatError::bad(arg, "string contains zeros"));
+                if s.contains(&0) {
+                    return Err(FormatError::bad(arg, "string contains zeros"));
+                }
+                let sp = check_spec(form, spec, FLAGS_C, true)?;
+                match sp.precision {
+                    None if s.len() >= 100 => out.extend_from_slice(&s),
+                    Some(p) if p < s.len() => {
+                        out.extend_from_slice(&numfmt::pad_bytes(&sp, &s[..p]))
                     }
-                    let sp = check_spec(&form, spec, FLAGS_C, true)?;
-                    match sp.precision {
-                        None if s.len() >= 100 => out.extend_from_slice(&s),
-                        Some(p) if p < s.len() => {
-                            out.extend_from_slice(&numfmt::pad_bytes(&sp, &s[..p]))
-                        }
-                        _ => out.extend_from_slice(&numfmt::pad_bytes(&sp, &s)),
-                    }
+                    _ => out.extend_from_slice(&numfmt::pad_bytes(&sp, &s)),
                 }
             }
             _ => {
                 let mut m = b"invalid conversion '".to_vec();
-                m.extend_from_slice(until_nul(&form));
+                m.extend_from_slice(until_nul(form));
                 m.extend_from_slice(b"' to 'format'");
                 return Err(FormatError::msg(m));
             }
         }
     }
     Ok(out)
+}
+
+/// Appends the decimal form of `n`.
+fn push_decimal(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 fn until_nul(s: &[u8]) -> &[u8] {

@@ -144,8 +144,9 @@ fn sub(l: &mut State) -> LuaResult<usize> {
 fn byte(l: &mut State) -> LuaResult<usize> {
     let s = str_arg(l, 1)?;
     let n = s.len();
-    let pi = start_pos(int_arg(l, 2, 1)?, n);
-    let pose = end_pos(int_arg(l, 3, pi as i64)?, n);
+    let raw_pi = int_arg(l, 2, 1)?;
+    let pose = end_pos(int_arg(l, 3, raw_pi)?, n);
+    let pi = start_pos(raw_pi, n);
     if pi > pose {
         return Ok(0);
     }
@@ -218,14 +219,12 @@ fn rep(l: &mut State) -> LuaResult<usize> {
         return Ok(1);
     }
     let n = n as u64;
-    // total = n * len(s) + (n - 1) * len(sep)
-    let total = (s_bytes.len() as u64)
-        .checked_mul(n)
-        .and_then(|a| (sep_bytes.len() as u64).checked_mul(n - 1).and_then(|b| a.checked_add(b)));
-    let total = match total {
-        Some(t) if t <= MAX_STRING_SIZE as u64 => t as usize,
-        _ => return Err(l.error("resulting string too large")),
-    };
+    // As PUC: (len(s) + len(sep)) * n must fit.
+    let unit = s_bytes.len() as u64 + sep_bytes.len() as u64;
+    if unit > MAX_STRING_SIZE as u64 / n {
+        return Err(l.error("resulting string too large"));
+    }
+    let total = (unit * n - sep_bytes.len() as u64) as usize;
     let mut out = Vec::with_capacity(total);
     if sep_bytes.is_empty() && s_bytes.len() == 1 {
         out.resize(total, s_bytes[0]);
@@ -342,7 +341,8 @@ fn gmatch(l: &mut State) -> LuaResult<usize> {
     let n = s.len();
     let mut init = start_pos(int_arg(l, 3, 1)?, n);
     if init > n + 1 {
-        init = n + 1;
+        // past the end: no matches at all (not even an empty one)
+        init = n + 2;
     }
     let upvalues: Box<[std::cell::Cell<Value>]> = vec![
         std::cell::Cell::new(Value::Str(s)),
@@ -407,6 +407,7 @@ fn gsub(l: &mut State) -> LuaResult<usize> {
     let max_s = int_arg(l, 4, src.len() as i64 + 1)?;
     let mut g = Gsub::new(pat, max_s);
     let mut out: Vec<u8> = Vec::with_capacity(src.len());
+    let mut changed = false;
     loop {
         let m = match g.next(src, pat, &mut out) {
             Ok(Some(m)) => m,
@@ -417,6 +418,7 @@ fn gsub(l: &mut State) -> LuaResult<usize> {
         match repl {
             Repl::Str(r) => {
                 let rb = r.as_bytes();
+                changed = true;
                 if !rb.contains(&b'%') {
                     out.extend_from_slice(rb);
                 } else if let Err(e) = pattern::expand_replacement(rb, src, &m, &mut out) {
@@ -430,7 +432,7 @@ fn gsub(l: &mut State) -> LuaResult<usize> {
                 };
                 let key = capture_value(l, src, c);
                 let v = l.index_value(Value::Table(t), key, Operand::None)?;
-                add_value(l, &mut out, whole, v)?;
+                changed |= add_value(l, &mut out, whole, v)?;
             }
             Repl::Func(f) => {
                 let func = l.top();
@@ -440,22 +442,31 @@ fn gsub(l: &mut State) -> LuaResult<usize> {
                 l.call(func, 1)?;
                 let v = l.at(func);
                 l.set_top(func);
-                add_value(l, &mut out, whole, v)?;
+                changed |= add_value(l, &mut out, whole, v)?;
             }
         }
     }
-    g.finish(src, &mut out);
     let count = g.count();
-    let v = Value::Str(l.global().new_string_owned(out));
+    let v = if changed {
+        g.finish(src, &mut out);
+        Value::Str(l.global().new_string_owned(out))
+    } else {
+        // Nothing replaced: the result is the subject itself.
+        Value::Str(s)
+    };
     l.push(v);
     l.push(Value::Int(count));
     Ok(2)
 }
 
-/// Appends a table/function replacement result (PUC's `add_value`).
-fn add_value(l: &mut State, out: &mut Vec<u8>, whole: &[u8], v: Value) -> LuaResult<()> {
+/// Appends a table/function replacement result (PUC's `add_value`); false
+/// when the match was kept unchanged.
+fn add_value(l: &mut State, out: &mut Vec<u8>, whole: &[u8], v: Value) -> LuaResult<bool> {
     match v {
-        Value::Nil | Value::Bool(false) => out.extend_from_slice(whole),
+        Value::Nil | Value::Bool(false) => {
+            out.extend_from_slice(whole);
+            return Ok(false);
+        }
         Value::Str(s) => out.extend_from_slice(s.as_bytes()),
         Value::Int(_) | Value::Float(_) => out.extend_from_slice(&number_to_bytes(v)),
         _ => {
@@ -463,7 +474,7 @@ fn add_value(l: &mut State, out: &mut Vec<u8>, whole: &[u8], v: Value) -> LuaRes
             return Err(l.error(msg));
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 // ---------------------------------------------------------------------------
@@ -512,6 +523,19 @@ impl FormatArgs for FmtArgs<'_> {
                 Err(e) => Err(self.stash(e)),
             },
         }
+    }
+
+    fn append_tostring(&mut self, arg: usize, out: &mut Vec<u8>) -> Result<(), FormatError> {
+        let v = self.l.arg(arg);
+        match v {
+            Value::Str(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Int(_) | Value::Float(_) => out.extend_from_slice(&number_to_bytes(v)),
+            _ => match self.l.to_display_string(v) {
+                Ok(s) => out.extend_from_slice(s.as_bytes()),
+                Err(e) => return Err(self.stash(e)),
+            },
+        }
+        Ok(())
     }
 
     fn literal(&mut self, arg: usize) -> Result<FormatArg, FormatError> {
