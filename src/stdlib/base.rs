@@ -481,7 +481,8 @@ fn read_with_reader(l: &mut State, f: Value) -> LuaResult<Vec<u8>> {
     loop {
         let base = l.top;
         l.push(f);
-        l.call(base, 1)?;
+        // Protected, so a failing reader leaves this frame intact.
+        l.pcall(base, 1, None)?;
         let piece = l.stack[base];
         l.top = base;
         match piece {
@@ -574,8 +575,14 @@ pub fn load_file(
     let owned;
     if body.first() == Some(&b'#') {
         let nl = body.iter().position(|&c| c == b'\n').unwrap_or(body.len());
-        // Keep the newline so line numbers stay right.
-        owned = body[nl..].to_vec();
+        // Keep the newline so line numbers stay right, unless a binary chunk
+        // follows the comment.
+        let rest = &body[nl..];
+        owned = if rest.get(1) == Some(&0x1b) {
+            rest[1..].to_vec()
+        } else {
+            rest.to_vec()
+        };
         body = &owned;
     }
     l.load_chunk(body, &chunkname, mode, env)

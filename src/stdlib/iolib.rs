@@ -855,7 +855,8 @@ fn io_close(l: &mut State) -> LuaResult<usize> {
 }
 
 fn f_gc(l: &mut State) -> LuaResult<usize> {
-    if let Some(f) = file_of(l.arg(1)) {
+    let f = check_file_any(l, 1)?;
+    {
         let open = !f.borrow().closed && !f.borrow().is_std();
         if open {
             let _ = f.borrow_mut().close();

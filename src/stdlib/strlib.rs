@@ -242,8 +242,18 @@ fn rep(l: &mut State) -> LuaResult<usize> {
 }
 
 fn dump(l: &mut State) -> LuaResult<usize> {
-    l.check_type(1, LuaType::Function)?;
-    Err(l.error("unable to dump given function"))
+    let f = l.check_type(1, LuaType::Function)?;
+    let strip = !l.arg(2).is_falsy();
+    match f {
+        Value::LuaFn(cl) => {
+            let fp = crate::dump::to_function_proto(&cl.proto);
+            let bytes = crate::dump::dump(&fp, strip);
+            let s = l.global().new_string_owned(bytes);
+            l.push(Value::Str(s));
+            Ok(1)
+        }
+        _ => Err(l.error("unable to dump given function")),
+    }
 }
 
 // ---------------------------------------------------------------------------
