@@ -97,6 +97,10 @@ impl State {
             for &a in args {
                 self.push(a);
             }
+            if self.hook_mask != 0 && !self.frames.is_empty() {
+                let first = self.top - args.len();
+                crate::vm::ret_hook(self, first, args.len())?;
+            }
             self.poscall(args.len());
             if self.frames.is_empty() {
                 // The body itself was `yield`: its results are the arguments.
@@ -210,6 +214,8 @@ impl State {
             value: Value::Nil,
         });
         let had_error = err.is_some();
+        let was_active = self.active;
+        self.active = true;
         self.frames.clear();
         self.nny = 0;
         let before = self.tbc_slots.len();
@@ -228,6 +234,7 @@ impl State {
         self.frames.clear();
         self.top = 0;
         self.status = ThreadStatus::Dead;
+        self.active = was_active;
         match result {
             Some(r) if had_error || !r.value.is_nil() => Err(r),
             _ => Ok(()),

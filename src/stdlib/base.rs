@@ -427,6 +427,11 @@ fn collectgarbage(l: &mut State) -> LuaResult<usize> {
         "incremental",
     ];
     let opt = l.check_option(1, Some("collect"), OPTS)?;
+    if l.global().heap.in_finalizer {
+        // The collector is not reentrant: every option fails inside `__gc`.
+        l.push(Value::Nil);
+        return Ok(1);
+    }
     match OPTS[opt] {
         "stop" => {
             l.global().heap.running = false;

@@ -101,7 +101,9 @@ fn wrap_aux(l: &mut State) -> LuaResult<usize> {
         }
         Err(mut e) => {
             let cs = thread_state(&co);
-            if cs.status == ThreadStatus::Dead && cs.errored {
+            if cs.status == ThreadStatus::Dead && cs.errored && !cs.active {
+                cs.errored = false;
+                cs.transfer.clear();
                 if let Err(err) = cs.close_thread(Some(LuaError::runtime(e))) {
                     e = err.value;
                 }
