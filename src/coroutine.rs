@@ -10,7 +10,7 @@
 //! the duration (`nny`), so nothing else can be interrupted.
 
 use crate::error::{ErrorKind, LuaError, LuaResult};
-use crate::opcodes::{get_c, get_op, OpCode};
+use crate::opcodes::{get_a, get_c, get_k, get_op, OpCode};
 use crate::state::{call_status, State, ThreadStatus, MAX_CCALLS};
 use crate::value::Value;
 
@@ -118,8 +118,7 @@ impl State {
                 None => return Ok(()),
             };
             let step = if ci.closure.is_some() {
-                self.finish_op();
-                crate::vm::execute(self)
+                self.finish_op().and_then(|_| crate::vm::execute(self))
             } else {
                 match ci.k {
                     Some(k) => k(self).map(|n| self.poscall(n)),
@@ -137,18 +136,20 @@ impl State {
 
     /// Completes the instruction a Lua frame was executing when it was
     /// interrupted by a yield (PUC's `luaV_finishOp`, for the calls that can yield).
-    fn finish_op(&mut self) {
+    fn finish_op(&mut self) -> LuaResult<()> {
         let n = self.frames.len();
         let ci = self.frames[n - 1];
         let cl = match ci.closure {
             Some(c) => c,
-            None => return,
+            None => return Ok(()),
         };
         let pc = ci.pc.saturating_sub(1);
         let i = match cl.proto.code.get(pc) {
             Some(&i) => i,
-            None => return,
+            None => return Ok(()),
         };
+        let base = ci.base;
+        let result = if self.top > 0 { self.stack[self.top - 1] } else { Value::Nil };
         match get_op(i) {
             OpCode::CALL => {
                 if get_c(i) != 0 {
@@ -158,8 +159,55 @@ impl State {
             OpCode::TFORCALL => {
                 self.top = ci.top;
             }
-            _ => {}
+            OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => {
+                // The result goes to the arithmetic instruction's register.
+                if let Some(&prev) = cl.proto.code.get(pc.wrapping_sub(1)) {
+                    self.stack[base + get_a(prev) as usize] = result;
+                }
+                self.top = ci.top;
+            }
+            OpCode::UNM
+            | OpCode::BNOT
+            | OpCode::LEN
+            | OpCode::GETTABUP
+            | OpCode::GETTABLE
+            | OpCode::GETI
+            | OpCode::GETFIELD
+            | OpCode::SELF => {
+                self.stack[base + get_a(i) as usize] = result;
+                self.top = ci.top;
+            }
+            OpCode::LT
+            | OpCode::LE
+            | OpCode::LTI
+            | OpCode::LEI
+            | OpCode::GTI
+            | OpCode::GEI
+            | OpCode::EQ => {
+                // The next instruction is the jump: skip it unless the
+                // outcome matches k.
+                let res = !result.is_falsy();
+                if res != get_k(i) {
+                    let n = self.frames.len();
+                    self.frames[n - 1].pc += 1;
+                }
+                self.top = ci.top;
+            }
+            OpCode::CONCAT => {
+                // The `__concat` result is at the old top; the operands not
+                // yet concatenated end just below the pair it replaces.
+                let func = self.top - 1;
+                let first = base + get_a(i) as usize;
+                self.stack[func - 2] = self.stack[func];
+                let total = func - 1 - first;
+                self.concat(first, total)?;
+                self.top = ci.top;
+            }
+            _ => {
+                self.top = ci.top;
+            }
         }
+        Ok(())
     }
 
     /// After an error while unrolling: finds the innermost interrupted

@@ -273,26 +273,47 @@ impl State {
     }
 
     /// Calls a metamethod with arguments and returns its first result.
+    /// Called on behalf of a Lua frame (an instruction's slow path), the
+    /// metamethod may yield: `coroutine::finish_op` completes the instruction.
     pub fn call_tm_res(&mut self, f: Value, a: Value, b: Value) -> LuaResult<Value> {
+        let yieldable = self.frames.last().is_some_and(|ci| ci.closure.is_some());
+        self.call_tm_res_mode(f, a, b, yieldable)
+    }
+
+    fn call_tm_res_mode(&mut self, f: Value, a: Value, b: Value, yieldable: bool) -> LuaResult<Value> {
         let func = self.top;
         self.check_stack(3)?;
         self.push(f);
         self.push(a);
         self.push(b);
-        self.call(func, 1)?;
+        if yieldable {
+            self.call_yieldable(func, 1)?;
+        } else {
+            self.call(func, 1)?;
+        }
         self.top -= 1;
         Ok(self.stack[self.top])
     }
 
-    /// Calls a metamethod with arguments, discarding results.
+    /// Calls a metamethod with arguments, discarding results (yieldable from
+    /// a Lua frame, as `call_tm_res`).
     pub fn call_tm(&mut self, f: Value, args: &[Value]) -> LuaResult<()> {
+        let yieldable = self.frames.last().is_some_and(|ci| ci.closure.is_some());
+        self.call_tm_mode(f, args, yieldable)
+    }
+
+    fn call_tm_mode(&mut self, f: Value, args: &[Value], yieldable: bool) -> LuaResult<()> {
         let func = self.top;
         self.check_stack(args.len() + 1)?;
         self.push(f);
         for &a in args {
             self.push(a);
         }
-        self.call(func, 0)
+        if yieldable {
+            self.call_yieldable(func, 0)
+        } else {
+            self.call(func, 0)
+        }
     }
 
     /// Arithmetic with metamethods: numbers first, then `__add` & co.
@@ -476,6 +497,10 @@ impl State {
     /// Concatenates `n` values at stack[first..first+n], leaving the result in
     /// stack[first] (`luaV_concat`: right to left, merging runs of strings).
     pub fn concat(&mut self, first: usize, n: usize) -> LuaResult<()> {
+        // `top` always marks the end of the operands still to concatenate, so
+        // a `__concat` that yields can be finished after a resume
+        // (`coroutine::finish_op`).
+        self.top = first + n;
         let mut total = n;
         while total > 1 {
             let top = first + total;
@@ -508,13 +533,12 @@ impl State {
                     let v = self.stack[culprit];
                     return Err(self.type_error(v, Operand::Register(culprit), "concatenate"));
                 }
-                let saved_top = self.top;
-                self.top = top.max(saved_top);
+                self.top = top;
                 let r = self.call_tm_res(tm, a, b)?;
-                self.top = saved_top;
                 self.stack[top - 2] = r;
                 total -= 1;
             }
+            self.top = first + total;
         }
         Ok(())
     }
@@ -526,7 +550,7 @@ impl State {
             // A variable that lost its metamethod after being marked.
             return Err(self.rt_error_msg("metamethod 'close' is nil"));
         }
-        self.call_tm(tm, &[obj, err])
+        self.call_tm_mode(tm, &[obj, err], false)
     }
 
     /// Whether a value has a `__close` metamethod or is false/nil (TBC check).
