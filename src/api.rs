@@ -1,6 +1,6 @@
 //! The host's handle on a Lua state.
 
-use crate::error::{ErrorKind, LuaError};
+use crate::error::LuaError;
 use crate::state::{Global, State};
 use crate::value::Value;
 
@@ -59,17 +59,11 @@ impl Lua {
 }
 
 /// The text of an error value (for hosts that want a message).
-pub fn error_text(l: &mut State, e: LuaError) -> String {
+pub fn error_text(_l: &mut State, e: LuaError) -> String {
     match e.value {
         Value::Str(s) => s.to_str_lossy().into_owned(),
-        v => {
-            let _ = e.kind == ErrorKind::Runtime;
-            format!("(error object is a {} value)", v.type_name())
-        }
+        v => format!("(error object is a {} value)", v.type_name()),
     }
-    .to_string()
-    .replace('\0', "")
-        + if l.top() > usize::MAX - 1 { "" } else { "" }
 }
 
 impl Drop for Lua {

@@ -149,7 +149,11 @@ impl State {
             None => return Ok(()),
         };
         let base = ci.base;
-        let result = if self.top > 0 { self.stack[self.top - 1] } else { Value::Nil };
+        let result = if self.top > 0 {
+            self.stack[self.top - 1]
+        } else {
+            Value::Nil
+        };
         match get_op(i) {
             OpCode::CALL => {
                 if get_c(i) != 0 {

@@ -230,9 +230,9 @@ pub fn undump(chunk: &[u8], chunkname: &[u8]) -> Result<FunctionProto, String> {
         depth: 0,
     };
     let fail = |why: &str| format!("{name}: bad binary format ({why})");
-    check_header(&mut r).map_err(|w| fail(w))?;
-    let nup = r.byte().map_err(|w| fail(w))?;
-    let p = load_function(&mut r).map_err(|w| fail(w))?;
+    check_header(&mut r).map_err(&fail)?;
+    let nup = r.byte().map_err(&fail)?;
+    let p = load_function(&mut r).map_err(&fail)?;
     if p.upvalues.len() != nup as usize {
         return Err(fail("upvalue count mismatch"));
     }
@@ -370,13 +370,31 @@ pub fn verify_code(p: &FunctionProto) -> LoadResult<()> {
         RETURN | RETURN0 | RETURN1 | JMP => {}
         _ => return Err("function does not end with a return"),
     }
-    let reg = |r: u32| if r < maxstack { Ok(()) } else { Err("register out of range") };
-    let konst = |k: u32| if k < nk { Ok(()) } else { Err("constant out of range") };
+    let reg = |r: u32| {
+        if r < maxstack {
+            Ok(())
+        } else {
+            Err("register out of range")
+        }
+    };
+    let konst = |k: u32| {
+        if k < nk {
+            Ok(())
+        } else {
+            Err("constant out of range")
+        }
+    };
     let kstr = |k: u32| match p.constants.get(k as usize) {
         Some(Constant::Str(_)) => Ok(()),
         _ => Err("bad key constant"),
     };
-    let upv = |u: u32| if u < nup { Ok(()) } else { Err("upvalue out of range") };
+    let upv = |u: u32| {
+        if u < nup {
+            Ok(())
+        } else {
+            Err("upvalue out of range")
+        }
+    };
     let target = |pc: usize, off: i64| {
         let t = pc as i64 + 1 + off;
         if t >= 0 && (t as usize) < n {
@@ -387,7 +405,13 @@ pub fn verify_code(p: &FunctionProto) -> LoadResult<()> {
     };
     // Instructions that may skip the next one need two more after them.
     let skip = |pc: usize| if pc + 2 < n { Ok(()) } else { Err("bad skip") };
-    let rk = |i: u32| if get_k(i) { konst(get_c(i)) } else { reg(get_c(i)) };
+    let rk = |i: u32| {
+        if get_k(i) {
+            konst(get_c(i))
+        } else {
+            reg(get_c(i))
+        }
+    };
     for (pc, &i) in p.code.iter().enumerate() {
         let op = OpCode::from_u8((i & 0x7f) as u8).ok_or("bad opcode")?;
         let a = get_a(i);
@@ -554,7 +578,11 @@ pub fn verify_code(p: &FunctionProto) -> LoadResult<()> {
                 if b > 1 {
                     reg(a + b - 2)?
                 } else {
-                    reg(a).or(if a == 0 { Ok(()) } else { Err("register out of range") })?
+                    reg(a).or(if a == 0 {
+                        Ok(())
+                    } else {
+                        Err("register out of range")
+                    })?
                 }
             }
             RETURN0 => {}
@@ -587,7 +615,9 @@ pub fn verify_code(p: &FunctionProto) -> LoadResult<()> {
             }
             SETLIST => {
                 reg(a + b)?;
-                if get_k(i) && get_op(*p.code.get(pc + 1).ok_or("missing extra argument")?) != EXTRAARG {
+                if get_k(i)
+                    && get_op(*p.code.get(pc + 1).ok_or("missing extra argument")?) != EXTRAARG
+                {
                     return Err("missing extra argument");
                 }
             }
@@ -670,7 +700,9 @@ mod tests {
         }
         let mut seed = 12345u64;
         for _ in 0..20000 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let mut b = bytes.clone();
             let pos = (seed >> 33) as usize % b.len();
             b[pos] = (seed >> 17) as u8;

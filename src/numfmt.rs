@@ -164,7 +164,10 @@ impl std::fmt::Write for StackBuf {
 /// would round it.  `None` if the digits do not fit the buffer.
 fn sig_digits(a: f64, p: usize, digits: &mut [u8; 48]) -> Option<(usize, i32)> {
     use std::fmt::Write;
-    let mut b = StackBuf { buf: [0; 48], len: 0 };
+    let mut b = StackBuf {
+        buf: [0; 48],
+        len: 0,
+    };
     // The shortest representation that reads back as `a`: when it has at most
     // `p` digits, rounding the exact value to `p` digits gives the same digits
     // (for normal numbers and p <= 15, the value lies closer to it than half a
@@ -464,6 +467,7 @@ pub fn format_int(n: i64, conv: u8, spec: &FmtSpec) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::approx_constant, clippy::excessive_precision)]
 mod tests {
     use super::*;
 

@@ -1299,7 +1299,8 @@ mod tests {
         let t = Table::new(0, 0);
         t.set_str(a, Value::Int(1));
         t.set_str(a, Value::Nil);
-        let mut m = heap.begin_mark();
+        let mode = s(&mut heap, "__mode");
+        let mut m = heap.begin_mark(mode);
         t.trace(&mut m);
         // The removed key is compared by address only now.
         assert!(t.get_str(b).is_nil());

@@ -280,7 +280,13 @@ impl State {
         self.call_tm_res_mode(f, a, b, yieldable)
     }
 
-    fn call_tm_res_mode(&mut self, f: Value, a: Value, b: Value, yieldable: bool) -> LuaResult<Value> {
+    fn call_tm_res_mode(
+        &mut self,
+        f: Value,
+        a: Value,
+        b: Value,
+        yieldable: bool,
+    ) -> LuaResult<Value> {
         let func = self.top;
         self.check_stack(3)?;
         self.push(f);

@@ -15,8 +15,10 @@ use crate::function::{LuaClosure, Proto};
 use crate::gc::Gc;
 use crate::opcodes::*;
 use crate::state::{call_status, State};
+use crate::stdlib::dblib::{
+    run_hook, run_hook_transfer, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET,
+};
 use crate::tm::TmKind;
-use crate::stdlib::dblib::{run_hook, run_hook_transfer, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET};
 use crate::value::Value;
 use std::cell::Cell;
 
@@ -127,8 +129,8 @@ fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
         if fs == 0.0 {
             return Err(l.rt_error_msg("'for' step is zero"));
         }
-        let skip = if fs > 0.0 { !(fi <= fl) } else { !(fl <= fi) };
-        if skip {
+        let runs = if fs > 0.0 { fi <= fl } else { fl <= fi };
+        if !runs {
             return Ok(true);
         }
         l.stack[ra] = Value::Float(fi);
@@ -547,23 +549,19 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     })
                 }
                 OpCode::DIVK => {
-                    arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| x
-                        / y)
+                    arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| x / y)
                 }
                 OpCode::IDIVK => {
                     arith_div_mod!(i, reg!(get_b(i)), kst!(get_c(i)), ArithOp::IDiv)
                 }
                 OpCode::BANDK => {
-                    bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x
-                        & y)
+                    bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x & y)
                 }
                 OpCode::BORK => {
-                    bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x
-                        | y)
+                    bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x | y)
                 }
                 OpCode::BXORK => {
-                    bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x
-                        ^ y)
+                    bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x ^ y)
                 }
                 OpCode::SHRI => {
                     if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {

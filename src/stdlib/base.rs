@@ -471,7 +471,11 @@ fn collectgarbage(l: &mut State) -> LuaResult<usize> {
         }
         mode => {
             let heap = &mut l.global().heap;
-            let previous = if heap.generational { "generational" } else { "incremental" };
+            let previous = if heap.generational {
+                "generational"
+            } else {
+                "incremental"
+            };
             heap.generational = mode == "generational";
             let v = l.new_str_value(previous.as_bytes());
             l.push(v);

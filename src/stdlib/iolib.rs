@@ -420,7 +420,10 @@ impl LuaFile {
             buf: Vec::with_capacity(32),
             overflow: false,
         };
-        while rn.current().is_some_and(|c| c.is_ascii_whitespace() || c == 0x0b) {
+        while rn
+            .current()
+            .is_some_and(|c| c.is_ascii_whitespace() || c == 0x0b)
+        {
             rn.file.rpos += 1;
         }
         rn.test2(b"-+");
@@ -684,7 +687,12 @@ fn open_file(name: &[u8], kind: u8, plus: bool) -> io::Result<LuaFile> {
         }
     };
     let f = o.open(path_of(name))?;
-    Ok(LuaFile::new(Stream::File(f), readable, writable, BufMode::Full))
+    Ok(LuaFile::new(
+        Stream::File(f),
+        readable,
+        writable,
+        BufMode::Full,
+    ))
 }
 
 // ===================================================================
@@ -896,7 +904,11 @@ fn f_seek(l: &mut State) -> LuaResult<usize> {
     let pos = match op {
         0 => {
             if off < 0 {
-                return Ok(push_file_error(l, &io::Error::from_raw_os_error(libc::EINVAL), None));
+                return Ok(push_file_error(
+                    l,
+                    &io::Error::from_raw_os_error(libc::EINVAL),
+                    None,
+                ));
             }
             SeekFrom::Start(off as u64)
         }
@@ -1050,7 +1062,8 @@ fn g_read(l: &mut State, f: &FileRef, formats: &[Value], first: usize) -> LuaRes
                 other => {
                     drop(file);
                     l.set_top(base);
-                    let msg = [b"string expected, got ".as_slice(), &l.obj_type_name(other)].concat();
+                    let msg =
+                        [b"string expected, got ".as_slice(), &l.obj_type_name(other)].concat();
                     return Err(l.arg_error(argn, msg));
                 }
             };

@@ -79,11 +79,7 @@ pub fn push_file_error(l: &mut State, e: &std::io::Error, fname: Option<&[u8]>) 
 }
 
 /// Pushes `true` or the error triple (PUC's `luaL_fileresult`).
-pub fn push_file_result(
-    l: &mut State,
-    r: std::io::Result<()>,
-    fname: Option<&[u8]>,
-) -> usize {
+pub fn push_file_result(l: &mut State, r: std::io::Result<()>, fname: Option<&[u8]>) -> usize {
     match r {
         Ok(()) => {
             l.push(Value::Bool(true));
@@ -444,8 +440,8 @@ fn os_time(l: &mut State) -> LuaResult<usize> {
 /// single characters, then two-character ones with the E and O modifiers.
 const SINGLE_CONVERSIONS: &[u8] = b"aAbBcCdDeFgGhHIjmMnprRStTuUVwWxXyYzZ%";
 const DOUBLE_CONVERSIONS: &[&[u8]] = &[
-    b"Ec", b"EC", b"Ex", b"EX", b"Ey", b"EY", b"Od", b"Oe", b"OH", b"OI", b"Om", b"OM",
-    b"OS", b"Ou", b"OU", b"OV", b"Ow", b"OW", b"Oy",
+    b"Ec", b"EC", b"Ex", b"EX", b"Ey", b"EY", b"Od", b"Oe", b"OH", b"OI", b"Om", b"OM", b"OS",
+    b"Ou", b"OU", b"OV", b"Ow", b"OW", b"Oy",
 ];
 
 fn os_date(l: &mut State) -> LuaResult<usize> {
@@ -453,16 +449,18 @@ fn os_date(l: &mut State) -> LuaResult<usize> {
         Some(s) => s.as_bytes().to_vec(),
         None => b"%c".to_vec(),
     };
-    let t = if l.arg(2).is_nil() { now() } else { check_time(l, 2)? };
+    let t = if l.arg(2).is_nil() {
+        now()
+    } else {
+        check_time(l, 2)?
+    };
     let (utc, spec) = match fmt.first() {
         Some(b'!') => (true, &fmt[1..]),
         _ => (false, &fmt[..]),
     };
     let tm = match broken_down(t, utc) {
         Some(tm) => tm,
-        None => {
-            return Err(l.error("date result cannot be represented in this installation"))
-        }
+        None => return Err(l.error("date result cannot be represented in this installation")),
     };
     if c_bytes(spec) == b"*t" {
         let tab = l.new_table(0, 9);
@@ -480,10 +478,7 @@ fn os_date(l: &mut State) -> LuaResult<usize> {
             continue;
         }
         let rest = &spec[i + 1..];
-        let conv = if rest
-            .first()
-            .is_some_and(|c| SINGLE_CONVERSIONS.contains(c))
-        {
+        let conv = if rest.first().is_some_and(|c| SINGLE_CONVERSIONS.contains(c)) {
             Some(1)
         } else if rest.len() >= 2 && DOUBLE_CONVERSIONS.contains(&&rest[..2]) {
             Some(2)

@@ -45,7 +45,10 @@ pub enum PackError {
 
 impl PackError {
     fn bad(arg: usize, msg: &str) -> Self {
-        PackError::BadArg { arg, msg: msg.as_bytes().to_vec() }
+        PackError::BadArg {
+            arg,
+            msg: msg.as_bytes().to_vec(),
+        }
     }
     fn msg(m: String) -> Self {
         PackError::Msg(m.into_bytes())
@@ -105,7 +108,12 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn new(fmt: &'a [u8]) -> Self {
         let end = fmt.iter().position(|&c| c == 0).unwrap_or(fmt.len());
-        Parser { fmt: &fmt[..end], pos: 0, little: cfg!(target_endian = "little"), maxalign: 1 }
+        Parser {
+            fmt: &fmt[..end],
+            pos: 0,
+            little: cfg!(target_endian = "little"),
+            maxalign: 1,
+        }
     }
 
     fn at_end(&self) -> bool {
@@ -113,7 +121,10 @@ impl<'a> Parser<'a> {
     }
 
     fn digit(&self) -> Option<usize> {
-        self.fmt.get(self.pos).filter(|c| c.is_ascii_digit()).map(|c| (c - b'0') as usize)
+        self.fmt
+            .get(self.pos)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| (c - b'0') as usize)
     }
 
     /// Reads an optional decimal number (PUC getnum, stops before overflow).
@@ -135,7 +146,10 @@ impl<'a> Parser<'a> {
     fn num_limit(&mut self, default: usize) -> Result<usize, PackError> {
         let sz = self.num().unwrap_or(default);
         if sz > MAX_INT_SIZE || sz == 0 {
-            return Err(PackError::msg(format!("integral size ({}) out of limits [1,{}]", sz, MAX_INT_SIZE)));
+            return Err(PackError::msg(format!(
+                "integral size ({}) out of limits [1,{}]",
+                sz, MAX_INT_SIZE
+            )));
         }
         Ok(sz)
     }
@@ -159,7 +173,11 @@ impl<'a> Parser<'a> {
             b's' => (Kind::Str, self.num_limit(8)?),
             b'c' => match self.num() {
                 Some(n) => (Kind::Char, n),
-                None => return Err(PackError::msg("missing size for format option 'c'".to_string())),
+                None => {
+                    return Err(PackError::msg(
+                        "missing size for format option 'c'".to_string(),
+                    ))
+                }
             },
             b'z' => (Kind::Zstr, 0),
             b'x' => (Kind::Padding, 1),
@@ -211,7 +229,10 @@ impl<'a> Parser<'a> {
         }
         let align = align.min(self.maxalign);
         if !align.is_power_of_two() {
-            return Err(PackError::bad(1, "format asks for alignment not power of 2"));
+            return Err(PackError::bad(
+                1,
+                "format asks for alignment not power of 2",
+            ));
         }
         Ok((kind, size, (align - (total & (align - 1))) & (align - 1)))
     }
@@ -230,7 +251,13 @@ fn push_zeros(out: &mut Vec<u8>, n: usize) -> Result<(), PackError> {
 fn pack_int(out: &mut Vec<u8>, n: u64, little: bool, size: usize, neg: bool) {
     let start = out.len();
     for i in 0..size {
-        out.push(if i < SZINT { (n >> (8 * i)) as u8 } else if neg { 0xff } else { 0 });
+        out.push(if i < SZINT {
+            (n >> (8 * i)) as u8
+        } else if neg {
+            0xff
+        } else {
+            0
+        });
     }
     if !little {
         out[start..].reverse();
@@ -293,7 +320,10 @@ pub fn pack(fmt: &[u8], args: &mut dyn PackArgs) -> Result<Vec<u8>, PackError> {
             Kind::Str => {
                 let s = args.string(arg)?;
                 if size < SZINT && (s.len() as u64) >= 1u64 << (size * 8) {
-                    return Err(PackError::bad(arg, "string length does not fit in given size"));
+                    return Err(PackError::bad(
+                        arg,
+                        "string length does not fit in given size",
+                    ));
                 }
                 pack_int(&mut out, s.len() as u64, p.little, size, false);
                 out.extend_from_slice(&s);
@@ -351,9 +381,16 @@ fn unpack_int(b: &[u8], little: bool, signed: bool) -> Result<i64, PackError> {
             res = (res ^ mask).wrapping_sub(mask);
         }
     } else if size > SZINT {
-        let fill = if !signed || (res as i64) >= 0 { 0 } else { 0xff };
+        let fill = if !signed || (res as i64) >= 0 {
+            0
+        } else {
+            0xff
+        };
         if (limit..size).any(|i| byte(i) != fill) {
-            return Err(PackError::msg(format!("{}-byte integer does not fit into Lua Integer", size)));
+            return Err(PackError::msg(format!(
+                "{}-byte integer does not fit into Lua Integer",
+                size
+            )));
         }
     }
     Ok(res as i64)
@@ -385,7 +422,11 @@ pub fn unpack(fmt: &[u8], data: &[u8], init: i64) -> Result<(Vec<PackValue>, i64
         pos += pad;
         let item = &data[pos..pos + size];
         match kind {
-            Kind::Int | Kind::Uint => vals.push(PackValue::Int(unpack_int(item, p.little, kind == Kind::Int)?)),
+            Kind::Int | Kind::Uint => vals.push(PackValue::Int(unpack_int(
+                item,
+                p.little,
+                kind == Kind::Int,
+            )?)),
             Kind::Float => {
                 let mut b = [0u8; 4];
                 b.copy_from_slice(item);
@@ -466,15 +507,18 @@ mod tests {
     }
 
     fn p(fmt: &str, v: Vec<PackValue>) -> Result<Vec<u8>, String> {
-        pack(fmt.as_bytes(), &mut Args(v)).map_err(|e| String::from_utf8_lossy(&e.render("pack")).into_owned())
+        pack(fmt.as_bytes(), &mut Args(v))
+            .map_err(|e| String::from_utf8_lossy(&e.render("pack")).into_owned())
     }
 
     fn u(fmt: &str, data: &[u8], init: i64) -> Result<(Vec<PackValue>, i64), String> {
-        unpack(fmt.as_bytes(), data, init).map_err(|e| String::from_utf8_lossy(&e.render("unpack")).into_owned())
+        unpack(fmt.as_bytes(), data, init)
+            .map_err(|e| String::from_utf8_lossy(&e.render("unpack")).into_owned())
     }
 
     fn ps(fmt: &str) -> Result<i64, String> {
-        packsize(fmt.as_bytes()).map_err(|e| String::from_utf8_lossy(&e.render("packsize")).into_owned())
+        packsize(fmt.as_bytes())
+            .map_err(|e| String::from_utf8_lossy(&e.render("packsize")).into_owned())
     }
 
     fn st(s: &[u8]) -> PackValue {
@@ -483,69 +527,175 @@ mod tests {
 
     #[test]
     fn pack_errors() {
-        assert_eq!(p("i17", vec![Int(1)]).unwrap_err(), "integral size (17) out of limits [1,16]");
-        assert_eq!(p("i0", vec![Int(1)]).unwrap_err(), "integral size (0) out of limits [1,16]");
-        assert_eq!(p("i9999999999", vec![Int(1)]).unwrap_err(), "integral size (999999999) out of limits [1,16]");
-        assert_eq!(p("y", vec![Int(1)]).unwrap_err(), "invalid format option 'y'");
-        assert_eq!(p("!3i4", vec![Int(1)]).unwrap_err(), "bad argument #1 to 'pack' (format asks for alignment not power of 2)");
-        assert_eq!(p("!4i3", vec![Int(1)]).unwrap_err(), "bad argument #1 to 'pack' (format asks for alignment not power of 2)");
-        assert_eq!(p("!8 b Xi3 b", vec![Int(1), Int(2)]).unwrap_err(), "bad argument #1 to 'pack' (format asks for alignment not power of 2)");
+        assert_eq!(
+            p("i17", vec![Int(1)]).unwrap_err(),
+            "integral size (17) out of limits [1,16]"
+        );
+        assert_eq!(
+            p("i0", vec![Int(1)]).unwrap_err(),
+            "integral size (0) out of limits [1,16]"
+        );
+        assert_eq!(
+            p("i9999999999", vec![Int(1)]).unwrap_err(),
+            "integral size (999999999) out of limits [1,16]"
+        );
+        assert_eq!(
+            p("y", vec![Int(1)]).unwrap_err(),
+            "invalid format option 'y'"
+        );
+        assert_eq!(
+            p("!3i4", vec![Int(1)]).unwrap_err(),
+            "bad argument #1 to 'pack' (format asks for alignment not power of 2)"
+        );
+        assert_eq!(
+            p("!4i3", vec![Int(1)]).unwrap_err(),
+            "bad argument #1 to 'pack' (format asks for alignment not power of 2)"
+        );
+        assert_eq!(
+            p("!8 b Xi3 b", vec![Int(1), Int(2)]).unwrap_err(),
+            "bad argument #1 to 'pack' (format asks for alignment not power of 2)"
+        );
         for f in ["Xc1", "X", "X!", "i2 X", "Xz"] {
-            assert_eq!(p(f, vec![Int(1)]).unwrap_err(), "bad argument #1 to 'pack' (invalid next option for option 'X')", "{}", f);
+            assert_eq!(
+                p(f, vec![Int(1)]).unwrap_err(),
+                "bad argument #1 to 'pack' (invalid next option for option 'X')",
+                "{}",
+                f
+            );
         }
-        assert_eq!(p("i1", vec![Int(128)]).unwrap_err(), "bad argument #2 to 'pack' (integer overflow)");
-        assert_eq!(p("i1", vec![Int(-129)]).unwrap_err(), "bad argument #2 to 'pack' (integer overflow)");
-        assert_eq!(p("b", vec![Int(255)]).unwrap_err(), "bad argument #2 to 'pack' (integer overflow)");
-        assert_eq!(p("I1", vec![Int(256)]).unwrap_err(), "bad argument #2 to 'pack' (unsigned overflow)");
-        assert_eq!(p("I1", vec![Int(-1)]).unwrap_err(), "bad argument #2 to 'pack' (unsigned overflow)");
-        assert_eq!(p("c2", vec![st(b"abc")]).unwrap_err(), "bad argument #2 to 'pack' (string longer than given size)");
-        assert_eq!(p("s1", vec![Str(vec![b'x'; 256])]).unwrap_err(), "bad argument #2 to 'pack' (string length does not fit in given size)");
-        assert_eq!(p("z", vec![st(b"a\0b")]).unwrap_err(), "bad argument #2 to 'pack' (string contains zeros)");
-        assert_eq!(p("i4", vec![st(b"x")]).unwrap_err(), "bad argument #2 to 'pack' (number expected, got string)");
-        assert_eq!(p("c", vec![st(b"")]).unwrap_err(), "missing size for format option 'c'");
-        assert_eq!(p("i4", vec![Float(3.5)]).unwrap_err(), "bad argument #2 to 'pack' (number has no integer representation)");
-        assert_eq!(p("b b i1", vec![Int(1), Int(2), Int(300)]).unwrap_err(), "bad argument #4 to 'pack' (integer overflow)");
-        assert_eq!(p("x b", vec![]).unwrap_err(), "bad argument #2 to 'pack' (number expected, got no value)");
+        assert_eq!(
+            p("i1", vec![Int(128)]).unwrap_err(),
+            "bad argument #2 to 'pack' (integer overflow)"
+        );
+        assert_eq!(
+            p("i1", vec![Int(-129)]).unwrap_err(),
+            "bad argument #2 to 'pack' (integer overflow)"
+        );
+        assert_eq!(
+            p("b", vec![Int(255)]).unwrap_err(),
+            "bad argument #2 to 'pack' (integer overflow)"
+        );
+        assert_eq!(
+            p("I1", vec![Int(256)]).unwrap_err(),
+            "bad argument #2 to 'pack' (unsigned overflow)"
+        );
+        assert_eq!(
+            p("I1", vec![Int(-1)]).unwrap_err(),
+            "bad argument #2 to 'pack' (unsigned overflow)"
+        );
+        assert_eq!(
+            p("c2", vec![st(b"abc")]).unwrap_err(),
+            "bad argument #2 to 'pack' (string longer than given size)"
+        );
+        assert_eq!(
+            p("s1", vec![Str(vec![b'x'; 256])]).unwrap_err(),
+            "bad argument #2 to 'pack' (string length does not fit in given size)"
+        );
+        assert_eq!(
+            p("z", vec![st(b"a\0b")]).unwrap_err(),
+            "bad argument #2 to 'pack' (string contains zeros)"
+        );
+        assert_eq!(
+            p("i4", vec![st(b"x")]).unwrap_err(),
+            "bad argument #2 to 'pack' (number expected, got string)"
+        );
+        assert_eq!(
+            p("c", vec![st(b"")]).unwrap_err(),
+            "missing size for format option 'c'"
+        );
+        assert_eq!(
+            p("i4", vec![Float(3.5)]).unwrap_err(),
+            "bad argument #2 to 'pack' (number has no integer representation)"
+        );
+        assert_eq!(
+            p("b b i1", vec![Int(1), Int(2), Int(300)]).unwrap_err(),
+            "bad argument #4 to 'pack' (integer overflow)"
+        );
+        assert_eq!(
+            p("x b", vec![]).unwrap_err(),
+            "bad argument #2 to 'pack' (number expected, got no value)"
+        );
     }
 
     #[test]
     fn pack_values() {
         assert_eq!(p("s", vec![Int(1)]).unwrap(), b"\x01\0\0\0\0\0\0\x001");
-        assert_eq!(p("<i16", vec![Int(-2)]).unwrap(), [&[0xfe][..], &[0xff; 15][..]].concat());
-        assert_eq!(p(">I16", vec![Int(5)]).unwrap(), [&[0; 15][..], &[5][..]].concat());
-        assert_eq!(p("i3 h b", vec![Int(0x123456), Int(-2), Int(7)]).unwrap(), b"V4\x12\xfe\xff\x07");
-        assert_eq!(p("!i1 i8", vec![Int(1), Int(2)]).unwrap(), b"\x01\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0");
-        assert_eq!(p("!4 i1 i8", vec![Int(1), Int(2)]).unwrap(), b"\x01\0\0\0\x02\0\0\0\0\0\0\0");
+        assert_eq!(
+            p("<i16", vec![Int(-2)]).unwrap(),
+            [&[0xfe][..], &[0xff; 15][..]].concat()
+        );
+        assert_eq!(
+            p(">I16", vec![Int(5)]).unwrap(),
+            [&[0; 15][..], &[5][..]].concat()
+        );
+        assert_eq!(
+            p("i3 h b", vec![Int(0x123456), Int(-2), Int(7)]).unwrap(),
+            b"V4\x12\xfe\xff\x07"
+        );
+        assert_eq!(
+            p("!i1 i8", vec![Int(1), Int(2)]).unwrap(),
+            b"\x01\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0"
+        );
+        assert_eq!(
+            p("!4 i1 i8", vec![Int(1), Int(2)]).unwrap(),
+            b"\x01\0\0\0\x02\0\0\0\0\0\0\0"
+        );
         assert_eq!(p("! i1 Xi8", vec![Int(1)]).unwrap(), b"\x01\0\0\0\0\0\0\0");
-        assert_eq!(p("<f d n", vec![Float(1.5), Float(-2.25), Float(1.0 / 3.0)]).unwrap(), b"\0\0\xc0?\0\0\0\0\0\0\x02\xc0UUUUUU\xd5?");
+        assert_eq!(
+            p("<f d n", vec![Float(1.5), Float(-2.25), Float(1.0 / 3.0)]).unwrap(),
+            b"\0\0\xc0?\0\0\0\0\0\0\x02\xc0UUUUUU\xd5?"
+        );
         assert_eq!(p(">d", vec![Int(1)]).unwrap(), b"?\xf0\0\0\0\0\0\0");
         assert_eq!(
-            p("j J T l L H", vec![Int(-1), Int(-1), Int(1), Int(2), Int(3), Int(4)]).unwrap(),
-            [&[0xff; 16][..], b"\x01\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0\x03\0\0\0\0\0\0\0\x04\0"].concat()
+            p(
+                "j J T l L H",
+                vec![Int(-1), Int(-1), Int(1), Int(2), Int(3), Int(4)]
+            )
+            .unwrap(),
+            [
+                &[0xff; 16][..],
+                b"\x01\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0\x03\0\0\0\0\0\0\0\x04\0"
+            ]
+            .concat()
         );
         assert_eq!(p("s2", vec![st(b"hi")]).unwrap(), b"\x02\0hi");
         assert_eq!(p("i4", vec![Float(3.0)]).unwrap(), b"\x03\0\0\0");
         assert_eq!(p("i4", vec![st(b"12")]).unwrap(), b"\x0c\0\0\0");
         assert_eq!(p("x x i2", vec![Int(1)]).unwrap(), b"\0\0\x01\0");
         assert_eq!(p("Xi16", vec![]).unwrap(), b"");
-        assert_eq!(p("!2 b Xi8 b", vec![Int(1), Int(2)]).unwrap(), b"\x01\0\x02");
+        assert_eq!(
+            p("!2 b Xi8 b", vec![Int(1), Int(2)]).unwrap(),
+            b"\x01\0\x02"
+        );
         assert_eq!(p("b Xb b", vec![Int(1), Int(2)]).unwrap(), b"\x01\x02");
         assert_eq!(p("j", vec![Int(i64::MIN)]).unwrap(), b"\0\0\0\0\0\0\0\x80");
         assert_eq!(p("c5", vec![st(b"ab")]).unwrap(), b"ab\0\0\0");
         assert_eq!(p("z B", vec![st(b"hi"), Int(255)]).unwrap(), b"hi\0\xff");
         assert_eq!(p(">i3", vec![Int(-2)]).unwrap(), b"\xff\xff\xfe");
         assert_eq!(p("i1\0i4", vec![Int(1), Int(2)]).unwrap(), b"\x01");
-        assert_eq!(p("=I2 >I2 <I2", vec![Int(1), Int(1), Int(1)]).unwrap(), b"\x01\0\0\x01\x01\0");
+        assert_eq!(
+            p("=I2 >I2 <I2", vec![Int(1), Int(1), Int(1)]).unwrap(),
+            b"\x01\0\0\x01\x01\0"
+        );
         assert_eq!(p("!16 b j", vec![Int(1), Int(2)]).unwrap().len(), 16);
         assert_eq!(p("!16 b i16", vec![Int(1), Int(2)]).unwrap().len(), 32);
     }
 
     #[test]
     fn packsize_cases() {
-        assert_eq!(ps("s").unwrap_err(), "bad argument #1 to 'packsize' (variable-length format)");
-        assert_eq!(ps("z").unwrap_err(), "bad argument #1 to 'packsize' (variable-length format)");
+        assert_eq!(
+            ps("s").unwrap_err(),
+            "bad argument #1 to 'packsize' (variable-length format)"
+        );
+        assert_eq!(
+            ps("z").unwrap_err(),
+            "bad argument #1 to 'packsize' (variable-length format)"
+        );
         assert_eq!(ps("c2147483639").unwrap(), 2147483639);
-        assert_eq!(ps("c2147483639c2147483639").unwrap_err(), "bad argument #1 to 'packsize' (format result too large)");
+        assert_eq!(
+            ps("c2147483639c2147483639").unwrap_err(),
+            "bad argument #1 to 'packsize' (format result too large)"
+        );
         assert_eq!(ps("c2147483647").unwrap_err(), "invalid format option '7'");
         assert_eq!(ps("!8 b d").unwrap(), 16);
         assert_eq!(ps("i16 !16 b i16").unwrap(), 48);
@@ -559,45 +709,147 @@ mod tests {
 
     #[test]
     fn unpack_cases() {
-        assert_eq!(u("i4", b"abc", 1).unwrap_err(), "bad argument #2 to 'unpack' (data string too short)");
-        assert_eq!(u("z", b"abc", 1).unwrap_err(), "bad argument #2 to 'unpack' (unfinished string for format 'z')");
-        assert_eq!(u("z", b"abc\0", 5).unwrap_err(), "bad argument #2 to 'unpack' (unfinished string for format 'z')");
-        assert_eq!(u("i4", b"abcd", 6).unwrap_err(), "bad argument #3 to 'unpack' (initial position out of string)");
-        assert_eq!(u("", b"abc", 5).unwrap_err(), "bad argument #3 to 'unpack' (initial position out of string)");
-        assert_eq!(u("", b"abc", i64::MAX).unwrap_err(), "bad argument #3 to 'unpack' (initial position out of string)");
+        assert_eq!(
+            u("i4", b"abc", 1).unwrap_err(),
+            "bad argument #2 to 'unpack' (data string too short)"
+        );
+        assert_eq!(
+            u("z", b"abc", 1).unwrap_err(),
+            "bad argument #2 to 'unpack' (unfinished string for format 'z')"
+        );
+        assert_eq!(
+            u("z", b"abc\0", 5).unwrap_err(),
+            "bad argument #2 to 'unpack' (unfinished string for format 'z')"
+        );
+        assert_eq!(
+            u("i4", b"abcd", 6).unwrap_err(),
+            "bad argument #3 to 'unpack' (initial position out of string)"
+        );
+        assert_eq!(
+            u("", b"abc", 5).unwrap_err(),
+            "bad argument #3 to 'unpack' (initial position out of string)"
+        );
+        assert_eq!(
+            u("", b"abc", i64::MAX).unwrap_err(),
+            "bad argument #3 to 'unpack' (initial position out of string)"
+        );
         assert_eq!(u("", b"abc", 4).unwrap(), (vec![], 4));
         assert_eq!(u("i4", b"abcd", -10).unwrap(), (vec![Int(1684234849)], 5));
-        assert_eq!(u("i4", b"abcdabcd", -4).unwrap(), (vec![Int(1684234849)], 9));
-        assert_eq!(u("i4", b"abcd", i64::MIN).unwrap(), (vec![Int(1684234849)], 5));
+        assert_eq!(
+            u("i4", b"abcdabcd", -4).unwrap(),
+            (vec![Int(1684234849)], 9)
+        );
+        assert_eq!(
+            u("i4", b"abcd", i64::MIN).unwrap(),
+            (vec![Int(1684234849)], 5)
+        );
         assert_eq!(u("i4", b"abcd", 0).unwrap(), (vec![Int(1684234849)], 5));
         assert_eq!(u("i9", &[0xff; 9], 1).unwrap(), (vec![Int(-1)], 10));
-        assert_eq!(u("i9", &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0], 1).unwrap_err(), "9-byte integer does not fit into Lua Integer");
-        assert_eq!(u("I9", &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0], 1).unwrap(), (vec![Int(-1)], 10));
+        assert_eq!(
+            u(
+                "i9",
+                &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0],
+                1
+            )
+            .unwrap_err(),
+            "9-byte integer does not fit into Lua Integer"
+        );
+        assert_eq!(
+            u(
+                "I9",
+                &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0],
+                1
+            )
+            .unwrap(),
+            (vec![Int(-1)], 10)
+        );
         assert_eq!(u(">i16", &[0xff; 16], 1).unwrap(), (vec![Int(-1)], 17));
         assert_eq!(u("i16", &[0; 16], 1).unwrap(), (vec![Int(0)], 17));
-        assert_eq!(u("<i9", &[0, 0, 0, 0, 0, 0, 0, 0x80, 0xff], 1).unwrap(), (vec![Int(i64::MIN)], 10));
-        assert_eq!(u("<i2 >i2 =i2", b"\x01\x02\x01\x02\x01\x02", 1).unwrap(), (vec![Int(513), Int(258), Int(513)], 7));
-        assert_eq!(u("z s1 c3", b"ab\0\x03xyzQRS", 1).unwrap(), (vec![st(b"ab"), st(b"xyz"), st(b"QRS")], 11));
-        assert_eq!(u("!4 b i4", b"\x01\0\0\0\x02\0\0\0", 1).unwrap(), (vec![Int(1), Int(2)], 9));
-        assert_eq!(u("<f", b"\xcd\xcc\xcc\x3d", 1).unwrap(), (vec![Float(0.1f32 as f64)], 5));
+        assert_eq!(
+            u("<i9", &[0, 0, 0, 0, 0, 0, 0, 0x80, 0xff], 1).unwrap(),
+            (vec![Int(i64::MIN)], 10)
+        );
+        assert_eq!(
+            u("<i2 >i2 =i2", b"\x01\x02\x01\x02\x01\x02", 1).unwrap(),
+            (vec![Int(513), Int(258), Int(513)], 7)
+        );
+        assert_eq!(
+            u("z s1 c3", b"ab\0\x03xyzQRS", 1).unwrap(),
+            (vec![st(b"ab"), st(b"xyz"), st(b"QRS")], 11)
+        );
+        assert_eq!(
+            u("!4 b i4", b"\x01\0\0\0\x02\0\0\0", 1).unwrap(),
+            (vec![Int(1), Int(2)], 9)
+        );
+        assert_eq!(
+            u("<f", b"\xcd\xcc\xcc\x3d", 1).unwrap(),
+            (vec![Float(0.1f32 as f64)], 5)
+        );
         assert_eq!(u(">f", b"\x3f\xc0\0\0", 1).unwrap(), (vec![Float(1.5)], 5));
-        assert_eq!(u(">d <n", b"?\xf0\0\0\0\0\0\0\0\0\0\0\0\0\xf0?", 1).unwrap(), (vec![Float(1.0), Float(1.0)], 17));
+        assert_eq!(
+            u(">d <n", b"?\xf0\0\0\0\0\0\0\0\0\0\0\0\0\xf0?", 1).unwrap(),
+            (vec![Float(1.0), Float(1.0)], 17)
+        );
         assert_eq!(u("c0", b"", 1).unwrap(), (vec![st(b"")], 1));
-        assert_eq!(u("c2", b"a", 1).unwrap_err(), "bad argument #2 to 'unpack' (data string too short)");
-        assert_eq!(u("s1", b"\x05ab", 1).unwrap_err(), "bad argument #2 to 'unpack' (data string too short)");
-        assert_eq!(u("s16", &[0xff; 16], 1).unwrap_err(), "16-byte integer does not fit into Lua Integer");
-        assert_eq!(u("s", &[0xff; 8], 1).unwrap_err(), "bad argument #2 to 'unpack' (data string too short)");
+        assert_eq!(
+            u("c2", b"a", 1).unwrap_err(),
+            "bad argument #2 to 'unpack' (data string too short)"
+        );
+        assert_eq!(
+            u("s1", b"\x05ab", 1).unwrap_err(),
+            "bad argument #2 to 'unpack' (data string too short)"
+        );
+        assert_eq!(
+            u("s16", &[0xff; 16], 1).unwrap_err(),
+            "16-byte integer does not fit into Lua Integer"
+        );
+        assert_eq!(
+            u("s", &[0xff; 8], 1).unwrap_err(),
+            "bad argument #2 to 'unpack' (data string too short)"
+        );
         assert_eq!(u("B", b"\xc8", 1).unwrap(), (vec![Int(200)], 2));
         assert_eq!(u("b", b"\xc8", 1).unwrap(), (vec![Int(-56)], 2));
-        assert_eq!(u("c4294967295", b"ab", 1).unwrap_err(), "bad argument #2 to 'unpack' (data string too short)");
-        assert_eq!(u("c2000000000", b"ab", 1).unwrap_err(), "bad argument #2 to 'unpack' (data string too short)");
+        assert_eq!(
+            u("c4294967295", b"ab", 1).unwrap_err(),
+            "bad argument #2 to 'unpack' (data string too short)"
+        );
+        assert_eq!(
+            u("c2000000000", b"ab", 1).unwrap_err(),
+            "bad argument #2 to 'unpack' (data string too short)"
+        );
         assert_eq!(u("x Xi4 b", b"\0\0\0\0\x07", 1).unwrap(), (vec![Int(0)], 3));
-        assert_eq!(u("!4 x Xi4 b", b"\0\0\0\0\x07", 1).unwrap(), (vec![Int(7)], 6));
+        assert_eq!(
+            u("!4 x Xi4 b", b"\0\0\0\0\x07", 1).unwrap(),
+            (vec![Int(7)], 6)
+        );
         assert_eq!(u("b", b"\x01\x02", 2).unwrap(), (vec![Int(2)], 3));
         // round trip
-        let packed = p("<i3 >I5 d z s2 c3 !8 j", vec![Int(-5), Int(1 << 33), Float(2.5), st(b"zz"), st(b"str"), st(b"ab"), Int(42)]).unwrap();
+        let packed = p(
+            "<i3 >I5 d z s2 c3 !8 j",
+            vec![
+                Int(-5),
+                Int(1 << 33),
+                Float(2.5),
+                st(b"zz"),
+                st(b"str"),
+                st(b"ab"),
+                Int(42),
+            ],
+        )
+        .unwrap();
         let (vals, next) = u("<i3 >I5 d z s2 c3 !8 j", &packed, 1).unwrap();
-        assert_eq!(vals, vec![Int(-5), Int(1 << 33), Float(2.5), st(b"zz"), st(b"str"), st(b"ab\0"), Int(42)]);
+        assert_eq!(
+            vals,
+            vec![
+                Int(-5),
+                Int(1 << 33),
+                Float(2.5),
+                st(b"zz"),
+                st(b"str"),
+                st(b"ab\0"),
+                Int(42)
+            ]
+        );
         assert_eq!(next as usize, packed.len() + 1);
     }
 }

@@ -429,11 +429,8 @@ impl<'a> Matcher<'a> {
     /// first item is malformed get `Any`, so the error is raised as usual.
     fn first_item(&self) -> FirstItem {
         let mut p = 0;
-        loop {
-            match self.pat.get(p) {
-                Some(b'(') => p += if self.pc(p + 1) == b')' { 2 } else { 1 },
-                _ => break,
-            }
+        while let Some(b'(') = self.pat.get(p) {
+            p += if self.pc(p + 1) == b')' { 2 } else { 1 };
         }
         let c = match self.pat.get(p) {
             None => return FirstItem::Any,
@@ -442,9 +439,7 @@ impl<'a> Matcher<'a> {
         let next = self.pc(p + 1);
         match c {
             b')' | b'$' => return FirstItem::Any,
-            b'%' if next == b'b' || next == b'f' || next.is_ascii_digit() => {
-                return FirstItem::Any
-            }
+            b'%' if next == b'b' || next == b'f' || next.is_ascii_digit() => return FirstItem::Any,
             _ => {}
         }
         let ep = match self.class_end(p) {

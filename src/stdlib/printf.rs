@@ -356,6 +356,7 @@ pub fn add_quoted(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::approx_constant, clippy::excessive_precision)]
 mod tests {
     use super::*;
 

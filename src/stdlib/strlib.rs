@@ -10,10 +10,10 @@ use crate::error::{LuaError, LuaResult};
 use crate::function::NativeClosure;
 use crate::gc::Gc;
 use crate::state::State;
-use crate::string::LuaString;
 use crate::stdlib::pack::{self, PackArgs, PackError, PackValue};
 use crate::stdlib::pattern::{self, Capture, GlobalMatcher, Gsub, Match};
 use crate::stdlib::printf::{self, FormatArg, FormatArgs, FormatError};
+use crate::string::LuaString;
 use crate::tm::TmKind;
 use crate::value::{LuaType, Value};
 
@@ -70,9 +70,7 @@ pub fn open(l: &mut State) {
 fn start_pos(pos: i64, len: usize) -> usize {
     if pos > 0 {
         pos as usize
-    } else if pos == 0 {
-        1
-    } else if pos < -(len as i64) {
+    } else if pos == 0 || pos < -(len as i64) {
         1
     } else {
         (len as i64 + pos + 1) as usize
