@@ -305,6 +305,7 @@ impl State {
             let r = self.call_tm_res(tm, v, Value::Nil)?;
             return match r {
                 Value::Str(s) => Ok(s),
+                Value::Int(_) | Value::Float(_) => Ok(self.new_string(&number_to_bytes(r))),
                 _ => Err(self.error("'__tostring' must return a string")),
             };
         }

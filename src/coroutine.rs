@@ -143,7 +143,11 @@ impl State {
             Some(c) => c,
             None => return Ok(()),
         };
-        let pc = ci.pc.saturating_sub(1);
+        if ci.pc == 0 {
+            // A frame that has not started yet: nothing was interrupted.
+            return Ok(());
+        }
+        let pc = ci.pc - 1;
         let i = match cl.proto.code.get(pc) {
             Some(&i) => i,
             None => return Ok(()),

@@ -2,11 +2,13 @@
 //! closure that runs it, with `_ENV` as its first upvalue (PUC's `lua_load`).
 
 use std::cell::Cell;
+use std::collections::HashMap;
 
 use crate::compiler::proto::{Constant, FunctionProto};
 use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::function::{LuaClosure, Proto, UpVal};
 use crate::gc::Gc;
+use crate::string::LuaString;
 use crate::state::State;
 use crate::value::Value;
 
@@ -14,21 +16,45 @@ use crate::value::Value;
 pub const BINARY_SIGNATURE: &[u8] = b"\x1bLua";
 
 impl State {
-    /// Turns the compiler's plain prototype into a collectable one.
+    /// Turns the compiler's plain prototype into a collectable one. All
+    /// functions of a chunk share its source name, and equal string constants
+    /// of a chunk are one object (as PUC's loader makes them).
     pub fn make_proto(&mut self, fp: FunctionProto) -> Gc<Proto> {
         let source = self.new_string(&fp.source);
+        let mut strings = HashMap::new();
+        self.make_proto_in(fp, source, &mut strings)
+    }
+
+    fn make_proto_in(
+        &mut self,
+        fp: FunctionProto,
+        source: Gc<LuaString>,
+        strings: &mut HashMap<Vec<u8>, Gc<LuaString>>,
+    ) -> Gc<Proto> {
         let constants: Vec<Value> = fp
             .constants
-            .iter()
+            .into_iter()
             .map(|k| match k {
                 Constant::Nil => Value::Nil,
-                Constant::Bool(b) => Value::Bool(*b),
-                Constant::Int(i) => Value::Int(*i),
-                Constant::Float(f) => Value::Float(*f),
-                Constant::Str(s) => Value::Str(self.new_string(s)),
+                Constant::Bool(b) => Value::Bool(b),
+                Constant::Int(i) => Value::Int(i),
+                Constant::Float(f) => Value::Float(f),
+                Constant::Str(s) => {
+                    if let Some(&g) = strings.get(&s) {
+                        Value::Str(g)
+                    } else {
+                        let g = self.new_string(&s);
+                        strings.insert(s, g);
+                        Value::Str(g)
+                    }
+                }
             })
             .collect();
-        let protos: Vec<Gc<Proto>> = fp.protos.into_iter().map(|p| self.make_proto(p)).collect();
+        let protos: Vec<Gc<Proto>> = fp
+            .protos
+            .into_iter()
+            .map(|p| self.make_proto_in(p, source, strings))
+            .collect();
         self.global().heap.alloc(Proto {
             code: fp.code.into_boxed_slice(),
             constants: constants.into_boxed_slice(),
