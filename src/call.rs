@@ -49,7 +49,7 @@ impl State {
                         nresults,
                         closure: Some(cl),
                         n_extra_args: 0,
-                        status: call_status::LUA,
+                        status: call_status::LUA | std::mem::take(&mut self.next_call_status),
                         k: None,
                     });
                     self.top = func + 1 + nargs.max(nparams);
@@ -98,7 +98,7 @@ impl State {
             nresults,
             closure: None,
             n_extra_args: 0,
-            status: 0,
+            status: std::mem::take(&mut self.next_call_status),
             k: None,
         });
         if self.hook_mask & crate::stdlib::dblib::MASK_CALL != 0 {

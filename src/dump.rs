@@ -31,7 +31,7 @@ pub fn dump(p: &FunctionProto, strip: bool) -> Vec<u8> {
     out.extend_from_slice(&LUAC_INT.to_le_bytes());
     out.extend_from_slice(&LUAC_NUM.to_le_bytes());
     out.push(p.upvalues.len() as u8);
-    dump_function(&mut out, p, strip);
+    dump_function(&mut out, p, strip, None);
     out
 }
 
@@ -52,11 +52,14 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
-fn dump_function(out: &mut Vec<u8>, p: &FunctionProto, strip: bool) {
-    if strip {
-        put_bytes(out, b"=?");
+/// Writes one function; its source is omitted when equal to its parent's.
+fn dump_function(out: &mut Vec<u8>, p: &FunctionProto, strip: bool, parent_source: Option<&[u8]>) {
+    let source: &[u8] = if strip { b"=?" } else { &p.source };
+    if parent_source == Some(source) {
+        out.push(0);
     } else {
-        put_bytes(out, &p.source);
+        out.push(1);
+        put_bytes(out, source);
     }
     put_varint(out, p.line_defined as u64);
     put_varint(out, p.last_line_defined as u64);
@@ -95,7 +98,7 @@ fn dump_function(out: &mut Vec<u8>, p: &FunctionProto, strip: bool) {
     }
     put_varint(out, p.protos.len() as u64);
     for child in &p.protos {
-        dump_function(out, child, strip);
+        dump_function(out, child, strip, Some(source));
     }
     if strip {
         put_varint(out, 0);
@@ -232,7 +235,7 @@ pub fn undump(chunk: &[u8], chunkname: &[u8]) -> Result<FunctionProto, String> {
     let fail = |why: &str| format!("{name}: bad binary format ({why})");
     check_header(&mut r).map_err(&fail)?;
     let nup = r.byte().map_err(&fail)?;
-    let p = load_function(&mut r).map_err(&fail)?;
+    let p = load_function(&mut r, None).map_err(&fail)?;
     if p.upvalues.len() != nup as usize {
         return Err(fail("upvalue count mismatch"));
     }
@@ -273,13 +276,18 @@ fn check_header(r: &mut Reader) -> LoadResult<()> {
     Ok(())
 }
 
-fn load_function(r: &mut Reader) -> LoadResult<FunctionProto> {
+fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<FunctionProto> {
     r.depth += 1;
     if r.depth > 200 {
         return Err("functions nested too deep");
     }
+    let source = match (r.byte()?, parent_source) {
+        (0, Some(s)) => s.to_vec(),
+        (1, _) => r.bytes()?,
+        _ => return Err("bad source"),
+    };
     let mut p = FunctionProto {
-        source: r.bytes()?,
+        source,
         line_defined: r.u32_field()?,
         last_line_defined: r.u32_field()?,
         num_params: r.byte()?,
@@ -318,7 +326,8 @@ fn load_function(r: &mut Reader) -> LoadResult<FunctionProto> {
     }
     let nprotos = r.count(1)?;
     for _ in 0..nprotos {
-        p.protos.push(load_function(r)?);
+        let child = load_function(r, Some(&p.source))?;
+        p.protos.push(child);
     }
     let nlines = r.count(1)?;
     if nlines != 0 && nlines != p.code.len() {

@@ -8,8 +8,8 @@ use crate::compiler::proto::{Constant, FunctionProto};
 use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::function::{LuaClosure, Proto, UpVal};
 use crate::gc::Gc;
-use crate::string::LuaString;
 use crate::state::State;
+use crate::string::LuaString;
 use crate::value::Value;
 
 /// The signature that starts every binary chunk (`LUA_SIGNATURE`).

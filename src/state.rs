@@ -114,6 +114,8 @@ pub struct State {
     pub(crate) hook_count: i64,
     /// Instruction of the last line event (PUC's `oldpc`).
     pub(crate) old_pc: usize,
+    /// Status bits for the next frame pushed (marks a finalizer's frame).
+    pub(crate) next_call_status: u8,
 }
 
 /// The collectable object owning a thread's `State`.
@@ -282,6 +284,7 @@ impl State {
             base_hook_count: 0,
             hook_count: 0,
             old_pc: 0,
+            next_call_status: 0,
         }
     }
 
@@ -493,6 +496,7 @@ impl State {
             self.push(tm);
             self.push(obj);
             let saved_allow = self.nny;
+            self.next_call_status = call_status::FINALIZER;
             if let Err(e) = self.pcall(func, 0, None) {
                 let msg: Vec<u8> = match e.value {
                     Value::Str(s) => s.as_bytes().to_vec(),
