@@ -38,9 +38,6 @@ impl State {
                     for i in nargs..nparams {
                         self.stack[func + 1 + i] = Value::Nil;
                     }
-                    if self.frames.len() >= 200_000 {
-                        return Err(self.rt_error_msg("stack overflow"));
-                    }
                     self.frames.push(CallInfo {
                         func,
                         base: func + 1,

@@ -104,6 +104,7 @@ fn wrap_aux(l: &mut State) -> LuaResult<usize> {
             if cs.status == ThreadStatus::Dead && cs.errored && !cs.active {
                 cs.errored = false;
                 cs.transfer.clear();
+                cs.n_ccalls = l.n_ccalls;
                 if let Err(err) = cs.close_thread(Some(LuaError::runtime(e))) {
                     e = err.value;
                 }
@@ -202,6 +203,7 @@ fn close(l: &mut State) -> LuaResult<usize> {
             };
             cs.errored = false;
             cs.transfer.clear();
+            cs.n_ccalls = l.n_ccalls;
             match cs.close_thread(err) {
                 Ok(()) => {
                     l.push(Value::Bool(true));
