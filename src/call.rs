@@ -48,6 +48,7 @@ impl State {
                         n_extra_args: 0,
                         status: call_status::LUA | std::mem::take(&mut self.next_call_status),
                         k: None,
+                        saved_nres: 0,
                     });
                     self.top = func + 1 + nargs.max(nparams);
                     return Ok(PreCall::Lua);
@@ -97,6 +98,7 @@ impl State {
             n_extra_args: 0,
             status: std::mem::take(&mut self.next_call_status),
             k: None,
+            saved_nres: 0,
         });
         if self.hook_mask & crate::stdlib::dblib::MASK_CALL != 0 {
             let nargs = self.top.saturating_sub(func + 1);
@@ -358,6 +360,16 @@ impl State {
     /// Closes upvalues and to-be-closed variables at or above `level` on a
     /// normal exit (block end, `return`, `break`, `goto`).
     pub fn close_level(&mut self, level: usize) -> LuaResult<()> {
+        self.close_level_mode(level, false)
+    }
+
+    /// `close_level` for the VM's `CLOSE`/`RETURN`: `__close` may yield, and
+    /// the instruction is executed again after the resume.
+    pub fn close_level_yieldable(&mut self, level: usize) -> LuaResult<()> {
+        self.close_level_mode(level, true)
+    }
+
+    fn close_level_mode(&mut self, level: usize, yieldable: bool) -> LuaResult<()> {
         self.close_upvalues(level);
         while let Some(&slot) = self.tbc_slots.last() {
             if slot < level {
@@ -365,7 +377,7 @@ impl State {
             }
             self.tbc_slots.pop();
             let obj = self.stack[slot];
-            self.call_close_tm(obj, Value::Nil)?;
+            self.call_close_tm_mode(obj, Value::Nil, yieldable)?;
         }
         Ok(())
     }

@@ -201,6 +201,15 @@ impl State {
                 }
                 self.top = ci.top;
             }
+            OpCode::CLOSE => {
+                // Run the instruction again to close the remaining variables.
+                self.frames[n - 1].pc -= 1;
+                self.top = ci.top;
+            }
+            OpCode::RETURN => {
+                self.top = base + get_a(i) as usize + ci.saved_nres;
+                self.frames[n - 1].pc -= 1;
+            }
             OpCode::CONCAT => {
                 // The `__concat` result is at the old top; the operands not
                 // yet concatenated end just below the pair it replaces.

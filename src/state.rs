@@ -56,6 +56,8 @@ pub struct CallInfo {
     /// after a coroutine resumes it (PUC's continuation `k`). It returns the
     /// number of results, as the native function itself would.
     pub k: Option<crate::value::NativeFn>,
+    /// Results of a `RETURN` interrupted by a yielding `__close`.
+    pub saved_nres: usize,
 }
 
 /// `CallInfo::status` bits.

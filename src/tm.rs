@@ -551,12 +551,17 @@ impl State {
 
     /// Calls `__close` of the value in `slot` with an error value (or nil).
     pub fn call_close_tm(&mut self, obj: Value, err: Value) -> LuaResult<()> {
+        self.call_close_tm_mode(obj, err, false)
+    }
+
+    /// `call_close_tm`, optionally letting `__close` yield.
+    pub fn call_close_tm_mode(&mut self, obj: Value, err: Value, yieldable: bool) -> LuaResult<()> {
         let tm = self.get_tm(obj, TmKind::Close);
         if tm.is_nil() {
             // A variable that lost its metamethod after being marked.
             return Err(self.rt_error_msg("metamethod 'close' is nil"));
         }
-        self.call_tm_mode(tm, &[obj, err], false)
+        self.call_tm_mode(tm, &[obj, err], yieldable)
     }
 
     /// Whether a value has a `__close` metamethod or is false/nil (TBC check).

@@ -713,7 +713,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     save_pc!();
                     let ra = ra!(i);
                     l.top = l.frames[ci_index].top;
-                    l.close_level(ra)?;
+                    l.close_level_yieldable(ra)?;
                 }
                 OpCode::TBC => {
                     save_pc!();
@@ -899,7 +899,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         // Closing may call `__close`: protect the results above them.
                         let saved = l.frames[ci_index].top;
                         l.frames[ci_index].top = saved.max(ra + n);
-                        l.close_level(base)?;
+                        l.frames[ci_index].saved_nres = n;
+                        l.close_level_yieldable(base)?;
                         l.top = ra + n;
                     }
                     if l.hook_mask != 0 {
