@@ -272,7 +272,7 @@ impl State {
             global,
             stack: vec![Value::Nil; 2 * MIN_STACK],
             top: 0,
-            frames: Vec::with_capacity(16),
+            frames: Vec::with_capacity(4),
             open_upvalues: Vec::new(),
             tbc_slots: Vec::new(),
             n_ccalls: 0,
