@@ -324,7 +324,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 l.frames[ci_index].pc = pc;
                 trace_exec(l, &proto, pc - 1, i)?;
             }
-            match get_op(i) {
+            match decode_op(i) {
                 OpCode::MOVE => {
                     reg!(get_a(i)) = reg!(get_b(i));
                 }
@@ -649,7 +649,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     save_pc!();
                     l.top = l.frames[ci_index].top;
                     let r = l.arith(op, a, b, ops)?;
-                    l.stack[base + get_a(pi) as usize] = r;
+                    *slot(&mut l.stack, base + get_a(pi) as usize) = r;
                 }
                 OpCode::UNM => {
                     let a = reg!(get_b(i));
@@ -977,15 +977,15 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::FORLOOP => {
                     let ra = ra!(i);
-                    match l.stack[ra + 2] {
+                    match *slot(&mut l.stack, ra + 2) {
                         Value::Int(step) => {
-                            if let Value::Int(count) = l.stack[ra + 1] {
+                            if let Value::Int(count) = *slot(&mut l.stack, ra + 1) {
                                 if count > 0 {
-                                    l.stack[ra + 1] = Value::Int(count - 1);
-                                    if let Value::Int(idx) = l.stack[ra] {
+                                    *slot(&mut l.stack, ra + 1) = Value::Int(count - 1);
+                                    if let Value::Int(idx) = *slot(&mut l.stack, ra) {
                                         let idx = idx.wrapping_add(step);
-                                        l.stack[ra] = Value::Int(idx);
-                                        l.stack[ra + 3] = Value::Int(idx);
+                                        *slot(&mut l.stack, ra) = Value::Int(idx);
+                                        *slot(&mut l.stack, ra + 3) = Value::Int(idx);
                                     }
                                     pc -= get_bx(i) as usize;
                                 }
@@ -993,7 +993,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                         Value::Float(step) => {
                             if let (Value::Float(idx), Value::Float(limit)) =
-                                (l.stack[ra], l.stack[ra + 1])
+                                (*slot(&mut l.stack, ra), *slot(&mut l.stack, ra + 1))
                             {
                                 let idx = idx + step;
                                 let go = if step > 0.0 {
@@ -1002,8 +1002,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                                     limit <= idx
                                 };
                                 if go {
-                                    l.stack[ra] = Value::Float(idx);
-                                    l.stack[ra + 3] = Value::Float(idx);
+                                    *slot(&mut l.stack, ra) = Value::Float(idx);
+                                    *slot(&mut l.stack, ra + 3) = Value::Float(idx);
                                     pc -= get_bx(i) as usize;
                                 }
                             }
@@ -1030,9 +1030,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::TFORCALL => {
                     let ra = ra!(i);
-                    l.stack[ra + 4] = l.stack[ra];
-                    l.stack[ra + 5] = l.stack[ra + 1];
-                    l.stack[ra + 6] = l.stack[ra + 2];
+                    *slot(&mut l.stack, ra + 4) = *slot(&mut l.stack, ra);
+                    *slot(&mut l.stack, ra + 5) = *slot(&mut l.stack, ra + 1);
+                    *slot(&mut l.stack, ra + 6) = *slot(&mut l.stack, ra + 2);
                     l.top = ra + 4 + 3;
                     save_pc!();
                     // A Lua iterator runs in this loop (and may yield); the
@@ -1044,9 +1044,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::TFORLOOP => {
                     let ra = ra!(i);
-                    let v = l.stack[ra + 4];
+                    let v = *slot(&mut l.stack, ra + 4);
                     if !v.is_nil() {
-                        l.stack[ra + 2] = v;
+                        *slot(&mut l.stack, ra + 2) = v;
                         pc -= get_bx(i) as usize;
                     }
                 }
@@ -1159,6 +1159,18 @@ fn slot(stack: &mut [Value], i: usize) -> &mut Value {
     debug_assert!(i < stack.len());
     // SAFETY: see above: `i` is a register of the running frame, inside the stack.
     unsafe { stack.get_unchecked_mut(i) }
+}
+
+/// The opcode of an instruction about to run. Every prototype the VM runs was
+/// produced by our compiler or accepted by `dump::verify_code`, which rejects
+/// opcode numbers past the last opcode.
+#[inline(always)]
+fn decode_op(i: u32) -> OpCode {
+    let n = (i & 0x7f) as u8;
+    debug_assert!((n as usize) < NUM_OPCODES);
+    // SAFETY: `OpCode` is `repr(u8)` with discriminants 0..NUM_OPCODES, and `n`
+    // is one of them by the invariant above.
+    unsafe { std::mem::transmute::<u8, OpCode>(n) }
 }
 
 /// A constant of the running function; the compiler only emits valid indices.
