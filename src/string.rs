@@ -85,10 +85,11 @@ pub fn hash_bytes(bytes: &[u8], seed: u32) -> u32 {
     h
 }
 
-/// The set of interned short strings (PUC's `stringtable`): a chained hash table
-/// that doubles when it holds as many strings as buckets.
+/// The set of interned short strings (PUC's `stringtable`): an open-addressing
+/// hash set with linear probing, at most half full. Each slot keeps the hash
+/// beside the pointer, so a lookup only touches strings whose hash matches.
 pub struct StringTable {
-    buckets: Vec<Vec<Gc<LuaString>>>,
+    slots: Vec<(u32, Option<Gc<LuaString>>)>,
     count: usize,
     seed: u32,
 }
@@ -96,7 +97,7 @@ pub struct StringTable {
 impl StringTable {
     pub fn new(seed: u32) -> StringTable {
         StringTable {
-            buckets: vec![Vec::new(); 128],
+            slots: vec![(0, None); 256],
             count: 0,
             seed,
         }
@@ -109,42 +110,65 @@ impl StringTable {
     /// Finds an interned string with these contents.
     #[inline]
     pub fn find(&self, bytes: &[u8], hash: u32) -> Option<Gc<LuaString>> {
-        let bucket = &self.buckets[hash as usize & (self.buckets.len() - 1)];
-        bucket
-            .iter()
-            .copied()
-            .find(|s| s.hash.get() == hash && &*s.bytes == bytes)
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            match self.slots[i] {
+                (_, None) => return None,
+                (h, Some(s)) if h == hash && &*s.bytes == bytes => return Some(s),
+                _ => i = (i + 1) & mask,
+            }
+        }
     }
 
     pub fn insert(&mut self, s: Gc<LuaString>) {
-        if self.count >= self.buckets.len() {
-            self.resize(self.buckets.len() * 2);
+        if (self.count + 1) * 2 > self.slots.len() {
+            self.rebuild(self.slots.len() * 2);
         }
-        let mask = self.buckets.len() - 1;
-        self.buckets[s.hash.get() as usize & mask].push(s);
+        self.place(s.hash.get(), s);
         self.count += 1;
     }
 
-    fn resize(&mut self, new_size: usize) {
-        let mut buckets = vec![Vec::new(); new_size];
-        for s in self.buckets.drain(..).flatten() {
-            buckets[s.hash.get() as usize & (new_size - 1)].push(s);
+    fn place(&mut self, hash: u32, s: Gc<LuaString>) {
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        while self.slots[i].1.is_some() {
+            i = (i + 1) & mask;
         }
-        self.buckets = buckets;
+        self.slots[i] = (hash, Some(s));
     }
 
-    /// Drops strings the collector found dead (before they are freed), and shrinks
-    /// the table when it is mostly empty.
+    /// Re-inserts the strings `keep` accepts into a table of `size` slots.
+    fn rebuild_with(&mut self, size: usize, keep: impl Fn(Gc<LuaString>) -> bool) {
+        let old = std::mem::replace(&mut self.slots, vec![(0, None); size]);
+        self.count = 0;
+        for (h, s) in old {
+            if let Some(s) = s {
+                if keep(s) {
+                    self.place(h, s);
+                    self.count += 1;
+                }
+            }
+        }
+    }
+
+    fn rebuild(&mut self, size: usize) {
+        self.rebuild_with(size, |_| true);
+    }
+
+    /// Drops strings the collector found dead (before they are freed), and
+    /// shrinks the table when it is mostly empty.
     pub fn remove_dead(&mut self) {
-        let mut count = 0;
-        for bucket in &mut self.buckets {
-            bucket.retain(|&s| !crate::gc::is_dead_string(s));
-            count += bucket.len();
+        let live = self
+            .slots
+            .iter()
+            .filter(|(_, s)| s.is_some_and(|s| !crate::gc::is_dead_string(s)))
+            .count();
+        let mut size = self.slots.len();
+        while size > 256 && live * 8 < size {
+            size /= 2;
         }
-        self.count = count;
-        if count < self.buckets.len() / 4 && self.buckets.len() > 128 {
-            self.resize(self.buckets.len() / 2);
-        }
+        self.rebuild_with(size, |s| !crate::gc::is_dead_string(s));
     }
 
     pub fn len(&self) -> usize {
