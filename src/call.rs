@@ -272,6 +272,14 @@ impl State {
                 }
                 self.n_ccalls = saved_ccalls;
                 self.nny = saved_nny;
+                if yieldable {
+                    // `__close` handlers may yield: the pcall frame (the top
+                    // frame after truncation) finishes through its continuation.
+                    let kind = e.kind;
+                    let v = self.pcall_close_after_error(saved_frames - 1, func, e)?;
+                    self.top = func;
+                    return Err(LuaError { kind, value: v });
+                }
                 self.frames.truncate(saved_frames);
                 let e = self.close_after_error(func, e);
                 self.frames.truncate(saved_frames);
@@ -279,6 +287,51 @@ impl State {
                 Err(e)
             }
         }
+    }
+
+    /// Error recovery of a yieldable `pcall` whose frame is `frames[p]` and
+    /// whose protected function was at `level`: closes pending to-be-closed
+    /// variables with the error (each `__close` may yield, or fail and replace
+    /// the error) and returns the final error value. The error value lives in
+    /// `stack[level]` meanwhile, and the frame is marked `CLOSING_ERROR`, so
+    /// `finish_pcall` can go on after a resume.
+    pub(crate) fn pcall_close_after_error(
+        &mut self,
+        p: usize,
+        level: usize,
+        e: LuaError,
+    ) -> LuaResult<Value> {
+        self.frames.truncate(p + 1);
+        self.close_upvalues(level);
+        self.stack[level] = e.value;
+        self.top = level + 1;
+        self.frames[p].status |= call_status::CLOSING_ERROR;
+        self.continue_error_close(p, level)?;
+        self.frames[p].status &= !call_status::CLOSING_ERROR;
+        Ok(self.stack[level])
+    }
+
+    /// The loop of `pcall_close_after_error`, resumable after a yield.
+    pub(crate) fn continue_error_close(&mut self, p: usize, level: usize) -> LuaResult<()> {
+        while let Some(&slot) = self.tbc_slots.last() {
+            if slot < level {
+                break;
+            }
+            self.tbc_slots.pop();
+            let obj = self.stack[slot];
+            let err = self.stack[level];
+            self.top = slot + 1;
+            match self.call_close_tm_mode(obj, err, true) {
+                Ok(()) => {}
+                Err(e) if e.kind == ErrorKind::Yield => return Err(e),
+                Err(e) => {
+                    self.frames.truncate(p + 1);
+                    self.stack[level] = e.value;
+                }
+            }
+        }
+        self.close_upvalues(level);
+        Ok(())
     }
 
     /// Runs an `xpcall` message handler on an error value, at the error point

@@ -245,14 +245,12 @@ impl State {
             let handler = self.stack[ci.func + 1];
             e = self.run_message_handler(handler, e);
         }
-        self.frames.truncate(p + 1);
         let level = protected_level(&ci);
-        let e = self.close_after_error(level, e);
-        self.frames.truncate(p + 1);
         self.nny = 0;
+        let v = self.pcall_close_after_error(p, level, e)?;
         self.top = level;
         self.push(Value::Bool(false));
-        self.push(e.value);
+        self.push(v);
         self.poscall(2);
         Ok(())
     }

@@ -76,6 +76,8 @@ pub mod call_status {
     pub const FINALIZER: u8 = 32;
     /// The protected call is an `xpcall` (its handler sits below the function).
     pub const XPCALL: u8 = 64;
+    /// A yieldable `pcall` is closing variables after an error.
+    pub const CLOSING_ERROR: u8 = 128;
 }
 
 /// Status of a thread as a coroutine.

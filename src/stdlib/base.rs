@@ -270,6 +270,17 @@ fn finish_pcall(l: &mut State) -> LuaResult<usize> {
         None => return Ok(0),
     };
     let level = crate::coroutine::protected_level(&ci);
+    if ci.status & crate::state::call_status::CLOSING_ERROR != 0 {
+        // Resumed while closing variables after an error: finish that.
+        let p = l.frames.len() - 1;
+        l.continue_error_close(p, level)?;
+        l.frames[p].status &= !crate::state::call_status::CLOSING_ERROR;
+        let err = l.stack[level];
+        l.top = level;
+        l.push(Value::Bool(false));
+        l.push(err);
+        return Ok(2);
+    }
     let n = l.top.saturating_sub(level);
     insert_true(l, level);
     Ok(n + 1)
