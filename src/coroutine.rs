@@ -97,11 +97,22 @@ impl State {
             for &a in args {
                 self.push(a);
             }
-            if self.hook_mask != 0 && !self.frames.is_empty() {
-                let first = self.top - args.len();
-                crate::vm::ret_hook(self, first, args.len())?;
+            // A native that yielded with a continuation finishes through it
+            // (the resume arguments are on its stack); otherwise the resume
+            // arguments are the results of the yielding call.
+            let mut nres = args.len();
+            if let Some(k) =
+                self.frames
+                    .last()
+                    .and_then(|ci| if ci.closure.is_none() { ci.k } else { None })
+            {
+                nres = k(self)?;
             }
-            self.poscall(args.len());
+            if self.hook_mask != 0 && !self.frames.is_empty() {
+                let first = self.top - nres;
+                crate::vm::ret_hook(self, first, nres)?;
+            }
+            self.poscall(nres);
             if self.frames.is_empty() {
                 // The body itself was `yield`: its results are the arguments.
                 return Ok(());
@@ -256,12 +267,50 @@ impl State {
     }
 
     /// `coroutine.yield` from a native function: stores the values and unwinds.
+    /// Return the result as the native's error: `return Err(l.yield_values(v))`.
+    /// When the coroutine is resumed, the resume arguments become the native
+    /// function's results.
     pub fn yield_values(&mut self, values: Vec<Value>) -> LuaError {
         self.transfer = values;
         LuaError {
             kind: ErrorKind::Yield,
             value: Value::Nil,
         }
+    }
+
+    /// Like `yield_values`, with a continuation (PUC's `lua_yieldk`): after the
+    /// resume, `k` runs in place of the yielding native function, with the
+    /// resume arguments pushed on its stack, and returns its number of results.
+    ///
+    /// ```
+    /// use crescent::{Lua, LuaResult, State, Value};
+    /// fn ask(l: &mut State) -> LuaResult<usize> {
+    ///     fn answer(l: &mut State) -> LuaResult<usize> {
+    ///         // The resume argument is on top; return it doubled.
+    ///         let v = l.pop();
+    ///         l.push(Value::Int(v.as_integer().unwrap_or(0) * 2));
+    ///         Ok(1)
+    ///     }
+    ///     let q = l.new_str_value(b"question");
+    ///     Err(l.yield_with_continuation(vec![q], answer))
+    /// }
+    /// let mut lua = Lua::new();
+    /// let l = lua.state();
+    /// let g = l.global().globals;
+    /// l.set_functions(g, &[("ask", ask)]);
+    /// let out = lua.eval("local co = coroutine.wrap(function() return ask() + 1 end)
+    ///                     return co(), co(20)").unwrap();
+    /// assert_eq!(out, "question\t41");
+    /// ```
+    pub fn yield_with_continuation(
+        &mut self,
+        values: Vec<Value>,
+        k: crate::value::NativeFn,
+    ) -> LuaError {
+        if let Some(ci) = self.frames.last_mut() {
+            ci.k = Some(k);
+        }
+        self.yield_values(values)
     }
 
     /// Whether the running code may yield (PUC's `lua_isyieldable`).
