@@ -284,8 +284,30 @@ impl State {
                 let e = self.close_after_error(func, e);
                 self.frames.truncate(saved_frames);
                 self.top = func;
+                self.shrink_stack();
                 Err(e)
             }
+        }
+    }
+
+    /// After recovering from a stack overflow, gives back the slots reserved
+    /// for handling it, so the next overflow is reported the same way (PUC's
+    /// `luaD_shrinkstack`). Only slots above every live frame are dropped.
+    pub(crate) fn shrink_stack(&mut self) {
+        if self.stack.len() <= crate::state::MAX_STACK {
+            return;
+        }
+        let in_use = self
+            .frames
+            .iter()
+            .map(|ci| ci.top)
+            .max()
+            .unwrap_or(0)
+            .max(self.top);
+        if in_use < crate::state::MAX_STACK {
+            let keep = (in_use * 2).clamp(2 * crate::state::MIN_STACK, crate::state::MAX_STACK);
+            self.stack.truncate(keep);
+            self.stack.shrink_to_fit();
         }
     }
 
@@ -308,7 +330,9 @@ impl State {
         self.frames[p].status |= call_status::CLOSING_ERROR;
         self.continue_error_close(p, level)?;
         self.frames[p].status &= !call_status::CLOSING_ERROR;
-        Ok(self.stack[level])
+        let v = self.stack[level];
+        self.shrink_stack();
+        Ok(v)
     }
 
     /// The loop of `pcall_close_after_error`, resumable after a yield.

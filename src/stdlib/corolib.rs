@@ -68,7 +68,13 @@ fn aux_resume(l: &mut State, co: Gc<Thread>, first_arg: usize) -> Result<Vec<Val
     let r = cs.resume(&args, ccalls);
     l.active = false;
     match r {
-        Ok(ResumeOutcome::Yield(v)) | Ok(ResumeOutcome::Return(v)) => Ok(v),
+        Ok(ResumeOutcome::Yield(v)) | Ok(ResumeOutcome::Return(v)) => {
+            if l.check_stack(v.len() + 1).is_err() {
+                let m = l.new_str_value(b"too many results to resume");
+                return Err(m);
+            }
+            Ok(v)
+        }
         Err(e) => Err(e.value),
     }
 }
