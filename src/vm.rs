@@ -162,15 +162,17 @@ fn new_closure(l: &mut State, cl: Gc<LuaClosure>, p: Gc<Proto>, base: usize) -> 
 pub fn execute(l: &mut State) -> LuaResult<()> {
     'frame: loop {
         let ci_index = l.frames.len() - 1;
-        let cl = match l.frames[ci_index].closure {
+        let (closure, mut base, mut pc) = {
+            let ci = &l.frames[ci_index];
+            (ci.closure, ci.base, ci.pc)
+        };
+        let cl = match closure {
             Some(c) => c,
             None => return Ok(()),
         };
         let proto = cl.proto;
         let code: &[u32] = &proto.code;
         let k: &[Value] = &proto.constants;
-        let mut base = l.frames[ci_index].base;
-        let mut pc = l.frames[ci_index].pc;
         if l.hook_mask != 0 && pc == 0 && !proto.is_vararg {
             hook_call(l, proto.num_params as usize)?;
         }
@@ -926,11 +928,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.top = ra;
                         ret_hook(l, ra, 0)?;
                     }
-                    let ci = l.frames[ci_index];
-                    let fresh = ci.status & call_status::FRESH != 0;
-                    l.frames.pop();
-                    let res = ci.func;
-                    match ci.nresults {
+                    let (res, nresults, fresh) = frame_exit(l, ci_index);
+                    match nresults {
                         -1 | 0 => l.top = res,
                         w => {
                             for j in 0..w as usize {
@@ -951,12 +950,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.top = ra + 1;
                         ret_hook(l, ra, 1)?;
                     }
-                    let ci = l.frames[ci_index];
-                    let fresh = ci.status & call_status::FRESH != 0;
                     let v = reg!(get_a(i));
-                    l.frames.pop();
-                    let res = ci.func;
-                    match ci.nresults {
+                    let (res, nresults, fresh) = frame_exit(l, ci_index);
+                    match nresults {
                         0 => l.top = res,
                         -1 | 1 => {
                             l.stack[res] = v;
@@ -1190,6 +1186,15 @@ fn fetch(code: &[u32], pc: usize) -> u32 {
     // SAFETY: as above; jump offsets are produced by the compiler (or checked by
     // the binary chunk loader).
     unsafe { *code.get_unchecked(pc) }
+}
+
+/// Pops the running frame for a return: (result slot, wanted results, fresh).
+#[inline(always)]
+fn frame_exit(l: &mut State, ci_index: usize) -> (usize, i32, bool) {
+    let ci = &l.frames[ci_index];
+    let out = (ci.func, ci.nresults, ci.status & call_status::FRESH != 0);
+    l.frames.truncate(ci_index);
+    out
 }
 
 /// The call hook of a Lua function starting (PUC's `luaD_hookcall`).
