@@ -664,6 +664,44 @@ impl Table {
     }
 
     /// Raw set of an integer key; returns the growth in bytes.
+    /// Overwrites the value of an existing short-string key (no metamethod can
+    /// be involved then). Returns false (and stores nothing) when the key is
+    /// absent or long. The VM's fast path for `t.name = v`.
+    #[inline(always)]
+    pub fn try_set_existing_str(&self, key: Gc<LuaString>, value: Value) -> bool {
+        if !key.is_short() {
+            return false;
+        }
+        // SAFETY: the reference lives in this call only.
+        let inner = unsafe { self.inner_mut() };
+        match inner.find_short_str(key) {
+            Some(i) if !inner.nodes[i].val.is_nil() => {
+                inner.nodes[i].val = value;
+                self.flags.set(0);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Stores into an existing array slot when that needs no metamethod: the
+    /// slot holds a value, or the table has no metatable. Returns false (and
+    /// stores nothing) otherwise. The VM's fast path for `t[i] = v`.
+    #[inline(always)]
+    pub fn try_set_array(&self, key: i64, value: Value) -> bool {
+        // SAFETY: the reference lives in this call only.
+        let inner = unsafe { self.inner_mut() };
+        let idx = (key as u64).wrapping_sub(1);
+        if let Some(slot) = inner.array.get_mut(idx as usize) {
+            if !slot.is_nil() || self.metatable.get().is_none() {
+                *slot = value;
+                self.flags.set(0);
+                return true;
+            }
+        }
+        false
+    }
+
     #[inline]
     pub fn set_int(&self, key: i64, value: Value) -> isize {
         self.flags.set(0);

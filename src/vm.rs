@@ -446,33 +446,59 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let t = l.upvalue_get(uv);
                     let key = kst!(get_b(i));
                     let v = rk_c!(i);
-                    save_pc!();
-                    l.top = l.frames[ci_index].top;
-                    set_fast_or_slow(l, t, key, v, Operand::Upvalue(get_a(i) as usize))?;
+                    if !store_existing(t, key, v) {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        set_fast_or_slow(l, t, key, v, Operand::Upvalue(get_a(i) as usize))?;
+                    }
                 }
                 OpCode::SETTABLE => {
                     let t = reg!(get_a(i));
                     let key = reg!(get_b(i));
                     let v = rk_c!(i);
-                    save_pc!();
-                    l.top = l.frames[ci_index].top;
-                    set_fast_or_slow(l, t, key, v, Operand::Register(base + get_a(i) as usize))?;
+                    if !store_existing(t, key, v) {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        set_fast_or_slow(
+                            l,
+                            t,
+                            key,
+                            v,
+                            Operand::Register(base + get_a(i) as usize),
+                        )?;
+                    }
                 }
                 OpCode::SETI => {
                     let t = reg!(get_a(i));
                     let key = Value::Int(get_b(i) as i64);
                     let v = rk_c!(i);
-                    save_pc!();
-                    l.top = l.frames[ci_index].top;
-                    set_fast_or_slow(l, t, key, v, Operand::Register(base + get_a(i) as usize))?;
+                    if !store_existing(t, key, v) {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        set_fast_or_slow(
+                            l,
+                            t,
+                            key,
+                            v,
+                            Operand::Register(base + get_a(i) as usize),
+                        )?;
+                    }
                 }
                 OpCode::SETFIELD => {
                     let t = reg!(get_a(i));
                     let key = kst!(get_b(i));
                     let v = rk_c!(i);
-                    save_pc!();
-                    l.top = l.frames[ci_index].top;
-                    set_fast_or_slow(l, t, key, v, Operand::Register(base + get_a(i) as usize))?;
+                    if !store_existing(t, key, v) {
+                        save_pc!();
+                        l.top = l.frames[ci_index].top;
+                        set_fast_or_slow(
+                            l,
+                            t,
+                            key,
+                            v,
+                            Operand::Register(base + get_a(i) as usize),
+                        )?;
+                    }
                 }
                 OpCode::NEWTABLE => {
                     let b = get_b(i);
@@ -1272,10 +1298,26 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
 #[inline(always)]
 fn unreachable_native() {}
 
+/// `t[k] = v` when it needs no metamethod and no new key: an existing array
+/// slot or an existing short-string field. False when the slow path must run.
+#[inline(always)]
+fn store_existing(t: Value, key: Value, v: Value) -> bool {
+    match (t, key) {
+        (Value::Table(tab), Value::Int(n)) => tab.try_set_array(n, v),
+        (Value::Table(tab), Value::Str(s)) => tab.try_set_existing_str(s, v),
+        _ => false,
+    }
+}
+
 /// `t[k] = v`: raw store into a table that has the key or no `__newindex`,
 /// else the metamethod path.
 #[inline]
 fn set_fast_or_slow(l: &mut State, t: Value, key: Value, v: Value, what: Operand) -> LuaResult<()> {
+    if let (Value::Table(tab), Value::Int(n)) = (t, key) {
+        if tab.try_set_array(n, v) {
+            return Ok(());
+        }
+    }
     if let Value::Table(tab) = t {
         if tab.metatable().is_none() {
             return l.raw_set(tab, key, v);
