@@ -51,6 +51,12 @@ impl LuaString {
         self.hash.get()
     }
 
+    /// The hash of a short string (always computed at creation).
+    #[inline(always)]
+    pub fn short_hash(&self) -> u32 {
+        self.hash.get()
+    }
+
     /// String equality: identity for short strings, contents for long ones.
     #[inline(always)]
     pub fn equals(a: Gc<LuaString>, b: Gc<LuaString>) -> bool {

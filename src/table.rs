@@ -626,11 +626,28 @@ impl Table {
     }
 
     /// Raw get of a string key.
-    #[inline]
+    #[inline(always)]
     pub fn get_str(&self, key: Gc<LuaString>) -> Value {
         // SAFETY: the reference lives in this call only, which calls nothing that
         // reaches this table (hashing and comparing strings only reads strings).
         let inner = unsafe { self.inner() };
+        if key.is_short() {
+            // Interned: compare pointers along the chain from the main position.
+            let nodes = &*inner.nodes;
+            let mut i = key.short_hash() as usize & nodes.len().wrapping_sub(1);
+            while let Some(n) = nodes.get(i) {
+                if let Value::Str(x) = n.key {
+                    if Gc::ptr_eq(x, key) {
+                        return n.val;
+                    }
+                }
+                if n.next == 0 {
+                    break;
+                }
+                i = step(i, n.next);
+            }
+            return Value::Nil;
+        }
         let found = if key.is_short() {
             inner.find_short_str(key)
         } else {

@@ -177,14 +177,35 @@ impl State {
 
     /// `t[k]` with metamethods (`luaV_finishget` and the fast path).
     pub fn index_value(&mut self, t: Value, k: Value, what: Operand) -> LuaResult<Value> {
+        self.index_value_from(t, k, what, false)
+    }
+
+    /// `index_value` for the VM after its raw lookup in table `t` found nothing
+    /// (so the first lookup is not repeated).
+    pub fn index_miss(&mut self, t: Value, k: Value, what: Operand) -> LuaResult<Value> {
+        self.index_value_from(t, k, what, true)
+    }
+
+    fn index_value_from(
+        &mut self,
+        t: Value,
+        k: Value,
+        what: Operand,
+        mut raw_done: bool,
+    ) -> LuaResult<Value> {
         let mut t = t;
         let mut what = what;
         for _ in 0..MAX_TAG_LOOP {
             let tm = match t {
                 Value::Table(tab) => {
-                    let v = tab.get(k);
-                    if !v.is_nil() {
-                        return Ok(v);
+                    if !raw_done {
+                        let v = match k {
+                            Value::Str(s) => tab.get_str(s),
+                            _ => tab.get(k),
+                        };
+                        if !v.is_nil() {
+                            return Ok(v);
+                        }
                     }
                     match tab.metatable() {
                         None => return Ok(Value::Nil),
@@ -210,6 +231,7 @@ impl State {
             }
             t = tm;
             what = Operand::None;
+            raw_done = false;
         }
         Err(self.rt_error_msg("'__index' chain too long; possible loop"))
     }

@@ -382,7 +382,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     } else {
                         save_pc!();
                         l.top = l.frames[ci_index].top;
-                        let v = l.index_value(t, key, Operand::Upvalue(get_b(i) as usize))?;
+                        let v = l.index_miss(t, key, Operand::Upvalue(get_b(i) as usize))?;
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -400,7 +400,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         save_pc!();
                         l.top = l.frames[ci_index].top;
                         let v =
-                            l.index_value(t, key, Operand::Register(base + get_b(i) as usize))?;
+                            l.index_miss(t, key, Operand::Register(base + get_b(i) as usize))?;
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -416,7 +416,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     } else {
                         save_pc!();
                         l.top = l.frames[ci_index].top;
-                        let v = l.index_value(
+                        let v = l.index_miss(
                             t,
                             Value::Int(n),
                             Operand::Register(base + get_b(i) as usize),
@@ -437,7 +437,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         save_pc!();
                         l.top = l.frames[ci_index].top;
                         let v =
-                            l.index_value(t, key, Operand::Register(base + get_b(i) as usize))?;
+                            l.index_miss(t, key, Operand::Register(base + get_b(i) as usize))?;
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -527,8 +527,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     } else {
                         save_pc!();
                         l.top = l.frames[ci_index].top;
-                        let v =
-                            l.index_value(t, key, Operand::Register(base + get_b(i) as usize))?;
+                        let op = Operand::Register(base + get_b(i) as usize);
+                        let v = if matches!(key, Value::Str(_)) {
+                            l.index_miss(t, key, op)?
+                        } else {
+                            l.index_value(t, key, op)?
+                        };
                         reg!(get_a(i)) = v;
                     }
                 }
