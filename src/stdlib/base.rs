@@ -209,7 +209,14 @@ fn assert(l: &mut State) -> LuaResult<usize> {
         return Ok(l.arg_count());
     }
     if l.arg_count() >= 2 {
+        // As `error(msg)`: a string message gets the caller's position.
         let msg = l.arg(2);
+        if let Value::Str(s) = msg {
+            let mut full = l.where_(1);
+            full.extend_from_slice(s.as_bytes());
+            let v = l.new_str_value(&full);
+            return Err(LuaError::runtime(v));
+        }
         return Err(LuaError::runtime(msg));
     }
     Err(l.error("assertion failed!"))
