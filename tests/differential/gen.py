@@ -17,6 +17,18 @@ BIN = ["+", "-", "*", "/", "//", "%", "^", "&", "|", "~", "<<", ">>", "..",
        "==", "~=", "<", "<=", ">", ">=", "and", "or"]
 UN = ["-", "not ", "#", "~"]
 VARS = ["a", "b", "c", "d", "e", "f"]
+# library functions called with random arguments (argument checking, coercions, edge values)
+LIBFUNCS = ["string.sub", "string.rep", "string.byte", "string.char", "string.upper", "string.len",
+            "string.reverse", "string.find", "string.match", "string.format", "string.gsub",
+            "string.pack", "string.unpack", "string.packsize",
+            "table.concat", "table.unpack", "table.insert", "table.remove", "table.move",
+            "math.abs", "math.ceil", "math.floor", "math.fmod", "math.modf", "math.sqrt", "math.log",
+            "math.exp", "math.max", "math.min", "math.tointeger", "math.ult", "math.type",
+            "utf8.char", "utf8.len", "utf8.codepoint", "utf8.offset",
+            "tostring", "tonumber", "select", "rawlen", "rawequal", "rawget", "next", "type",
+            "string.format", "string.rep"]
+ARGSTRS = ['"%d"', '"%5.2s"', '"%q"', '"(%a+)"', '"[a-"', '"%"', '"i4"', '"<i2 >d"', '"z"', '"héllo"',
+           '"\\xff"', '","', '"abc"', '"%g %g"', '"a.b"', '"%x"', '"s1"']
 
 
 class G:
@@ -73,7 +85,19 @@ class G:
         if r < 0.9:
             return (f"E(function() local t = {{{self.expr(1)}, {self.expr(1)}, x = {self.expr(1)}}} "
                     f"t[{self.expr(1)}] = {self.expr(1)} return t end)")
-        if r < 0.95:
+        if r < 0.93:
+            fn = self.r.choice(LIBFUNCS)
+            args = []
+            for _ in range(self.r.randint(0, 4)):
+                q = self.r.random()
+                if q < 0.3:
+                    args.append(self.r.choice(ARGSTRS))
+                elif q < 0.45:
+                    args.append("{1, 2, 'x', 3.5}")
+                else:
+                    args.append(self.expr(1))
+            return f"E({fn}, {', '.join(args)})" if args else f"E({fn})"
+        if r < 0.96:
             return (f"E(function() local s = tostring({self.expr(2)}) "
                     f"return s:upper(), #s, s:sub(2, -2), s:find('%d+') end)")
         return (f"E(function() local k = 0 local function f(...) k = k + select('#', ...) "

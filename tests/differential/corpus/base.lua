@@ -38,7 +38,7 @@ os.exit(true)
 --- os_exit_false
 os.exit(false)
 --- collectgarbage
-E(collectgarbage, "count") ; print(type(collectgarbage("count")))
+print(type(collectgarbage("count")))
 print(collectgarbage("collect"), collectgarbage(), collectgarbage("step"))
 print(collectgarbage("isrunning"))
 collectgarbage("stop") print(collectgarbage("isrunning")) collectgarbage("restart") print(collectgarbage("isrunning"))
@@ -130,7 +130,7 @@ print(load("return ...", "chunk", "t")(5, 6))
 local parts = {"return ", "4", "2"} local i = 0
 print(load(function() i = i + 1 return parts[i] end)())
 print(load(function() return nil end))
-E(load, function() return 1 end)
+E(load, function() return {} end)
 print(load("x = 1", "=name", "b"))
 print(load(string.dump(function() return 7 end), "d", "t"))
 print(load(string.dump(function() return 7 end), "d", "b")())
