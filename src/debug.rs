@@ -332,5 +332,10 @@ impl State {
 }
 
 fn format_var_info(kind: &str, name: &[u8]) -> Vec<u8> {
+    // PUC formats the name as a C string: it ends at the first zero byte.
+    let name = match name.iter().position(|&c| c == 0) {
+        Some(n) => &name[..n],
+        None => name,
+    };
     [b" (".as_slice(), kind.as_bytes(), b" '", name, b"')"].concat()
 }

@@ -225,7 +225,13 @@ impl<'a> Reader<'a> {
 
 /// Reads a binary chunk made by `dump`.
 pub fn undump(chunk: &[u8], chunkname: &[u8]) -> Result<FunctionProto, String> {
-    let name = crate::compiler::chunk_id(chunkname);
+    // PUC's naming in lundump.c: "@file"/"=name" lose their prefix, and a chunk
+    // named by its own binary contents is a "binary string".
+    let name: Vec<u8> = match chunkname.first() {
+        Some(b'@') | Some(b'=') => chunkname[1..].to_vec(),
+        Some(0x1b) => b"binary string".to_vec(),
+        _ => chunkname.to_vec(),
+    };
     let name = String::from_utf8_lossy(&name).into_owned();
     let mut r = Reader {
         data: chunk,

@@ -392,7 +392,12 @@ impl State {
                 };
                 let info = self.var_info(culprit);
                 return Err(self.rt_error_bytes(
-                    &[b"number has no integer representation".as_slice(), &info].concat(),
+                    &[
+                        b"number".as_slice(),
+                        &info,
+                        b" has no integer representation",
+                    ]
+                    .concat(),
                 ));
             }
             return Err(self.op_error(a, b, ops, "perform bitwise operation on"));
@@ -442,6 +447,17 @@ impl State {
             tm = self.get_tm(b, event);
         }
         if tm.is_nil() {
+            if event == TmKind::Le {
+                // LUA_COMPAT_LT_LE (on in stock 5.4 builds): a <= b as not (b < a).
+                let mut lt = self.get_tm(b, TmKind::Lt);
+                if lt.is_nil() {
+                    lt = self.get_tm(a, TmKind::Lt);
+                }
+                if !lt.is_nil() {
+                    let r = self.call_tm_res_mode(lt, b, a, false)?;
+                    return Ok(r.is_falsy());
+                }
+            }
             return Err(self.compare_error(a, b));
         }
         let r = self.call_tm_res(tm, a, b)?;

@@ -47,7 +47,14 @@ fn print(l: &mut State) -> LuaResult<usize> {
     let n = l.arg_count();
     let mut line = Vec::new();
     for i in 1..=n {
-        let s = l.to_display_string(l.arg(i))?;
+        let s = match l.to_display_string(l.arg(i)) {
+            Ok(s) => s,
+            Err(e) => {
+                // PUC writes each value as it goes: what came before stays written.
+                crate::stdlib::write_stdout(l, &line);
+                return Err(e);
+            }
+        };
         if i > 1 {
             line.push(b'\t');
         }
@@ -147,7 +154,7 @@ fn rawlen(l: &mut State) -> LuaResult<usize> {
     let n = match l.arg(1) {
         Value::Table(t) => t.length(),
         Value::Str(s) => s.len() as i64,
-        _ => return Err(l.arg_error(1, "table or string expected")),
+        _ => return Err(l.arg_type_error(1, "table or string")),
     };
     l.push(Value::Int(n));
     Ok(1)
@@ -547,7 +554,7 @@ fn load(l: &mut State) -> LuaResult<usize> {
                 return Ok(2);
             }
         },
-        _ => return Err(l.arg_type_error(1, "string")),
+        _ => return Err(l.arg_type_error(1, "function")),
     };
     let name = match l.opt_string(2)? {
         Some(s) => s.as_bytes().to_vec(),

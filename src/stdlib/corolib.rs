@@ -138,10 +138,10 @@ fn wrap(l: &mut State) -> LuaResult<usize> {
 
 fn yield_(l: &mut State) -> LuaResult<usize> {
     if Some(l.global().main_thread) == l.thread {
-        return Err(l.error("attempt to yield from outside a coroutine"));
+        return Err(l.rt_error_msg("attempt to yield from outside a coroutine"));
     }
     if l.nny > 0 {
-        return Err(l.error("attempt to yield across a C-call boundary"));
+        return Err(l.rt_error_msg("attempt to yield across a C-call boundary"));
     }
     let n = l.arg_count();
     let vals: Vec<Value> = (1..=n).map(|i| l.arg(i)).collect();

@@ -35,6 +35,14 @@ pub fn open(l: &mut State) {
             ("tointeger", tointeger),
             ("type", type_),
             ("ult", ult),
+            // LUA_COMPAT_MATHLIB, on in stock 5.4 builds (LUA_COMPAT_5_3).
+            ("cosh", cosh),
+            ("frexp", frexp),
+            ("ldexp", ldexp),
+            ("log10", log10),
+            ("pow", pow),
+            ("sinh", sinh),
+            ("tanh", tanh),
         ],
     );
     l.set_field(t, "pi", Value::Float(PI));
@@ -382,5 +390,80 @@ fn randomseed(l: &mut State) -> LuaResult<usize> {
     with_generator(l, |g| g.seed(n1, n2));
     l.push(Value::Int(n1 as i64));
     l.push(Value::Int(n2 as i64));
+    Ok(2)
+}
+
+// ----- LUA_COMPAT_MATHLIB functions (deprecated in 5.4, present in stock builds) -----
+
+fn float_result(l: &mut State, f: f64) -> LuaResult<usize> {
+    l.push(Value::Float(f));
+    Ok(1)
+}
+
+fn cosh(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    float_result(l, x.cosh())
+}
+
+fn sinh(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    float_result(l, x.sinh())
+}
+
+fn tanh(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    float_result(l, x.tanh())
+}
+
+fn pow(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    let y = l.check_number(2)?;
+    float_result(l, x.powf(y))
+}
+
+fn log10(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    float_result(l, x.log10())
+}
+
+/// `math.ldexp(m, e)`: m * 2^e, computed in steps so huge exponents saturate
+/// as C's `ldexp` does.
+fn ldexp(l: &mut State) -> LuaResult<usize> {
+    let m = l.check_number(1)?;
+    let e = l.check_integer(2)?.clamp(-2200, 2200) as i32;
+    let mut r = m;
+    let mut e = e;
+    while e > 1000 {
+        r *= 2f64.powi(1000);
+        e -= 1000;
+    }
+    while e < -1000 {
+        r *= 2f64.powi(-1000);
+        e += 1000;
+    }
+    float_result(l, r * 2f64.powi(e))
+}
+
+/// `math.frexp(x)`: m and e with x = m * 2^e and 0.5 <= |m| < 1 (C's `frexp`).
+fn frexp(l: &mut State) -> LuaResult<usize> {
+    let x = l.check_number(1)?;
+    let (m, e) = if x == 0.0 || x.is_nan() || x.is_infinite() {
+        (x, 0)
+    } else {
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i32;
+        if exp == 0 {
+            // Subnormal: scale up first.
+            let y = x * 2f64.powi(64);
+            let eb = (((y.to_bits() >> 52) & 0x7ff) as i32) - 1022 - 64;
+            let m = f64::from_bits((y.to_bits() & !(0x7ffu64 << 52)) | (1022u64 << 52));
+            (m, eb)
+        } else {
+            let m = f64::from_bits((bits & !(0x7ffu64 << 52)) | (1022u64 << 52));
+            (m, exp - 1022)
+        }
+    };
+    l.push(Value::Float(m));
+    l.push(Value::Int(e as i64));
     Ok(2)
 }

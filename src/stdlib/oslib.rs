@@ -149,6 +149,13 @@ fn os_exit(l: &mut State) -> LuaResult<usize> {
         }
         _ => l.opt_integer(1, 0)? as i32,
     };
+    if !l.arg(2).is_falsy() {
+        // Close the state first (`lua_close`): pending to-be-closed variables
+        // of the running thread, then every finalizer. Errors are ignored, as
+        // the process ends anyway.
+        let _ = l.close_level(0);
+        l.close_state();
+    }
     crate::stdlib::flush_stdout(l);
     crate::stdlib::iolib::flush_all_files();
     std::process::exit(status)

@@ -149,8 +149,11 @@ fn byte(l: &mut State) -> LuaResult<usize> {
         return Ok(0);
     }
     let count = pose - pi + 1;
-    if count >= i32::MAX as usize || l.top() + count > crate::state::MAX_STACK {
+    if count >= i32::MAX as usize {
         return Err(l.error("string slice too long"));
+    }
+    if l.top() + count > crate::state::MAX_STACK {
+        return Err(l.error("stack overflow (string slice too long)"));
     }
     l.check_stack(count)?;
     for &b in &s.as_bytes()[pi - 1..pose] {

@@ -195,8 +195,11 @@ fn add_field(l: &mut State, t: Value, i: i64, buf: &mut Vec<u8>) -> LuaResult<()
     match geti(l, t, i)? {
         Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
         v @ (Value::Int(_) | Value::Float(_)) => buf.extend_from_slice(&number_to_bytes(v)),
-        _ => {
-            let msg = format!("invalid value (at index {i}) in table for 'concat'");
+        v => {
+            let msg = format!(
+                "invalid value ({}) at index {i} in table for 'concat'",
+                v.type_name()
+            );
             return Err(l.error(msg));
         }
     }

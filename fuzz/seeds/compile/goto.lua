@@ -1,0 +1,1 @@
+goto l; local a ::l:: print(a)
