@@ -28,29 +28,7 @@ impl State {
         loop {
             match self.stack[func] {
                 Value::LuaFn(cl) => {
-                    let p = cl.proto;
-                    let nargs = self.top.saturating_sub(func + 1);
-                    let nparams = p.num_params as usize;
-                    let fsize = p.max_stack_size as usize;
-                    if func + 1 + fsize + 1 > self.stack.len() {
-                        self.grow_stack(func + 1 + fsize + 1)?;
-                    }
-                    for i in nargs..nparams {
-                        self.stack[func + 1 + i] = Value::Nil;
-                    }
-                    self.frames.push(CallInfo {
-                        func,
-                        base: func + 1,
-                        top: func + 1 + fsize,
-                        pc: 0,
-                        nresults,
-                        closure: Some(cl),
-                        n_extra_args: 0,
-                        status: call_status::LUA | std::mem::take(&mut self.next_call_status),
-                        k: None,
-                        saved_nres: 0,
-                    });
-                    self.top = func + 1 + nargs.max(nparams);
+                    self.push_lua_frame(func, cl, nresults)?;
                     return Ok(PreCall::Lua);
                 }
                 Value::LightNative(f) => {
@@ -79,6 +57,41 @@ impl State {
                 }
             }
         }
+    }
+
+    /// Pushes the frame for calling Lua closure `cl` at `func` (arguments up
+    /// to `top`): missing parameters become nil, the frame gets its registers.
+    #[inline(always)]
+    pub(crate) fn push_lua_frame(
+        &mut self,
+        func: usize,
+        cl: crate::gc::Gc<crate::function::LuaClosure>,
+        nresults: i32,
+    ) -> LuaResult<()> {
+        let p = cl.proto;
+        let nargs = self.top.saturating_sub(func + 1);
+        let nparams = p.num_params as usize;
+        let fsize = p.max_stack_size as usize;
+        if func + 1 + fsize + 1 > self.stack.len() {
+            self.grow_stack(func + 1 + fsize + 1)?;
+        }
+        for i in nargs..nparams {
+            self.stack[func + 1 + i] = Value::Nil;
+        }
+        self.frames.push(CallInfo {
+            func,
+            base: func + 1,
+            top: func + 1 + fsize,
+            pc: 0,
+            nresults,
+            closure: Some(cl),
+            n_extra_args: 0,
+            status: call_status::LUA | std::mem::take(&mut self.next_call_status),
+            k: None,
+            saved_nres: 0,
+        });
+        self.top = func + 1 + nargs.max(nparams);
+        Ok(())
     }
 
     fn call_native(

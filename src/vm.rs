@@ -840,6 +840,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.top = ra + b;
                     }
                     save_pc!();
+                    if let Value::LuaFn(callee) = *slot(&mut l.stack, ra) {
+                        l.push_lua_frame(ra, callee, nresults)?;
+                        continue 'frame;
+                    }
                     match l.precall(ra, nresults)? {
                         PreCall::Lua => continue 'frame,
                         PreCall::Native => {
