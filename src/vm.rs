@@ -503,12 +503,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::NEWTABLE => {
                     let b = get_b(i);
                     let mut c = get_c(i) as usize;
-                    let hash_size = if b > 0 { 1usize << (b - 1) } else { 0 };
+                    // Sizes are hints: bounded, so a crafted binary chunk cannot
+                    // ask for a giant allocation (the table still grows as needed).
+                    let hash_size = if b > 0 { 1usize << (b - 1).min(16) } else { 0 };
                     if get_k(i) {
                         c += get_ax(fetch(code, pc)) as usize * (MAXARG_C as usize + 1);
                     }
                     pc += 1;
-                    let t = l.new_table(c, hash_size);
+                    let t = l.new_table(c.min(1 << 20), hash_size);
                     reg!(get_a(i)) = Value::Table(t);
                     save_pc!();
                     l.top = base + get_a(i) as usize + 1;
@@ -1095,7 +1097,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         pc += 1;
                     }
                     if let Value::Table(t) = l.stack[ra] {
-                        if last > t.array_len() {
+                        // Presize only for plausible sizes (a crafted chunk can
+                        // claim any count); past that, stores grow the table.
+                        if last > t.array_len() && last <= t.array_len() + n + (1 << 20) {
                             let grown = t.resize(last, 0);
                             l.global().heap.adjust(grown);
                         }
