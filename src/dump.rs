@@ -385,6 +385,16 @@ pub fn verify_code(p: &FunctionProto) -> LoadResult<()> {
         RETURN | RETURN0 | RETURN1 | JMP => {}
         _ => return Err("function does not end with a return"),
     }
+    // A vararg function starts with VARARGPREP (which sets up its frame) and
+    // has it nowhere else; `C` of RETURN/TAILCALL is nparams + 1 exactly then.
+    if p.is_vararg != (get_op(p.code[0]) == VARARGPREP) {
+        return Err("bad vararg function");
+    }
+    let nparams1 = if p.is_vararg {
+        p.num_params as u32 + 1
+    } else {
+        0
+    };
     let reg = |r: u32| {
         if r < maxstack {
             Ok(())
@@ -582,22 +592,29 @@ pub fn verify_code(p: &FunctionProto) -> LoadResult<()> {
                 if b > 0 {
                     reg(a + b - 1)?
                 }
+                // Fixed results land in this frame's registers.
+                if c > 1 {
+                    reg(a + c - 2)?
+                }
             }
             TAILCALL => {
                 reg(a)?;
                 if b > 0 {
                     reg(a + b - 1)?
                 }
+                if c != 0 && c != nparams1 {
+                    return Err("bad vararg return");
+                }
             }
             RETURN => {
+                if c != 0 && c != nparams1 {
+                    return Err("bad vararg return");
+                }
                 if b > 1 {
                     reg(a + b - 2)?
-                } else {
-                    reg(a).or(if a == 0 {
-                        Ok(())
-                    } else {
-                        Err("register out of range")
-                    })?
+                } else if a > maxstack {
+                    // No fixed results: A only marks where they would start.
+                    return Err("register out of range");
                 }
             }
             RETURN0 => {}
@@ -619,6 +636,7 @@ pub fn verify_code(p: &FunctionProto) -> LoadResult<()> {
             }
             TFORCALL => {
                 reg(a + 6)?;
+                reg(a + 3 + c.max(1))?;
                 let next = *p.code.get(pc + 1).ok_or("bad generic for")?;
                 if get_op(next) != TFORLOOP || get_a(next) != a {
                     return Err("bad generic for");
@@ -657,7 +675,7 @@ pub fn verify_code(p: &FunctionProto) -> LoadResult<()> {
                 }
             }
             VARARGPREP => {
-                if a > maxstack {
+                if pc != 0 || a != p.num_params as u32 || a > maxstack {
                     return Err("bad vararg");
                 }
             }
@@ -733,5 +751,42 @@ mod tests {
         p.code.insert(0, create_abx(OpCode::LOADK, 200, 0));
         p.line_info.insert(0, 1);
         assert!(verify_code(&p).is_err());
+    }
+}
+#[cfg(test)]
+mod verify_official {
+    #[test]
+    fn official_files_verify() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/lua-5.4-tests");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().map(|x| x == "lua").unwrap_or(false) {
+                let src = std::fs::read(&p).unwrap();
+                let src = if src.starts_with(b"#") {
+                    src[src.iter().position(|&c| c == b'\n').unwrap()..].to_vec()
+                } else {
+                    src
+                };
+                if let Ok(fp) = crate::compiler::compile(&src, b"=t") {
+                    check(&fp, &p.display().to_string());
+                }
+            }
+        }
+    }
+    fn check(fp: &crate::compiler::FunctionProto, name: &str) {
+        if let Err(e) = super::verify_code(fp) {
+            panic!(
+                "{name}: line {} {}: {}",
+                fp.line_defined,
+                e,
+                crate::compiler::disassemble(fp)
+            );
+        }
+        for c in &fp.protos {
+            check(c, name);
+        }
     }
 }

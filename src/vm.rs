@@ -968,10 +968,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     match nresults {
                         -1 | 0 => l.top = res,
                         w => {
-                            for j in 0..w as usize {
+                            let w = w as usize;
+                            if res + w > l.stack.len() {
+                                l.stack.resize(res + w, Value::Nil);
+                            }
+                            for j in 0..w {
                                 l.stack[res + j] = Value::Nil;
                             }
-                            l.top = res + w as usize;
+                            l.top = res + w;
                         }
                     }
                     if fresh {
@@ -995,11 +999,15 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             l.top = res + 1;
                         }
                         w => {
+                            let w = w as usize;
+                            if res + w > l.stack.len() {
+                                l.stack.resize(res + w, Value::Nil);
+                            }
                             l.stack[res] = v;
-                            for j in 1..w as usize {
+                            for j in 1..w {
                                 l.stack[res + j] = Value::Nil;
                             }
-                            l.top = res + w as usize;
+                            l.top = res + w;
                         }
                     }
                     if fresh {
