@@ -206,6 +206,18 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 l.frames[ci_index].pc = pc;
             };
         }
+        // `t[key] = v`: in place when no metamethod or new key is involved,
+        // else through the slow path (which may call `__newindex`).
+        macro_rules! store {
+            ($t:expr, $key:expr, $v:expr, $what:expr) => {{
+                let (t, key, v) = ($t, $key, $v);
+                if !store_existing(t, key, v) {
+                    save_pc!();
+                    l.top = l.frames[ci_index].top;
+                    set_fast_or_slow(l, t, key, v, $what)?;
+                }
+            }};
+        }
         // Conditional jump: the next instruction is a JMP taken when `cond == k`.
         macro_rules! cond_jump {
             ($i:expr, $cond:expr) => {
@@ -445,60 +457,37 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let uv = cl.upvalue(get_a(i) as usize);
                     let t = l.upvalue_get(uv);
                     let key = kst!(get_b(i));
-                    let v = rk_c!(i);
-                    if !store_existing(t, key, v) {
-                        save_pc!();
-                        l.top = l.frames[ci_index].top;
-                        set_fast_or_slow(l, t, key, v, Operand::Upvalue(get_a(i) as usize))?;
-                    }
+                    store!(t, key, rk_c!(i), Operand::Upvalue(get_a(i) as usize));
                 }
                 OpCode::SETTABLE => {
                     let t = reg!(get_a(i));
                     let key = reg!(get_b(i));
-                    let v = rk_c!(i);
-                    if !store_existing(t, key, v) {
-                        save_pc!();
-                        l.top = l.frames[ci_index].top;
-                        set_fast_or_slow(
-                            l,
-                            t,
-                            key,
-                            v,
-                            Operand::Register(base + get_a(i) as usize),
-                        )?;
-                    }
+                    store!(
+                        t,
+                        key,
+                        rk_c!(i),
+                        Operand::Register(base + get_a(i) as usize)
+                    );
                 }
                 OpCode::SETI => {
                     let t = reg!(get_a(i));
                     let key = Value::Int(get_b(i) as i64);
-                    let v = rk_c!(i);
-                    if !store_existing(t, key, v) {
-                        save_pc!();
-                        l.top = l.frames[ci_index].top;
-                        set_fast_or_slow(
-                            l,
-                            t,
-                            key,
-                            v,
-                            Operand::Register(base + get_a(i) as usize),
-                        )?;
-                    }
+                    store!(
+                        t,
+                        key,
+                        rk_c!(i),
+                        Operand::Register(base + get_a(i) as usize)
+                    );
                 }
                 OpCode::SETFIELD => {
                     let t = reg!(get_a(i));
                     let key = kst!(get_b(i));
-                    let v = rk_c!(i);
-                    if !store_existing(t, key, v) {
-                        save_pc!();
-                        l.top = l.frames[ci_index].top;
-                        set_fast_or_slow(
-                            l,
-                            t,
-                            key,
-                            v,
-                            Operand::Register(base + get_a(i) as usize),
-                        )?;
-                    }
+                    store!(
+                        t,
+                        key,
+                        rk_c!(i),
+                        Operand::Register(base + get_a(i) as usize)
+                    );
                 }
                 OpCode::NEWTABLE => {
                     let b = get_b(i);
