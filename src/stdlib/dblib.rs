@@ -81,9 +81,9 @@ pub fn open(l: &mut State) {
 fn state_of(l: &mut State, co: Option<Gc<Thread>>) -> &mut State {
     match co {
         Some(t) if Some(t) != l.thread => {
-            // SAFETY: `t` is not the running thread; threads run one at a time and
-            // the debug functions only touch its stack and frames briefly, while no
-            // other reference into that state is in use (as `corolib` does).
+            // Threads run one at a time; the debug functions touch this one's stack
+            // and frames briefly, like `corolib` does.
+            // SAFETY: `t` is not the running thread and no reference into it is live.
             unsafe { &mut *t.state_ptr() }
         }
         _ => l,
