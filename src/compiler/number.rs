@@ -323,13 +323,12 @@ impl ArithOp {
     ];
 }
 
+// The number semantics themselves live in `crate::arith` (shared with the VM);
+// these wrappers give them the shapes constant folding wants.
+
 /// Float to integer only when the float has an exact integer value (`F2Ieq`).
 pub fn float_to_int_exact(f: f64) -> Option<i64> {
-    if f.floor() == f && (-9223372036854775808.0..9223372036854775808.0).contains(&f) {
-        Some(f as i64)
-    } else {
-        None
-    }
+    crate::value::float_to_integer(f)
 }
 
 /// Float to integer rounding down (`F2Ifloor`); `None` if out of range or NaN.
@@ -346,67 +345,34 @@ pub fn number_to_int_exact(n: Number) -> Option<i64> {
 }
 
 /// Integer modulo with Lua semantics (result has the sign of the divisor);
-/// `None` on division by zero ("attempt to perform 'n%%0'").
+/// `None` on division by zero.
 pub fn int_mod(m: i64, n: i64) -> Option<i64> {
-    if n == 0 {
-        return None;
-    }
-    if n == -1 {
-        return Some(0);
-    }
-    let r = m % n;
-    Some(if r != 0 && (r ^ n) < 0 { r + n } else { r })
+    (n != 0).then(|| crate::arith::int_mod(m, n))
 }
 
-/// Integer floor division; `None` on division by zero ("attempt to perform 'n//0'").
+/// Integer floor division; `None` on division by zero.
 pub fn int_idiv(m: i64, n: i64) -> Option<i64> {
-    if n == 0 {
-        return None;
-    }
-    if n == -1 {
-        return Some(0i64.wrapping_sub(m));
-    }
-    let q = m / n;
-    Some(if (m ^ n) < 0 && m % n != 0 { q - 1 } else { q })
+    (n != 0).then(|| crate::arith::int_floor_div(m, n))
 }
 
 /// Float modulo with Lua semantics (`luai_nummod`).
 pub fn float_mod(a: f64, b: f64) -> f64 {
-    let r = a % b;
-    if (r > 0.0 && b < 0.0) || (r < 0.0 && b > 0.0) {
-        r + b
-    } else {
-        r
-    }
+    crate::arith::float_mod(a, b)
 }
 
 /// Float floor division (`luai_numidiv`).
 pub fn float_idiv(a: f64, b: f64) -> f64 {
-    (a / b).floor()
+    crate::arith::float_floor_div(a, b)
 }
 
 /// Float exponentiation (`luai_numpow`).
 pub fn float_pow(a: f64, b: f64) -> f64 {
-    if b == 2.0 {
-        a * a
-    } else {
-        a.powf(b)
-    }
+    crate::arith::float_arith(crate::arith::ArithOp::Pow, a, b)
 }
 
 /// Logical left shift; negative counts shift right; |y| >= 64 gives 0.
 pub fn shift_left(x: i64, y: i64) -> i64 {
-    if y < 0 {
-        if y <= -64 {
-            0
-        } else {
-            ((x as u64) >> (-y) as u32) as i64
-        }
-    } else if y >= 64 {
-        0
-    } else {
-        ((x as u64) << y as u32) as i64
-    }
+    crate::arith::shift_left(x, y)
 }
 
 /// Logical right shift (`luaV_shiftr`).
