@@ -2,7 +2,7 @@
 //! checking with PUC's messages, `tostring`, and number/string coercions.
 
 use crate::error::{LuaError, LuaResult};
-use crate::gc::Gc;
+use crate::gc::{Gc, GcRef};
 use crate::state::State;
 use crate::string::LuaString;
 use crate::table::Table;
@@ -92,6 +92,9 @@ impl State {
         if let Some(Value::NativeFn(c)) = self.frames.last().map(|ci| self.stack[ci.func]) {
             if let Some(u) = c.upvalues.get(n - 1) {
                 u.set(v);
+                self.global()
+                    .heap
+                    .barrier_forward(GcRef::NativeClosure(c), v);
             }
         }
     }
@@ -337,15 +340,19 @@ impl State {
     pub fn set_functions(&mut self, t: Gc<Table>, funcs: &[(&str, NativeFn)]) {
         for &(name, f) in funcs {
             let k = self.new_string(name.as_bytes());
-            t.set_str(k, Value::LightNative(f));
+            let grown = t.set_str(k, Value::LightNative(f));
+            self.global().heap.adjust(grown);
         }
+        self.global().heap.barrier_back(t);
     }
 
     /// Sets `t[name] = v` for a string key.
     pub fn set_field(&mut self, t: Gc<Table>, name: &str, v: Value) {
         let k = self.new_string(name.as_bytes());
         let grown = t.set_str(k, v);
-        self.global().heap.adjust(grown);
+        let heap = &mut self.global().heap;
+        heap.adjust(grown);
+        heap.barrier_back(t);
     }
 
     /// Raw `t[name]` for a string key.

@@ -10,7 +10,7 @@
 
 use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::function::{UpVal, UpValState};
-use crate::gc::Gc;
+use crate::gc::{Gc, GcRef};
 use crate::state::{call_status, CallInfo, State, MAX_CCALLS, MIN_STACK};
 use crate::value::Value;
 
@@ -478,7 +478,9 @@ impl State {
         while let Some(&uv) = self.open_upvalues.last() {
             match uv.open_index() {
                 Some(idx) if idx >= level => {
-                    uv.close(self.stack[idx]);
+                    let v = self.stack[idx];
+                    uv.close(v);
+                    self.global().heap.barrier_forward(GcRef::UpVal(uv), v);
                     self.open_upvalues.pop();
                 }
                 _ => break,
@@ -524,7 +526,10 @@ impl State {
     #[inline(always)]
     pub fn upvalue_set(&mut self, uv: Gc<UpVal>, v: Value) {
         match uv.state() {
-            UpValState::Closed(_) => uv.set_closed(v),
+            UpValState::Closed(_) => {
+                uv.set_closed(v);
+                self.global().heap.barrier_forward(GcRef::UpVal(uv), v);
+            }
             UpValState::Open { thread, index } => {
                 if Some(thread) == self.thread {
                     self.stack[index] = v;

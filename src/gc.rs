@@ -1,24 +1,37 @@
-//! The garbage-collected heap: typed pointers to collectable objects and a tracing
-//! mark-and-sweep collector.
+//! The garbage-collected heap: typed pointers to collectable objects, object
+//! colours and ages, marking, weak tables and sweeping (PUC's `lgc.c`, the parts
+//! that do not need a running thread; `collector.rs` drives the cycles).
 //!
 //! Every Lua object (string, table, closure, upvalue, prototype, userdata, thread)
 //! lives in a `GcBox` allocated here and is reached through a `Gc<T>`, a copyable
-//! pointer. The heap owns all boxes (the `objects` list); nothing else frees them.
+//! pointer. The heap owns all boxes (its object lists); nothing else frees them.
 //!
-//! Invariant (the one every `unsafe` here rests on): an object is freed only by
-//! `Heap::sweep`, and a sweep only follows a mark phase that started from every
-//! root (thread stacks, registry, per-type metatables, open upvalues, values a host
-//! holds). Collection runs only at *safe points* (`State::check_gc`), where every
-//! live value is reachable from a root — so a `Gc<T>` held by running code is valid
-//! whenever it is dereferenced. Native functions keep the values they still need on
-//! the Lua stack before calling back into Lua.
+//! Colours (the tri-colour invariant of the incremental collector): an object
+//! is *white* (not reached yet in this cycle), *gray* (reached, its references
+//! not yet visited: it sits on a gray list) or *black* (reached and visited).
+//! While marking, no black object may point to a white one; every store into a
+//! collectable object goes through a write barrier (`barrier_back` for tables,
+//! `barrier_forward` for everything else) that restores the invariant. Threads
+//! are never black while marking: their stacks change without barriers, so they
+//! are visited again in the atomic phase. There are two whites: the atomic
+//! phase flips the current white, so objects created during the sweep (current
+//! white) survive it and only objects of the other white are freed.
 //!
-//! Mutation: objects give out `&T` only; types that change after creation keep
-//! their state in `Cell`s or in an `UnsafeCell` behind a small API that never hands
-//! out references into it. Every store of a collectable value into an object goes
-//! through those APIs, which is where the incremental collector will put its barriers.
+//! Ages (generational mode): new, survival, old0 (made old by a barrier), old1,
+//! old, touched1 and touched2 (old tables written since the last collection).
+//! Old objects are black between collections and point only to old objects,
+//! except touched ones, which sit on the gray-again list.
+//!
+//! Invariant the `unsafe` here rests on: an object is freed only by a sweep,
+//! and only if it stayed white through a mark phase that started from every
+//! root (thread stacks, registry, per-type metatables, open upvalues, values a
+//! host holds) and saw every store through a barrier. Collector steps run only
+//! at *safe points* (`State::check_gc`), where every live value is reachable
+//! from a root, so a `Gc<T>` held by running code is valid whenever it is
+//! dereferenced.
 
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
@@ -31,9 +44,38 @@ use crate::table::Table;
 use crate::userdata::UserData;
 use crate::value::Value;
 
-/// A heap cell: the mark bit and the object.
+// Header bits of a `GcBox`.
+const WHITE0: u8 = 1;
+const WHITE1: u8 = 2;
+const WHITES: u8 = WHITE0 | WHITE1;
+const BLACK: u8 = 4;
+const COLOURS: u8 = WHITES | BLACK;
+const AGE_SHIFT: u8 = 3;
+const AGE_MASK: u8 = 7 << AGE_SHIFT;
+/// The object is on the finalizable or to-be-finalized list.
+const FINALIZABLE: u8 = 0x40;
+
+/// Object ages of the generational collector (PUC's `G_*`).
+pub mod age {
+    pub const NEW: u8 = 0;
+    pub const SURVIVAL: u8 = 1;
+    pub const OLD0: u8 = 2;
+    pub const OLD1: u8 = 3;
+    pub const OLD: u8 = 4;
+    pub const TOUCHED1: u8 = 5;
+    pub const TOUCHED2: u8 = 6;
+    /// The age after one more collection (PUC's `nextage`).
+    pub const NEXT: [u8; 7] = [SURVIVAL, OLD1, OLD1, OLD, OLD, TOUCHED1, TOUCHED2];
+    /// Whether an age counts as old (not collected by young collections).
+    pub fn is_old(a: u8) -> bool {
+        a > SURVIVAL
+    }
+}
+
+/// A heap cell: the header (colour, age, flags) and the object.
+#[repr(C)]
 pub struct GcBox<T> {
-    marked: Cell<bool>,
+    header: Cell<u8>,
     value: T,
 }
 
@@ -65,14 +107,26 @@ impl<T> Gc<T> {
     }
 
     #[inline(always)]
-    fn header(&self) -> &GcBox<T> {
+    fn boxed(&self) -> &GcBox<T> {
         // SAFETY: see the module invariant: a reachable `Gc` points to a live box.
         unsafe { self.ptr.as_ref() }
     }
 
     #[inline(always)]
-    pub(crate) fn is_marked(self) -> bool {
-        self.header().marked.get()
+    fn header(&self) -> &Cell<u8> {
+        &self.boxed().header
+    }
+
+    /// Black: reached and visited in the current mark phase (or old, in
+    /// generational mode). Stores into a black object need a barrier.
+    #[inline(always)]
+    pub fn is_black(self) -> bool {
+        self.header().get() & BLACK != 0
+    }
+
+    #[inline(always)]
+    pub(crate) fn is_white(self) -> bool {
+        self.header().get() & WHITES != 0
     }
 }
 
@@ -80,7 +134,7 @@ impl<T> Deref for Gc<T> {
     type Target = T;
     #[inline(always)]
     fn deref(&self) -> &T {
-        &self.header().value
+        &self.boxed().value
     }
 }
 
@@ -102,8 +156,8 @@ impl<T> fmt::Debug for Gc<T> {
     }
 }
 
-/// A type-erased reference to any heap object, for the object list and gray stack.
-#[derive(Clone, Copy, PartialEq)]
+/// A type-erased reference to any heap object, for the object and gray lists.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum GcRef {
     String(Gc<LuaString>),
     Table(Gc<Table>),
@@ -129,30 +183,88 @@ impl GcRef {
         }
     }
 
-    fn is_marked(self) -> bool {
-        match self {
-            GcRef::String(o) => o.is_marked(),
-            GcRef::Table(o) => o.is_marked(),
-            GcRef::LuaClosure(o) => o.is_marked(),
-            GcRef::NativeClosure(o) => o.is_marked(),
-            GcRef::UpVal(o) => o.is_marked(),
-            GcRef::Proto(o) => o.is_marked(),
-            GcRef::UserData(o) => o.is_marked(),
-            GcRef::Thread(o) => o.is_marked(),
+    /// The collectable object a value refers to, if any.
+    #[inline]
+    pub fn of_value(v: Value) -> Option<GcRef> {
+        match v {
+            Value::Str(o) => Some(GcRef::String(o)),
+            Value::Table(o) => Some(GcRef::Table(o)),
+            Value::LuaFn(o) => Some(GcRef::LuaClosure(o)),
+            Value::NativeFn(o) => Some(GcRef::NativeClosure(o)),
+            Value::UserData(o) => Some(GcRef::UserData(o)),
+            Value::Thread(o) => Some(GcRef::Thread(o)),
+            Value::Nil
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::LightUserData(_)
+            | Value::LightNative(_) => None,
         }
     }
 
-    fn set_marked(self, m: bool) {
+    #[inline]
+    fn header(&self) -> &Cell<u8> {
         match self {
-            GcRef::String(o) => o.header().marked.set(m),
-            GcRef::Table(o) => o.header().marked.set(m),
-            GcRef::LuaClosure(o) => o.header().marked.set(m),
-            GcRef::NativeClosure(o) => o.header().marked.set(m),
-            GcRef::UpVal(o) => o.header().marked.set(m),
-            GcRef::Proto(o) => o.header().marked.set(m),
-            GcRef::UserData(o) => o.header().marked.set(m),
-            GcRef::Thread(o) => o.header().marked.set(m),
+            GcRef::String(o) => &o.boxed().header,
+            GcRef::Table(o) => &o.boxed().header,
+            GcRef::LuaClosure(o) => &o.boxed().header,
+            GcRef::NativeClosure(o) => &o.boxed().header,
+            GcRef::UpVal(o) => &o.boxed().header,
+            GcRef::Proto(o) => &o.boxed().header,
+            GcRef::UserData(o) => &o.boxed().header,
+            GcRef::Thread(o) => &o.boxed().header,
         }
+    }
+
+    #[inline]
+    pub fn is_white(self) -> bool {
+        self.header().get() & WHITES != 0
+    }
+    #[inline]
+    pub fn is_black(self) -> bool {
+        self.header().get() & BLACK != 0
+    }
+    #[inline]
+    pub fn is_gray(self) -> bool {
+        self.header().get() & COLOURS == 0
+    }
+    #[inline]
+    pub fn age(self) -> u8 {
+        (self.header().get() & AGE_MASK) >> AGE_SHIFT
+    }
+    #[inline]
+    pub fn set_age(self, a: u8) {
+        let h = self.header();
+        h.set((h.get() & !AGE_MASK) | (a << AGE_SHIFT));
+    }
+    #[inline]
+    fn is_old(self) -> bool {
+        age::is_old(self.age())
+    }
+    #[inline]
+    fn set_colour(self, colour: u8) {
+        let h = self.header();
+        h.set((h.get() & !COLOURS) | colour);
+    }
+    #[inline]
+    fn make_gray(self) {
+        self.set_colour(0)
+    }
+    #[inline]
+    fn make_black(self) {
+        self.set_colour(BLACK)
+    }
+    #[inline]
+    pub(crate) fn is_finalizable(self) -> bool {
+        self.header().get() & FINALIZABLE != 0
+    }
+    fn set_finalizable(self, on: bool) {
+        let h = self.header();
+        h.set(if on {
+            h.get() | FINALIZABLE
+        } else {
+            h.get() & !FINALIZABLE
+        });
     }
 
     /// Frees the object.
@@ -189,6 +301,20 @@ impl GcRef {
             GcRef::Thread(o) => o.heap_size(),
         }
     }
+
+    /// Visits the object's references (strings have none).
+    fn trace(self, marker: &mut Marker) {
+        match self {
+            GcRef::String(_) => {}
+            GcRef::Table(o) => o.trace(marker),
+            GcRef::LuaClosure(o) => o.trace(marker),
+            GcRef::NativeClosure(o) => o.trace(marker),
+            GcRef::UpVal(o) => o.trace(marker),
+            GcRef::Proto(o) => o.trace(marker),
+            GcRef::UserData(o) => o.trace(marker),
+            GcRef::Thread(o) => o.trace(marker),
+        }
+    }
 }
 
 /// Types that live in the heap: how to register them and what they reference.
@@ -200,9 +326,28 @@ pub trait Collectable: Sized {
     fn heap_size(&self) -> usize;
 }
 
-/// The mark phase's worklist, and the weak tables met while marking.
+/// Whether a value is a collectable object that was not marked (strings count
+/// as values here: they are never removed from weak tables).
+fn is_cleared(v: Value) -> bool {
+    match v {
+        Value::Table(o) => o.is_white(),
+        Value::LuaFn(o) => o.is_white(),
+        Value::NativeFn(o) => o.is_white(),
+        Value::UserData(o) => o.is_white(),
+        Value::Thread(o) => o.is_white(),
+        _ => false,
+    }
+}
+
+/// The marking state that lives across incremental steps: gray lists and the
+/// weak tables met in the atomic phase.
+#[derive(Default)]
 pub struct Marker {
     gray: Vec<GcRef>,
+    /// Objects to visit again in the atomic phase: threads, weak tables seen
+    /// while propagating, tables written after being blackened, touched old
+    /// tables in generational mode.
+    gray_again: Vec<GcRef>,
     /// The interned "__mode" string, to recognise weak tables.
     mode_key: Option<Gc<LuaString>>,
     /// Tables with weak values only.
@@ -211,46 +356,34 @@ pub struct Marker {
     ephemerons: Vec<Gc<Table>>,
     /// Tables with weak keys and values.
     all_weak: Vec<Gc<Table>>,
-}
-
-/// Whether a value is a collectable object (strings count as values here: they
-/// are never removed from weak tables) that was not marked.
-fn is_cleared(v: Value) -> bool {
-    match v {
-        Value::Table(o) => !o.is_marked(),
-        Value::LuaFn(o) => !o.is_marked(),
-        Value::NativeFn(o) => !o.is_marked(),
-        Value::UserData(o) => !o.is_marked(),
-        Value::Thread(o) => !o.is_marked(),
-        _ => false,
-    }
+    /// The atomic phase is running (objects visited now become black for good).
+    atomic: bool,
+    /// Work done (slots visited) since the counter was last read.
+    work: usize,
+    /// Only record references in `gray` (heap verification), colour nothing.
+    record_only: bool,
+    /// Bytes objects found they use beyond what the heap accounted for.
+    size_change: isize,
 }
 
 impl Marker {
     #[inline]
     pub fn mark_value(&mut self, v: Value) {
-        match v {
-            Value::Str(s) => self.mark(GcRef::String(s)),
-            Value::Table(t) => self.mark(GcRef::Table(t)),
-            Value::LuaFn(f) => self.mark(GcRef::LuaClosure(f)),
-            Value::NativeFn(f) => self.mark(GcRef::NativeClosure(f)),
-            Value::UserData(u) => self.mark(GcRef::UserData(u)),
-            Value::Thread(t) => self.mark(GcRef::Thread(t)),
-            Value::Nil
-            | Value::Bool(_)
-            | Value::Int(_)
-            | Value::Float(_)
-            | Value::LightUserData(_)
-            | Value::LightNative(_) => {}
+        if let Some(r) = GcRef::of_value(v) {
+            self.mark(r);
         }
     }
 
+    /// Makes a white object gray (strings, which reference nothing, black).
     #[inline]
     pub fn mark(&mut self, r: GcRef) {
-        if !r.is_marked() {
-            r.set_marked(true);
-            // Strings reference nothing: no need to visit them again.
-            if !matches!(r, GcRef::String(_)) {
+        if self.record_only {
+            self.gray.push(r);
+        } else if r.is_white() {
+            if let GcRef::String(_) = r {
+                r.make_black();
+            } else {
+                r.make_gray();
                 self.gray.push(r);
             }
         }
@@ -272,6 +405,29 @@ impl Marker {
         self.mark(GcRef::Thread(t))
     }
 
+    /// Counts `n` units of marking work (PUC counts visited slots).
+    #[inline]
+    pub fn add_work(&mut self, n: usize) {
+        self.work += n;
+    }
+
+    /// Only references are being recorded (heap verification): visiting must
+    /// change nothing.
+    pub fn is_recording(&self) -> bool {
+        self.record_only
+    }
+
+    /// An object's size changed by `delta` bytes without the heap knowing.
+    pub fn add_size_change(&mut self, delta: isize) {
+        self.size_change += delta;
+    }
+
+    /// Whether the atomic phase is running (a thread clears its dead stack
+    /// slice only then).
+    pub fn in_atomic(&self) -> bool {
+        self.atomic
+    }
+
     /// The weakness of a table: (weak keys, weak values).
     fn weakness(&self, t: Gc<Table>) -> (bool, bool) {
         let (mt, key) = match (t.metatable(), self.mode_key) {
@@ -287,12 +443,58 @@ impl Marker {
         }
     }
 
-    fn trace_table(&mut self, t: Gc<Table>) {
+    /// Visits one gray object and decides its colour afterwards.
+    fn propagate_one(&mut self, r: GcRef, generational: bool) {
+        match r {
+            GcRef::Table(t) => self.visit_table(t, generational),
+            GcRef::Thread(_) => {
+                r.trace(self);
+                if self.atomic && !generational {
+                    r.make_black();
+                } else {
+                    // Stacks change without barriers: visit again in atomic.
+                    self.gray_again.push(r);
+                }
+                self.work += 1;
+            }
+            _ => {
+                r.make_black();
+                r.trace(self);
+                self.work += 1;
+                if generational {
+                    self.gen_link(r);
+                }
+            }
+        }
+    }
+
+    /// After visiting a black object in generational mode: a table touched
+    /// in this cycle is visited again in the next one; one touched in the last
+    /// cycle is old again (PUC's `genlink`).
+    fn gen_link(&mut self, r: GcRef) {
+        match r.age() {
+            age::TOUCHED1 => {
+                r.make_gray();
+                self.gray_again.push(r);
+            }
+            age::TOUCHED2 => r.set_age(age::OLD),
+            _ => {}
+        }
+    }
+
+    fn visit_table(&mut self, t: Gc<Table>, generational: bool) {
+        let r = GcRef::Table(t);
         let (weak_k, weak_v) = self.weakness(t);
+        self.work += 1 + t.slot_count();
         if !weak_k && !weak_v {
+            r.make_black();
             t.trace(self);
+            if generational {
+                self.gen_link(r);
+            }
             return;
         }
+        // Weak tables stay gray: they are handled in the atomic phase.
         if let Some(mt) = t.metatable() {
             self.mark_table(mt);
         }
@@ -301,25 +503,45 @@ impl Marker {
                 for (k, _) in t.live_entries() {
                     self.mark_value(k);
                 }
-                self.weak_values.push(t);
+                if self.atomic {
+                    self.weak_values.push(t);
+                } else {
+                    self.gray_again.push(r);
+                }
             }
             (true, false) => {
                 // Ephemeron: a value is kept only while its key is.
                 for (k, v) in t.live_entries() {
                     if !is_cleared(k) {
-                        self.mark_value(k);
                         self.mark_value(v);
                     }
                 }
-                self.ephemerons.push(t);
+                if self.atomic {
+                    self.ephemerons.push(t);
+                } else {
+                    self.gray_again.push(r);
+                }
             }
-            _ => self.all_weak.push(t),
+            _ => {
+                if self.atomic {
+                    self.all_weak.push(t);
+                } else {
+                    self.gray_again.push(r);
+                }
+            }
+        }
+    }
+
+    /// Visits gray objects until none is left.
+    fn propagate_all(&mut self, generational: bool) {
+        while let Some(r) = self.gray.pop() {
+            self.propagate_one(r, generational);
         }
     }
 
     /// Marks values of ephemeron entries whose keys became reachable, until
     /// nothing changes (PUC's `convergeephemerons`).
-    fn converge_ephemerons(&mut self) {
+    fn converge_ephemerons(&mut self, generational: bool) {
         loop {
             let mut changed = false;
             for i in 0..self.ephemerons.len() {
@@ -328,12 +550,10 @@ impl Marker {
                     if !is_cleared(k) && is_cleared(v) {
                         self.mark_value(v);
                         changed = true;
-                    } else if !is_cleared(k) {
-                        self.mark_value(v);
                     }
                 }
             }
-            self.propagate();
+            self.propagate_all(generational);
             if !changed {
                 break;
             }
@@ -383,46 +603,97 @@ impl Marker {
         }
     }
 
-    /// Visits gray objects until none is left.
-    fn propagate(&mut self) {
-        while let Some(r) = self.gray.pop() {
-            match r {
-                GcRef::String(_) => {}
-                GcRef::Table(o) => self.trace_table(o),
-                GcRef::LuaClosure(o) => o.trace(self),
-                GcRef::NativeClosure(o) => o.trace(self),
-                GcRef::UpVal(o) => o.trace(self),
-                GcRef::Proto(o) => o.trace(self),
-                GcRef::UserData(o) => o.trace(self),
-                GcRef::Thread(o) => o.trace(self),
-            }
-        }
+    fn clear_lists(&mut self) {
+        self.gray.clear();
+        self.gray_again.clear();
+        self.weak_values.clear();
+        self.ephemerons.clear();
+        self.all_weak.clear();
     }
 }
 
 /// Default growth factor between collections, in percent (PUC's `LUAI_GCPAUSE`).
 pub const DEFAULT_PAUSE: usize = 200;
+/// Default speed of the collector relative to allocation (`LUAI_GCMUL`).
+pub const DEFAULT_STEPMUL: usize = 100;
+/// Default log2 of the bytes allocated between steps (`LUAI_GCSTEPSIZE`).
+pub const DEFAULT_STEPSIZE: usize = 13;
+/// Default young-collection multiplier, percent (`LUAI_GENMINORMUL`).
+pub const DEFAULT_MINORMUL: usize = 20;
+/// Default major-collection multiplier, percent (`LUAI_GENMAJORMUL`).
+pub const DEFAULT_MAJORMUL: usize = 100;
+/// Objects swept per unit of a sweep step (`GCSWEEPMAX`).
+const SWEEP_MAX: usize = 100;
+/// Bytes a unit of work stands for (`WORK2MEM`: the size of a value).
+pub const WORK_TO_MEM: usize = 16;
 
-/// All objects of one state, with the collector's accounting.
+/// Where the collector is in its cycle (PUC's `GCS*` states).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Pause,
+    Propagate,
+    Atomic,
+    SweepObjects,
+    SweepFinalizable,
+    SweepToBeFinalized,
+    SweepEnd,
+    CallFinalizers,
+}
+
+/// Which collector runs (PUC's `KGC_INC` / `KGC_GEN`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcKind {
+    Incremental,
+    Generational,
+}
+
+/// All objects of one state, with the collector's state and accounting.
 pub struct Heap {
+    /// Every object without a finalizer (PUC's `allgc`), oldest first. In
+    /// generational mode `[..old1_start]` holds only old objects,
+    /// `[old1_start..survival_start]` objects that became old1 at the last
+    /// collection, `[survival_start..new_start]` survivors, the rest new ones.
     objects: Vec<GcRef>,
+    old1_start: usize,
+    survival_start: usize,
+    new_start: usize,
+    /// Objects with a finalizer not yet due, in registration order (`finobj`).
+    finobj: Vec<GcRef>,
+    /// Unreachable objects whose finalizers are due, in calling order (`tobefnz`).
+    tobefnz: VecDeque<GcRef>,
+    pub(crate) marker: Marker,
+    pub(crate) phase: Phase,
+    pub kind: GcKind,
+    current_white: u8,
+    /// Next index to sweep in the list being swept.
+    sweep_cursor: usize,
     /// Bytes currently accounted for.
     total_bytes: usize,
-    /// A collection runs when `total_bytes` exceeds this.
-    threshold: usize,
+    /// A step runs when `total_bytes` reaches this (`GCdebt` = total - threshold).
+    pub(crate) threshold: usize,
+    /// Estimate of live bytes (after the last cycle, or the last major collection).
+    pub estimate: usize,
     pub pause: usize,
     pub stepmul: usize,
+    pub stepsize: usize,
+    pub minormul: usize,
+    pub majormul: usize,
+    /// `collectgarbage("stop")` was called.
     pub running: bool,
-    /// Whether the collector is in generational mode (else incremental).
-    pub generational: bool,
-    /// Estimate of live bytes after the last collection.
-    pub estimate: usize,
-    /// Objects with a `__gc` metamethod, in the order they were registered.
-    finalizable: Vec<GcRef>,
-    /// Unreachable objects whose finalizers are due, in calling order.
-    pending_finalizers: Vec<GcRef>,
+    /// Bytes above which allocation fails with "not enough memory".
+    memory_limit: Option<usize>,
+    /// An emergency collection is running (finalizers must not run).
+    pub emergency: bool,
     /// A finalizer is running (finalizers do not nest).
     pub in_finalizer: bool,
+    /// Check the heap's invariants after every collector step (tests).
+    pub verify_steps: bool,
+    /// Run a collector step at every safe point (tests, like `HARDMEMTESTS`).
+    pub stress: bool,
+    /// Work units of the longest single step so far (measurement).
+    pub longest_step: usize,
+    /// Steps taken in stress mode.
+    pub stress_steps: usize,
 }
 
 impl Default for Heap {
@@ -435,24 +706,40 @@ impl Heap {
     pub fn new() -> Heap {
         Heap {
             objects: Vec::with_capacity(1024),
+            old1_start: 0,
+            survival_start: 0,
+            new_start: 0,
+            finobj: Vec::new(),
+            tobefnz: VecDeque::new(),
+            marker: Marker::default(),
+            phase: Phase::Pause,
+            kind: GcKind::Incremental,
+            current_white: WHITE0,
+            sweep_cursor: 0,
             total_bytes: 0,
-            threshold: 1 << 20,
-            pause: DEFAULT_PAUSE,
-            stepmul: 100,
-            running: true,
-            generational: false,
+            threshold: 256 * 1024,
             estimate: 0,
-            finalizable: Vec::new(),
-            pending_finalizers: Vec::new(),
+            pause: DEFAULT_PAUSE,
+            stepmul: DEFAULT_STEPMUL,
+            stepsize: DEFAULT_STEPSIZE,
+            minormul: DEFAULT_MINORMUL,
+            majormul: DEFAULT_MAJORMUL,
+            running: true,
+            memory_limit: None,
+            emergency: false,
             in_finalizer: false,
+            verify_steps: false,
+            stress: false,
+            longest_step: 0,
+            stress_steps: 0,
         }
     }
 
-    /// Moves `value` into the heap.
+    /// Moves `value` into the heap, coloured with the current white.
     pub fn alloc<T: Collectable>(&mut self, value: T) -> Gc<T> {
         let size = value.heap_size();
         let boxed = Box::new(GcBox {
-            marked: Cell::new(false),
+            header: Cell::new(self.current_white),
             value,
         });
         // SAFETY: `Box::into_raw` never returns null.
@@ -472,7 +759,7 @@ impl Heap {
 
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
-        self.total_bytes >= self.threshold
+        self.total_bytes >= self.threshold || self.stress
     }
 
     pub fn total_bytes(&self) -> usize {
@@ -480,115 +767,619 @@ impl Heap {
     }
 
     pub fn object_count(&self) -> usize {
-        self.objects.len()
+        self.objects.len() + self.finobj.len() + self.tobefnz.len()
     }
 
-    /// Starts a mark phase. The caller marks the roots through the returned
-    /// marker, then calls `finish_collection`.
-    pub fn begin_mark(&self, mode_key: Gc<LuaString>) -> Marker {
-        Marker {
-            gray: Vec::with_capacity(256),
-            mode_key: Some(mode_key),
-            weak_values: Vec::new(),
-            ephemerons: Vec::new(),
-            all_weak: Vec::new(),
+    /// Sets (or removes) the most bytes the state may use.
+    pub fn set_memory_limit(&mut self, limit: Option<usize>) {
+        self.memory_limit = limit;
+    }
+
+    pub fn memory_limit(&self) -> Option<usize> {
+        self.memory_limit
+    }
+
+    /// Whether the accounted bytes, plus `extra` about to be allocated, exceed
+    /// the limit.
+    #[inline]
+    pub fn over_limit(&self, extra: usize) -> bool {
+        match self.memory_limit {
+            Some(limit) => self.total_bytes.saturating_add(extra) > limit,
+            None => false,
         }
     }
 
-    /// Registers an object whose metatable has `__gc` for finalization.
-    pub fn register_finalizer(&mut self, r: GcRef) {
-        self.finalizable.push(r);
+    /// Whether marking is under way, so the tri-colour invariant must hold
+    /// (PUC's `keepinvariant`; always in generational mode).
+    #[inline]
+    pub fn keeps_invariant(&self) -> bool {
+        matches!(self.phase, Phase::Propagate | Phase::Atomic)
     }
 
-    /// Completes marking (PUC's `atomic`: weak tables, objects to finalize)
-    /// and frees every unmarked object. `before_sweep` runs between marking and
-    /// sweeping (to drop dead strings from the string table).
-    pub fn finish_collection(&mut self, mut marker: Marker, before_sweep: impl FnOnce()) {
-        marker.propagate();
-        marker.converge_ephemerons();
+    // ----- write barriers -----
+
+    /// A value was stored into table `t`. If `t` is black, it becomes gray
+    /// again and is visited once more in the atomic phase (PUC's
+    /// `luaC_barrierback`): cheaper than marking every value stored into a
+    /// table that is written often.
+    #[inline(always)]
+    pub fn barrier_back(&mut self, t: Gc<Table>) {
+        if t.is_black() {
+            self.barrier_back_slow(GcRef::Table(t));
+        }
+    }
+
+    #[cold]
+    fn barrier_back_slow(&mut self, r: GcRef) {
+        if self.kind == GcKind::Generational {
+            if r.age() == age::TOUCHED2 {
+                // Already on the gray-again list.
+                r.make_gray();
+            } else {
+                r.make_gray();
+                self.marker.gray_again.push(r);
+            }
+            if r.is_old() {
+                r.set_age(age::TOUCHED1);
+            }
+        } else if self.keeps_invariant() {
+            r.make_gray();
+            self.marker.gray_again.push(r);
+        } else {
+            // Sweeping: the object will be whitened anyway.
+            r.set_colour(self.current_white);
+        }
+    }
+
+    /// Value `v` was stored into object `parent` (an upvalue, a userdata, a
+    /// closure's upvalue list, a metatable field of a userdata). If `parent` is
+    /// black and `v` white, `v` is marked now (PUC's `luaC_barrier`).
+    #[inline(always)]
+    pub fn barrier_forward(&mut self, parent: GcRef, v: Value) {
+        if parent.is_black() {
+            if let Some(child) = GcRef::of_value(v) {
+                if child.is_white() {
+                    self.barrier_forward_slow(parent, child);
+                }
+            }
+        }
+    }
+
+    /// As `barrier_forward`, for a reference that is not a value (an upvalue
+    /// joined into a closure).
+    pub fn barrier_forward_ref(&mut self, parent: GcRef, child: GcRef) {
+        if parent.is_black() && child.is_white() {
+            self.barrier_forward_slow(parent, child);
+        }
+    }
+
+    #[cold]
+    fn barrier_forward_slow(&mut self, parent: GcRef, child: GcRef) {
+        if self.kind == GcKind::Generational || self.keeps_invariant() {
+            self.marker.mark(child);
+            if parent.is_old() {
+                // It must not be collected by a young collection.
+                child.set_age(age::OLD0);
+            }
+        } else {
+            // Sweeping: whiten the parent so no more barriers are needed.
+            parent.set_colour(self.current_white);
+        }
+    }
+
+    // ----- finalizers -----
+
+    /// Moves an object whose metatable has `__gc` to the finalizable list
+    /// (PUC's `luaC_checkfinalizer`). Does nothing if it is there already.
+    pub fn register_finalizer(&mut self, r: GcRef) {
+        if r.is_finalizable() {
+            return;
+        }
+        // Objects given a metatable are usually young: search from the end.
+        let pos = match self.objects.iter().rposition(|&o| o == r) {
+            Some(p) => p,
+            None => return,
+        };
+        if matches!(
+            self.phase,
+            Phase::SweepObjects | Phase::SweepFinalizable | Phase::SweepToBeFinalized
+        ) && self.kind == GcKind::Incremental
+        {
+            // It may not be swept yet: sweep it now (it is alive).
+            if pos >= self.sweep_cursor {
+                r.set_colour(self.current_white);
+            }
+        }
+        self.remove_object_at(pos);
+        r.set_finalizable(true);
+        self.finobj.push(r);
+    }
+
+    /// Removes `objects[pos]` keeping the generational regions consistent.
+    fn remove_object_at(&mut self, pos: usize) {
+        self.objects.remove(pos);
+        if pos < self.old1_start {
+            self.old1_start -= 1;
+        }
+        if pos < self.survival_start {
+            self.survival_start -= 1;
+        }
+        if pos < self.new_start {
+            self.new_start -= 1;
+        }
+        if self.sweep_cursor > pos {
+            self.sweep_cursor -= 1;
+        }
+    }
+
+    /// Takes the next object whose finalizer must run and returns it to the
+    /// ordinary object list (PUC's `udata2finalize`): a finalizer may make it
+    /// reachable again, and it may be registered again.
+    pub fn next_pending_finalizer(&mut self) -> Option<GcRef> {
+        let r = self.tobefnz.pop_front()?;
+        r.set_finalizable(false);
+        if self.is_sweeping() {
+            r.set_colour(self.current_white);
+        }
+        self.objects.push(r);
+        Some(r)
+    }
+
+    pub fn has_pending_finalizers(&self) -> bool {
+        !self.tobefnz.is_empty()
+    }
+
+    /// Moves every object with a finalizer to the pending list (state closing).
+    pub fn finalize_all(&mut self) {
+        while let Some(r) = self.finobj.pop() {
+            self.tobefnz.push_back(r);
+        }
+    }
+
+    fn is_sweeping(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::SweepObjects
+                | Phase::SweepFinalizable
+                | Phase::SweepToBeFinalized
+                | Phase::SweepEnd
+        )
+    }
+
+    // ----- the incremental cycle -----
+
+    /// Starts a cycle: clears the gray lists. The caller then marks the roots
+    /// through `marker` (PUC's `restartcollection`).
+    pub(crate) fn restart(&mut self, mode_key: Gc<LuaString>) {
+        self.marker.clear_lists();
+        self.marker.mode_key = Some(mode_key);
+        self.marker.atomic = false;
+        self.marker.work = 0;
+        self.phase = Phase::Propagate;
+    }
+
+    /// Marks the objects whose finalizers are due but have not run: they must
+    /// stay alive until then.
+    pub(crate) fn mark_being_finalized(&mut self) {
+        for i in 0..self.tobefnz.len() {
+            let r = self.tobefnz[i];
+            self.marker.mark(r);
+        }
+    }
+
+    /// Visits gray objects until at least `budget` units of work are done or
+    /// none is left; returns the work done.
+    pub(crate) fn propagate_step(&mut self, budget: usize) -> usize {
+        let generational = self.kind == GcKind::Generational;
+        self.marker.work = 0;
+        while self.marker.work < budget {
+            match self.marker.gray.pop() {
+                Some(r) => self.marker.propagate_one(r, generational),
+                None => break,
+            }
+        }
+        self.apply_size_change();
+        self.marker.work
+    }
+
+    /// Takes into account size changes objects reported while visited.
+    fn apply_size_change(&mut self) {
+        let delta = std::mem::take(&mut self.marker.size_change);
+        self.adjust(delta);
+    }
+
+    pub(crate) fn gray_is_empty(&self) -> bool {
+        self.marker.gray.is_empty()
+    }
+
+    /// The first half of the atomic phase, after the caller marked the roots
+    /// again: visits everything gray and gray-again.
+    pub(crate) fn atomic_propagate(&mut self) -> usize {
+        let generational = self.kind == GcKind::Generational;
+        self.phase = Phase::Atomic;
+        self.marker.atomic = true;
+        self.marker.work = 0;
+        self.marker.propagate_all(generational);
+        // Everything on the gray-again list is visited again, including
+        // touched tables that were blackened after the last young collection.
+        let again = std::mem::take(&mut self.marker.gray_again);
+        self.marker.gray.extend(again);
+        self.marker.propagate_all(generational);
+        self.apply_size_change();
+        self.marker.work
+    }
+
+    /// The rest of the atomic phase (PUC's `atomic` after remarking): weak
+    /// tables, objects to finalize. `remove_dead_strings` drops white strings
+    /// from the string table. Flips the current white.
+    pub(crate) fn atomic_finish(&mut self, remove_dead_strings: impl FnOnce()) -> usize {
+        let generational = self.kind == GcKind::Generational;
+        let marker = &mut self.marker;
+        marker.converge_ephemerons(generational);
         Marker::clear_by_values(&marker.weak_values);
         Marker::clear_by_values(&marker.all_weak);
         let weak_before = marker.weak_values.len();
         let all_before = marker.all_weak.len();
         // Unreachable objects with finalizers are resurrected until their
         // finalizer has run; the most recently registered runs first.
-        let mut i = 0;
-        let mut resurrected = Vec::new();
-        while i < self.finalizable.len() {
-            let r = self.finalizable[i];
-            if r.is_marked() {
-                i += 1;
+        let mut kept = Vec::with_capacity(self.finobj.len());
+        let mut due = Vec::new();
+        for &r in &self.finobj {
+            if r.is_white() {
+                due.push(r);
             } else {
-                resurrected.push(self.finalizable.remove(i));
+                kept.push(r);
             }
         }
-        for &r in resurrected.iter().rev() {
-            self.pending_finalizers.push(r);
+        self.finobj = kept;
+        for &r in due.iter().rev() {
+            self.tobefnz.push_back(r);
         }
-        for &r in &self.pending_finalizers {
-            marker.mark(r);
+        for &r in &due {
+            self.marker.mark(r);
         }
-        marker.propagate();
-        marker.converge_ephemerons();
+        let marker = &mut self.marker;
+        marker.propagate_all(generational);
+        marker.converge_ephemerons(generational);
         Marker::clear_by_keys(&marker.ephemerons);
         Marker::clear_by_keys(&marker.all_weak);
-        let later_weak: Vec<Gc<Table>> = marker.weak_values[weak_before..].to_vec();
-        let later_all: Vec<Gc<Table>> = marker.all_weak[all_before..].to_vec();
-        Marker::clear_by_values(&later_weak);
-        Marker::clear_by_values(&later_all);
+        Marker::clear_by_values(&marker.weak_values[weak_before..]);
+        Marker::clear_by_values(&marker.all_weak[all_before..]);
         marker.mark_weak_strings();
-        before_sweep();
-        self.sweep();
+        remove_dead_strings();
+        let work = marker.work;
+        marker.atomic = false;
+        self.current_white ^= WHITES;
+        work
     }
 
-    /// Takes the next object whose finalizer must run.
-    pub fn next_pending_finalizer(&mut self) -> Option<GcRef> {
-        if self.pending_finalizers.is_empty() {
-            None
-        } else {
-            Some(self.pending_finalizers.remove(0))
+    /// Starts sweeping (after the atomic phase, or to whiten everything when a
+    /// full collection interrupts a cycle).
+    pub(crate) fn enter_sweep(&mut self) {
+        self.phase = Phase::SweepObjects;
+        self.sweep_cursor = 0;
+    }
+
+    /// Gives up the current mark phase: every object goes back to white by a
+    /// sweep that frees nothing (a full collection restarts from scratch).
+    pub(crate) fn abandon_marking(&mut self) {
+        self.marker.clear_lists();
+        self.marker.atomic = false;
+        self.enter_sweep();
+    }
+
+    /// The colour dead objects have during the sweep (the white before the flip).
+    fn other_white(&self) -> u8 {
+        self.current_white ^ WHITES
+    }
+
+    /// Sweeps up to `SWEEP_MAX` objects of the current list; returns the work
+    /// done and moves to the next phase at the end of a list.
+    pub(crate) fn sweep_step(&mut self) -> usize {
+        let dead = self.other_white();
+        let white = self.current_white;
+        match self.phase {
+            Phase::SweepObjects => {
+                let mut n = 0;
+                while n < SWEEP_MAX && self.sweep_cursor < self.objects.len() {
+                    let r = self.objects[self.sweep_cursor];
+                    if r.header().get() & dead != 0 {
+                        self.total_bytes = self.total_bytes.saturating_sub(r.size());
+                        self.objects.swap_remove(self.sweep_cursor);
+                        // SAFETY: `r` stayed white through a complete mark phase
+                        // (module invariant), so nothing live refers to it, and
+                        // it was removed from the list, so it is freed once.
+                        debug_freed(r, 0);
+                        unsafe { r.free() };
+                    } else {
+                        r.set_colour(white);
+                        self.sweep_cursor += 1;
+                    }
+                    n += 1;
+                }
+                if self.sweep_cursor >= self.objects.len() {
+                    self.phase = Phase::SweepFinalizable;
+                    self.sweep_cursor = 0;
+                }
+                n.max(1)
+            }
+            Phase::SweepFinalizable => {
+                // Objects with finalizers are never freed here: the unreachable
+                // ones moved to `tobefnz` in the atomic phase.
+                for &r in &self.finobj {
+                    r.set_colour(white);
+                }
+                self.phase = Phase::SweepToBeFinalized;
+                self.finobj.len().max(1)
+            }
+            Phase::SweepToBeFinalized => {
+                for &r in &self.tobefnz {
+                    r.set_colour(white);
+                }
+                self.phase = Phase::SweepEnd;
+                self.tobefnz.len().max(1)
+            }
+            _ => 0,
         }
     }
 
-    /// Moves every object with a finalizer to the pending list (state closing).
-    pub fn finalize_all(&mut self) {
-        let all: Vec<GcRef> = self.finalizable.drain(..).rev().collect();
-        self.pending_finalizers.extend(all);
-    }
+    // ----- generational mode -----
 
-    /// Marks reachable objects from additional gray roots (used when the caller
-    /// needs several propagation rounds, e.g. for ephemerons).
-    pub fn propagate(&self, marker: &mut Marker) {
-        marker.propagate();
-    }
-
-    fn sweep(&mut self) {
-        let mut live = 0usize;
-        let mut freed = Vec::new();
+    /// Makes every surviving object old and black after a complete mark (PUC's
+    /// `atomic2gen`/`sweep2old`): dead objects are freed.
+    pub(crate) fn sweep_to_old(&mut self) {
+        let dead = self.other_white();
+        let mut freed = 0usize;
         self.objects.retain(|&r| {
-            if r.is_marked() {
-                r.set_marked(false);
-                live += r.size();
-                true
-            } else {
-                freed.push(r);
+            if r.header().get() & dead != 0 {
+                freed += r.size();
+                // SAFETY: as in `sweep_step`: white after a complete mark
+                // phase, and dropped from the list here.
+                debug_freed(r, 1);
+                unsafe { r.free() };
                 false
+            } else {
+                r.set_age(age::OLD);
+                old_colour(r);
+                true
             }
         });
-        for r in freed {
-            // SAFETY: `r` was not reached from any root in the mark phase that
-            // just ended, so no live object or running code refers to it, and it
-            // was removed from `objects`, so it is freed exactly once.
-            unsafe { r.free() };
+        for &r in self.finobj.iter().chain(self.tobefnz.iter()) {
+            r.set_age(age::OLD);
+            old_colour(r);
         }
-        self.total_bytes = live;
-        self.estimate = live;
-        self.threshold = (live / 100).saturating_mul(self.pause).max(256 * 1024);
+        self.total_bytes = self.total_bytes.saturating_sub(freed);
+        // Threads stay gray: their stacks change without barriers.
+        self.marker.clear_lists();
+        for &r in self.objects.iter() {
+            if let GcRef::Thread(_) = r {
+                self.marker.gray_again.push(r);
+            }
+        }
+        self.old1_start = self.objects.len();
+        self.survival_start = self.objects.len();
+        self.new_start = self.objects.len();
+        self.phase = Phase::Propagate;
+        self.kind = GcKind::Generational;
+    }
+
+    /// Marks old1 objects again: they became old at the last collection and
+    /// may point to survivors, which young collections do not otherwise reach
+    /// through old objects (PUC's `markold`).
+    pub(crate) fn mark_old1(&mut self) {
+        // Old1 objects may sit anywhere past the old region (an object made
+        // old0 by a barrier ages in place), and on the finalizer lists.
+        let start = self.old1_start.min(self.objects.len());
+        let young = self.objects[start..].iter();
+        let candidates: Vec<GcRef> = young
+            .chain(self.finobj.iter())
+            .chain(self.tobefnz.iter())
+            .copied()
+            .filter(|r| r.age() == age::OLD1 && r.is_black())
+            .collect();
+        for r in candidates {
+            r.make_gray();
+            self.marker.gray.push(r);
+        }
+    }
+
+    /// Sweeps the young part of the heap after a young collection's atomic
+    /// phase (PUC's `sweepgen`): frees dead young objects, whitens surviving new
+    /// ones, ages the rest. Keeps list order, so the regions stay contiguous.
+    pub(crate) fn sweep_young(&mut self) {
+        let white = self.current_white;
+        let start = self.old1_start.min(self.objects.len());
+        let (old1, survival) = (self.survival_start, self.new_start);
+        let mut write = start;
+        let mut freed = 0usize;
+        let (mut new_old1_start, mut new_survival_start) = (None, None);
+        for read in start..self.objects.len() {
+            if read == old1 {
+                new_old1_start = Some(write);
+            }
+            if read == survival {
+                new_survival_start = Some(write);
+            }
+            let r = self.objects[read];
+            if r.is_white() {
+                freed += r.size();
+                // SAFETY: young and unmarked after a complete young mark phase
+                // (old objects point only to old objects or are gray), and
+                // dropped from the list by the compaction.
+                debug_freed(r, 2);
+                unsafe { r.free() };
+                continue;
+            }
+            age_object(r, white);
+            self.objects[write] = r;
+            write += 1;
+        }
+        let end = write;
+        self.objects.truncate(end);
+        self.old1_start = new_old1_start.unwrap_or(end);
+        self.survival_start = new_survival_start.unwrap_or(end);
+        self.new_start = end;
+        for &r in self.finobj.iter().chain(self.tobefnz.iter()) {
+            age_object(r, white);
+        }
+        self.total_bytes = self.total_bytes.saturating_sub(freed);
+    }
+
+    /// After a young collection: keeps on the gray-again list what must be
+    /// visited again next time (touched tables, threads) and blackens the rest
+    /// (PUC's `correctgraylists`).
+    pub(crate) fn correct_gray_lists(&mut self) {
+        let marker = &mut self.marker;
+        let mut lists: Vec<GcRef> = std::mem::take(&mut marker.gray_again);
+        lists.extend(marker.weak_values.drain(..).map(GcRef::Table));
+        lists.extend(marker.ephemerons.drain(..).map(GcRef::Table));
+        lists.extend(marker.all_weak.drain(..).map(GcRef::Table));
+        let mut keep = Vec::new();
+        for r in lists {
+            if r.is_white() {
+                continue;
+            }
+            if r.age() == age::TOUCHED1 {
+                r.make_black();
+                r.set_age(age::TOUCHED2);
+                keep.push(r);
+            } else if let GcRef::Thread(_) = r {
+                r.make_gray();
+                keep.push(r);
+            } else {
+                if r.age() == age::TOUCHED2 {
+                    r.set_age(age::OLD);
+                }
+                r.make_black();
+            }
+        }
+        marker.gray_again = keep;
+        marker.gray.clear();
+        self.phase = Phase::Propagate;
+    }
+
+    /// Leaves generational mode: every object white, no gray lists, the
+    /// incremental collector starts from a pause (PUC's `enterinc`).
+    pub(crate) fn whiten_all(&mut self) {
+        let white = self.current_white;
+        for &r in self
+            .objects
+            .iter()
+            .chain(self.finobj.iter())
+            .chain(self.tobefnz.iter())
+        {
+            r.set_colour(white);
+            r.set_age(age::NEW);
+        }
+        self.marker.clear_lists();
+        self.old1_start = 0;
+        self.survival_start = 0;
+        self.new_start = 0;
+        self.phase = Phase::Pause;
+    }
+
+    // ----- verification -----
+
+    /// Checks the collector's invariants over the whole heap (PUC's
+    /// `lua_checkmemory`): while marking, no black object refers to a white
+    /// one; in generational mode old objects refer only to old ones (or are
+    /// gray); no object refers to a dead one during the sweep; every object is
+    /// on exactly one list. Returns a description of the first violation.
+    pub fn verify(&self) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for &r in self
+            .objects
+            .iter()
+            .chain(self.finobj.iter())
+            .chain(self.tobefnz.iter())
+        {
+            if !seen.insert(r) {
+                return Err(format!("{r:?} is on two lists"));
+            }
+        }
+        for &r in self.finobj.iter().chain(self.tobefnz.iter()) {
+            if !r.is_finalizable() {
+                return Err(format!("{r:?} on a finalizer list without its flag"));
+            }
+        }
+        let dead = self.other_white();
+        let marking = self.keeps_invariant() && self.kind == GcKind::Incremental;
+        let generational = self.kind == GcKind::Generational;
+        for (i, &r) in self
+            .objects
+            .iter()
+            .chain(self.finobj.iter())
+            .chain(self.tobefnz.iter())
+            .enumerate()
+        {
+            // A dead object not swept yet may refer to objects already freed.
+            if self.is_sweeping() && r.header().get() & dead != 0 {
+                continue;
+            }
+            let mut children = Vec::new();
+            collect_children(r, &mut children);
+            for c in children {
+                if !seen.contains(&c) {
+                    return Err(format!(
+                        "{r:?} (age {} hdr {:#x}) refers to {c:?}, which is on no list (freed: {}), phase {:?}",
+                        r.age(),
+                        r.header().get(),
+                        debug_freed_info(c),
+                        self.phase
+                    ));
+                }
+                let swept = self.phase == Phase::SweepObjects
+                    && i < self.objects.len()
+                    && i < self.sweep_cursor;
+                if (self.is_sweeping() || self.phase == Phase::Pause)
+                    && c.header().get() & dead != 0
+                    && r.header().get() & dead == 0
+                    && (swept || self.phase != Phase::SweepObjects)
+                {
+                    return Err(format!("{r:?} refers to dead {c:?}"));
+                }
+                // Old1 objects and touched2 tables are visited again by the
+                // next young collection, so they may refer to survivors.
+                let revisited =
+                    generational && matches!(r.age(), age::OLD1 | age::TOUCHED2);
+                if (marking || generational)
+                    && r.is_black()
+                    && c.is_white()
+                    && !revisited
+                    && !matches!(r, GcRef::Thread(_))
+                {
+                    return Err(format!(
+                        "black {r:?} (age {}) refers to white {c:?} (age {})",
+                        r.age(),
+                        c.age()
+                    ));
+                }
+                if generational
+                    && self.phase == Phase::Propagate
+                    && r.is_black()
+                    && r.age() == age::OLD
+                    && !c.is_old()
+                {
+                    return Err(format!(
+                        "old {r:?} refers to young {c:?} (age {})",
+                        c.age()
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Frees everything (the state is closing).
     pub fn free_all(&mut self) {
-        for r in self.objects.drain(..) {
+        let all: Vec<GcRef> = self
+            .objects
+            .drain(..)
+            .chain(self.finobj.drain(..))
+            .chain(self.tobefnz.drain(..))
+            .collect();
+        self.marker.clear_lists();
+        for r in all {
             // SAFETY: the state is being destroyed; no `Gc` will be used again.
             unsafe { r.free() };
         }
@@ -596,7 +1387,71 @@ impl Heap {
     }
 }
 
+thread_local! {
+    static FREED: std::cell::RefCell<std::collections::HashMap<usize, String>> = Default::default();
+}
+
+fn debug_freed(r: GcRef, site: usize) {
+    if std::env::var_os("CRESCENT_GC_DEBUG").is_some() {
+        let addr = match r {
+            GcRef::String(o) => o.addr(),
+            GcRef::Table(o) => o.addr(),
+            GcRef::LuaClosure(o) => o.addr(),
+            GcRef::NativeClosure(o) => o.addr(),
+            GcRef::UpVal(o) => o.addr(),
+            GcRef::Proto(o) => o.addr(),
+            GcRef::UserData(o) => o.addr(),
+            GcRef::Thread(o) => o.addr(),
+        };
+        let what = format!("site {site} age {} hdr {:#x}", r.age(), r.header().get());
+        FREED.with(|f| f.borrow_mut().insert(addr, what));
+    }
+}
+
+pub fn debug_freed_info(c: GcRef) -> String {
+    let addr = match c {
+        GcRef::String(o) => o.addr(),
+        GcRef::Table(o) => o.addr(),
+        GcRef::LuaClosure(o) => o.addr(),
+        GcRef::NativeClosure(o) => o.addr(),
+        GcRef::UpVal(o) => o.addr(),
+        GcRef::Proto(o) => o.addr(),
+        GcRef::UserData(o) => o.addr(),
+        GcRef::Thread(o) => o.addr(),
+    };
+    FREED.with(|f| f.borrow().get(&addr).cloned().unwrap_or_default())
+}
+
+/// Old objects are black between collections; threads stay gray.
+fn old_colour(r: GcRef) {
+    if let GcRef::Thread(_) = r {
+        r.make_gray();
+    } else {
+        r.make_black();
+    }
+}
+
+/// One more collection survived (the sweep of `sweep_young`).
+fn age_object(r: GcRef, white: u8) {
+    if r.age() == age::NEW {
+        r.set_colour(white);
+        r.set_age(age::SURVIVAL);
+    } else {
+        r.set_age(age::NEXT[r.age() as usize]);
+    }
+}
+
+/// Every object `r` refers to (for verification).
+fn collect_children(r: GcRef, out: &mut Vec<GcRef>) {
+    let mut m = Marker {
+        record_only: true,
+        ..Marker::default()
+    };
+    r.trace(&mut m);
+    out.append(&mut m.gray);
+}
+
 /// Whether a string is dead after marking (used to clear the string table).
 pub(crate) fn is_dead_string(s: Gc<LuaString>) -> bool {
-    !s.is_marked()
+    s.is_white()
 }

@@ -15,6 +15,7 @@ pub mod api;
 pub mod arith;
 pub mod auxlib;
 pub mod call;
+pub mod collector;
 pub mod compiler;
 pub mod coroutine;
 pub mod debug;

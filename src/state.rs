@@ -10,7 +10,7 @@
 //! pointer), so growing it cannot leave dangling references. `top` is the first
 //! free slot; every slot below `stack.len()` is a root for the collector.
 
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::ptr::NonNull;
 
 use crate::error::{ErrorKind, LuaError, LuaResult};
@@ -125,6 +125,30 @@ pub struct State {
 /// The collectable object owning a thread's `State`.
 pub struct Thread {
     state: UnsafeCell<State>,
+    /// Bytes the heap accounts for this thread. Its stack and frame list grow
+    /// without telling the heap; the collector re-measures them when it visits
+    /// the thread, so the total stays exact when the thread is freed.
+    accounted_size: Cell<usize>,
+}
+
+impl Thread {
+    pub(crate) fn new(state: State) -> Thread {
+        let t = Thread {
+            state: UnsafeCell::new(state),
+            accounted_size: Cell::new(0),
+        };
+        t.accounted_size.set(t.measure());
+        t
+    }
+
+    /// Bytes the thread uses now.
+    fn measure(&self) -> usize {
+        // SAFETY: reads the capacities only; no reference escapes.
+        let state = unsafe { &*self.state.get() };
+        std::mem::size_of::<GcBox<Thread>>()
+            + state.stack.capacity() * 16
+            + state.frames.capacity() * std::mem::size_of::<CallInfo>()
+    }
 }
 
 impl Thread {
@@ -167,13 +191,14 @@ impl Collectable for Thread {
                 marker.mark(GcRef::LuaClosure(c));
             }
         }
+        if !marker.is_recording() {
+            let now = self.measure();
+            marker.add_size_change(now as isize - self.accounted_size.get() as isize);
+            self.accounted_size.set(now);
+        }
     }
     fn heap_size(&self) -> usize {
-        // SAFETY: reads the stack's capacity only.
-        let state = unsafe { &*self.state.get() };
-        std::mem::size_of::<GcBox<Thread>>()
-            + state.stack.capacity() * 16
-            + state.frames.capacity() * std::mem::size_of::<CallInfo>()
+        self.accounted_size.get()
     }
 }
 
@@ -237,35 +262,6 @@ impl Global {
     pub fn new_table(&mut self, narray: usize, nhash: usize) -> Gc<Table> {
         self.heap.alloc(Table::new(narray, nhash))
     }
-
-    /// Marks every root of this state except the running thread chain, which
-    /// the main thread reaches through the registry.
-    fn mark_roots(&self, marker: &mut Marker) {
-        marker.mark_table(self.registry);
-        marker.mark_table(self.globals);
-        marker.mark_thread(self.main_thread);
-        for mt in self.type_metatables.iter().flatten() {
-            marker.mark_table(*mt);
-        }
-        for &s in &self.tm_names {
-            marker.mark_string(s);
-        }
-        for &s in &self.name_cache {
-            marker.mark_string(s);
-        }
-    }
-
-    /// A full stop-the-world collection. `extra` marks additional roots (the
-    /// running thread, which may not be reachable from the registry).
-    pub fn full_collect(&mut self, running: Gc<Thread>) {
-        let mode = self.tm_name(TmKind::Mode);
-        let mut marker = self.heap.begin_mark(mode);
-        self.mark_roots(&mut marker);
-        marker.mark_thread(running);
-        let strings = &mut self.strings;
-        self.heap
-            .finish_collection(marker, || strings.remove_dead());
-    }
 }
 
 impl State {
@@ -313,9 +309,7 @@ impl State {
             };
             tm_names.push(s);
         }
-        let main_thread = heap.alloc(Thread {
-            state: UnsafeCell::new(State::new(NonNull::dangling())),
-        });
+        let main_thread = heap.alloc(Thread::new(State::new(NonNull::dangling())));
         let mut global = Box::new(Global {
             heap,
             strings,
@@ -344,9 +338,7 @@ impl State {
     /// Creates a new thread sharing this state's global part (`lua_newthread`).
     pub fn new_thread(&mut self) -> Gc<Thread> {
         let gptr = self.global;
-        let th = self.global().heap.alloc(Thread {
-            state: UnsafeCell::new(State::new(gptr)),
-        });
+        let th = self.global().heap.alloc(Thread::new(State::new(gptr)));
         // SAFETY: the thread was just created; no other reference to its state exists.
         unsafe { (*th.state_ptr()).thread = Some(th) };
         th
@@ -394,9 +386,7 @@ impl State {
             });
         }
         let new_len = needed.max(self.stack.len() * 2).min(MAX_STACK);
-        let old = self.stack.len();
         self.stack.resize(new_len, Value::Nil);
-        self.global().heap.adjust(((new_len - old) * 16) as isize);
         Ok(())
     }
 
@@ -454,65 +444,6 @@ impl State {
 
     pub fn new_table(&mut self, narray: usize, nhash: usize) -> Gc<Table> {
         self.global().new_table(narray, nhash)
-    }
-
-    /// Runs a collection if the heap has grown past its threshold. Call only at
-    /// safe points: every live value must be reachable from the roots.
-    #[inline(always)]
-    pub fn check_gc(&mut self) {
-        if self.global().heap.should_collect() && self.global().heap.running {
-            self.collect_garbage();
-        }
-    }
-
-    /// Collects and runs every finalizer (the state is closing: `lua_close`).
-    pub fn close_state(&mut self) {
-        self.collect_garbage();
-        self.global().heap.finalize_all();
-        self.run_pending_finalizers();
-    }
-
-    /// A full collection now, then the finalizers it made due.
-    pub fn collect_garbage(&mut self) {
-        let me = self.thread();
-        self.global().full_collect(me);
-        self.run_pending_finalizers();
-    }
-
-    /// Calls `__gc` of objects found unreachable, each in protected mode;
-    /// errors become warnings ("error in __gc").
-    pub fn run_pending_finalizers(&mut self) {
-        if self.global().heap.in_finalizer {
-            return;
-        }
-        self.global().heap.in_finalizer = true;
-        while let Some(r) = self.global().heap.next_pending_finalizer() {
-            let obj = r.to_value();
-            let tm = self.get_tm(obj, TmKind::Gc);
-            if !tm.is_function() {
-                continue;
-            }
-            let saved_top = self.top;
-            let func = self.top;
-            if self.check_stack(3).is_err() {
-                break;
-            }
-            self.push(tm);
-            self.push(obj);
-            let saved_allow = self.nny;
-            self.next_call_status = call_status::FINALIZER;
-            if let Err(e) = self.pcall(func, 0, None) {
-                let msg: Vec<u8> = match e.value {
-                    Value::Str(s) => s.as_bytes().to_vec(),
-                    _ => b"error object is not a string".to_vec(),
-                };
-                let text = [b"error in __gc (".as_slice(), &msg, b")"].concat();
-                crate::stdlib::emit_warning(self, &text);
-            }
-            self.nny = saved_allow;
-            self.top = saved_top;
-        }
-        self.global().heap.in_finalizer = false;
     }
 
     /// Registers `obj` for finalization if its new metatable has `__gc`.

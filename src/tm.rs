@@ -284,10 +284,8 @@ impl State {
     pub fn raw_set(&mut self, t: Gc<Table>, k: Value, v: Value) -> LuaResult<()> {
         match t.set(k, v) {
             Ok(grown) => {
-                if grown != 0 {
-                    self.global().heap.adjust(grown);
-                }
-                Ok(())
+                self.global().heap.barrier_back(t);
+                self.account_growth(grown)
             }
             Err(TableError::NilKey) => Err(self.rt_error_msg("index is nil")),
             Err(TableError::NanKey) => Err(self.rt_error_msg("index is NaN")),

@@ -211,7 +211,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         macro_rules! store {
             ($t:expr, $key:expr, $v:expr, $what:expr) => {{
                 let (t, key, v) = ($t, $key, $v);
-                if !store_existing(t, key, v) {
+                if store_existing(t, key, v) {
+                    if let Value::Table(tab) = t {
+                        l.global().heap.barrier_back(tab);
+                    }
+                } else {
                     save_pc!();
                     l.top = l.frames[ci_index].top;
                     set_fast_or_slow(l, t, key, v, $what)?;
@@ -503,7 +507,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     reg!(get_a(i)) = Value::Table(t);
                     save_pc!();
                     l.top = base + get_a(i) as usize + 1;
-                    l.check_gc();
+                    l.check_gc()?;
                 }
                 OpCode::SELF => {
                     let t = reg!(get_b(i));
@@ -729,7 +733,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     l.top = ra + n;
                     l.concat(ra, n)?;
                     l.top = ra + 1;
-                    l.check_gc();
+                    l.check_gc()?;
                     l.top = l.frames[ci_index].top;
                 }
                 OpCode::CLOSE => {
@@ -841,7 +845,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             if nresults >= 0 {
                                 l.top = l.frames[ci_index].top;
                             }
-                            l.check_gc();
+                            l.check_gc()?;
                         }
                     }
                 }
@@ -1108,6 +1112,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             }
                             last -= 1;
                         }
+                        l.global().heap.barrier_back(t);
                     }
                     l.top = l.frames[ci_index].top;
                 }
@@ -1117,7 +1122,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     reg!(get_a(i)) = Value::LuaFn(c);
                     save_pc!();
                     l.top = base + get_a(i) as usize + 1;
-                    l.check_gc();
+                    l.check_gc()?;
                     l.top = l.frames[ci_index].top;
                 }
                 OpCode::VARARG => {
@@ -1324,6 +1329,7 @@ fn store_existing(t: Value, key: Value, v: Value) -> bool {
 fn set_fast_or_slow(l: &mut State, t: Value, key: Value, v: Value, what: Operand) -> LuaResult<()> {
     if let (Value::Table(tab), Value::Int(n)) = (t, key) {
         if tab.try_set_array(n, v) {
+            l.global().heap.barrier_back(tab);
             return Ok(());
         }
     }

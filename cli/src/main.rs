@@ -426,6 +426,23 @@ fn pmain(l: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
+/// Collector settings from the environment, for testing: `CRESCENT_GC_MODE`
+/// (`generational` or `incremental`), `CRESCENT_GC_STRESS=1` (a collector step
+/// at every safe point, like PUC's `HARDMEMTESTS`, with heap verification) and
+/// `CRESCENT_GC_VERIFY=1` (verify the heap after every step).
+fn configure_collector(l: &mut State) {
+    let on = |name: &str| std::env::var_os(name).is_some_and(|v| v != "0" && !v.is_empty());
+    if on("CRESCENT_GC_STRESS") {
+        l.global().heap.stress = true;
+    }
+    if on("CRESCENT_GC_VERIFY") {
+        l.global().heap.verify_steps = true;
+    }
+    if std::env::var_os("CRESCENT_GC_MODE").is_some_and(|m| m == "generational") {
+        l.enter_generational();
+    }
+}
+
 fn main() -> ExitCode {
     let argv: Vec<Vec<u8>> = std::env::args_os().map(|a| a.as_bytes().to_vec()).collect();
     if let Some(p) = argv.first() {
@@ -436,6 +453,7 @@ fn main() -> ExitCode {
     ARGV.with(|a| *a.borrow_mut() = argv);
     let mut lua = Lua::new_bare();
     let l = lua.state();
+    configure_collector(l);
     let base = l.top();
     l.push(Value::LightNative(pmain));
     let status = l.pcall(base, 1, None);

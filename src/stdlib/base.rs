@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::gc::GcKind;
 use crate::auxlib::{str_to_value, to_number};
 use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::state::State;
@@ -205,6 +206,7 @@ fn setmetatable(l: &mut State) -> LuaResult<usize> {
         }
     }
     t.set_metatable(mt);
+    l.global().heap.barrier_back(t);
     l.check_finalizer(Value::Table(t), mt);
     l.push(Value::Table(t));
     Ok(1)
@@ -463,7 +465,10 @@ fn collectgarbage(l: &mut State) -> LuaResult<usize> {
             l.push(Value::Int(0));
         }
         "restart" => {
-            l.global().heap.running = true;
+            let heap = &mut l.global().heap;
+            heap.running = true;
+            // Resume as if the debt were paid (PUC's `luaE_setdebt(g, 0)`).
+            heap.threshold = heap.total_bytes();
             l.push(Value::Int(0));
         }
         "collect" => {
@@ -475,38 +480,77 @@ fn collectgarbage(l: &mut State) -> LuaResult<usize> {
             l.push(Value::Float(bytes as f64 / 1024.0));
         }
         "step" => {
-            l.collect_garbage();
-            l.push(Value::Bool(true));
+            let kib = l.opt_integer(2, 0)?;
+            let done = l.gc_user_step(kib);
+            l.push(Value::Bool(done));
         }
         "setpause" => {
             let p = l.opt_integer(2, 0)?;
-            let old = l.global().heap.pause;
-            l.global().heap.pause = p.max(0) as usize;
-            l.push(Value::Int(old as i64));
+            let old = set_gc_param(&mut l.global().heap.pause, p);
+            l.push(Value::Int(old));
         }
         "setstepmul" => {
             let p = l.opt_integer(2, 0)?;
-            let old = l.global().heap.stepmul;
-            l.global().heap.stepmul = p.max(0) as usize;
-            l.push(Value::Int(old as i64));
+            let old = set_gc_param(&mut l.global().heap.stepmul, p);
+            l.push(Value::Int(old));
         }
         "isrunning" => {
             let r = l.global().heap.running;
             l.push(Value::Bool(r));
         }
-        mode => {
+        "generational" => {
+            let minor = l.opt_integer(2, 0)?;
+            let major = l.opt_integer(3, 0)?;
             let heap = &mut l.global().heap;
-            let previous = if heap.generational {
-                "generational"
-            } else {
-                "incremental"
-            };
-            heap.generational = mode == "generational";
-            let v = l.new_str_value(previous.as_bytes());
-            l.push(v);
+            if minor != 0 {
+                set_gc_param(&mut heap.minormul, minor);
+            }
+            if major != 0 {
+                set_gc_param(&mut heap.majormul, major);
+            }
+            let previous = heap.kind;
+            if previous != GcKind::Generational {
+                l.enter_generational();
+            }
+            push_mode_name(l, previous);
+        }
+        _ => {
+            let pause = l.opt_integer(2, 0)?;
+            let stepmul = l.opt_integer(3, 0)?;
+            let stepsize = l.opt_integer(4, 0)?;
+            let heap = &mut l.global().heap;
+            if pause != 0 {
+                set_gc_param(&mut heap.pause, pause);
+            }
+            if stepmul != 0 {
+                set_gc_param(&mut heap.stepmul, stepmul);
+            }
+            if stepsize != 0 {
+                heap.stepsize = stepsize.clamp(0, 62) as usize;
+            }
+            let previous = heap.kind;
+            l.enter_incremental();
+            push_mode_name(l, previous);
         }
     }
     Ok(1)
+}
+
+/// Sets a collector parameter, kept as PUC keeps it (a quarter of the value,
+/// in a byte), and returns the previous value.
+fn set_gc_param(slot: &mut usize, value: i64) -> i64 {
+    let old = *slot as i64;
+    *slot = (value.clamp(0, 1023) / 4 * 4) as usize;
+    old
+}
+
+fn push_mode_name(l: &mut State, kind: GcKind) {
+    let name: &[u8] = match kind {
+        GcKind::Generational => b"generational",
+        GcKind::Incremental => b"incremental",
+    };
+    let v = l.new_str_value(name);
+    l.push(v);
 }
 
 /// Reads a whole chunk from a reader function (`load` with a function).

@@ -34,7 +34,7 @@
 use std::cell::RefCell;
 
 use crate::error::{LuaError, LuaResult};
-use crate::gc::Gc;
+use crate::gc::{Gc, GcRef};
 use crate::opcodes::{get_op, OpCode};
 use crate::state::{call_status, CallInfo, State, Thread, MIN_STACK};
 use crate::table::Table;
@@ -166,6 +166,7 @@ fn hook_table(l: &mut State, name: &str) -> Gc<Table> {
                 let k = l.new_str_value(b"k");
                 l.set_field(t, "__mode", k);
                 t.set_metatable(Some(t));
+                l.global().heap.barrier_back(t);
             }
             l.set_field(reg, name, Value::Table(t));
             t
@@ -309,8 +310,17 @@ fn setmetatable(l: &mut State) -> LuaResult<usize> {
     };
     let v = l.arg(1);
     match v {
-        Value::Table(t) => t.set_metatable(mt),
-        Value::UserData(u) => u.set_metatable(mt),
+        Value::Table(t) => {
+            t.set_metatable(mt);
+            l.global().heap.barrier_back(t);
+        }
+        Value::UserData(u) => {
+            u.set_metatable(mt);
+            let mt_value = mt.map_or(Value::Nil, Value::Table);
+            l.global()
+                .heap
+                .barrier_forward(GcRef::UserData(u), mt_value);
+        }
         other => {
             let ty = other.type_of();
             l.global().type_metatables[ty as usize] = mt;
@@ -356,6 +366,7 @@ fn setuservalue(l: &mut State) -> LuaResult<usize> {
     };
     let v = l.check_any(2)?;
     let ok = n >= 1 && u.set_user_value(n as usize, v);
+    l.global().heap.barrier_forward(GcRef::UserData(u), v);
     l.push(if ok { Value::UserData(u) } else { Value::Nil });
     Ok(1)
 }
@@ -473,6 +484,7 @@ fn active_lines(l: &mut State, func: Value) -> Value {
             let line = p.line_info[pc] as i64;
             let grown = t.set_int(line, Value::Bool(true));
             l.global().heap.adjust(grown);
+            l.global().heap.barrier_back(t);
         }
     }
     Value::Table(t)
@@ -732,7 +744,12 @@ fn setupvalue(l: &mut State) -> LuaResult<usize> {
             let uv = cl.upvalue(i);
             l.upvalue_set(uv, v);
         }
-        Value::NativeFn(c) => c.upvalues[i].set(v),
+        Value::NativeFn(c) => {
+            c.upvalues[i].set(v);
+            l.global()
+                .heap
+                .barrier_forward(GcRef::NativeClosure(c), v);
+        }
         _ => {}
     }
     let s = l.new_str_value(&name);
@@ -794,6 +811,9 @@ fn upvaluejoin(l: &mut State) -> LuaResult<usize> {
     };
     let uv = c2.upvalue((n2 - 1) as usize);
     c1.upvalues[(n1 - 1) as usize].set(uv);
+    l.global()
+        .heap
+        .barrier_forward_ref(GcRef::LuaClosure(c1), GcRef::UpVal(uv));
     Ok(0)
 }
 
@@ -835,6 +855,8 @@ fn sethook(l: &mut State) -> LuaResult<usize> {
     };
     let g2 = masks.set(key, setting).unwrap_or(0);
     l.global().heap.adjust(g1 + g2);
+    l.global().heap.barrier_back(hooks);
+    l.global().heap.barrier_back(masks);
     let (mask, count) = if setting.is_nil() {
         (0, 0)
     } else {

@@ -19,7 +19,7 @@ use std::rc::{Rc, Weak};
 
 use crate::error::LuaResult;
 use crate::function::NativeClosure;
-use crate::gc::Gc;
+use crate::gc::{Gc, GcRef};
 use crate::state::State;
 use crate::stdlib::oslib::{c_bytes, path_of, push_exec_result, push_file_error, push_file_result};
 use crate::table::Table;
@@ -606,7 +606,11 @@ fn new_handle(l: &mut State, file: LuaFile) -> Value {
     let f = Rc::new(RefCell::new(file));
     track(&f);
     let u = l.global().heap.alloc(UserData::new(Box::new(Handle(f)), 0));
-    u.set_metatable(file_metatable(l));
+    let mt = file_metatable(l);
+    u.set_metatable(mt);
+    l.global()
+        .heap
+        .barrier_forward(GcRef::UserData(u), mt.map_or(Value::Nil, Value::Table));
     Value::UserData(u)
 }
 

@@ -49,6 +49,7 @@ pub fn open(l: &mut State) {
         let c = closure_over(l, *f, pkg);
         st.set_int(i as i64 + 1, c);
     }
+    l.global().heap.barrier_back(st);
     l.set_field(pkg, "searchers", Value::Table(st));
     set_path(l, pkg, "path", "LUA_PATH", PATH_DEFAULT);
     set_path(l, pkg, "cpath", "LUA_CPATH", CPATH_DEFAULT);

@@ -73,10 +73,8 @@ fn seti(l: &mut State, t: Value, i: i64, v: Value) -> LuaResult<()> {
     if let Value::Table(tab) = t {
         if tab.metatable().is_none() {
             let grown = tab.set_int(i, v);
-            if grown != 0 {
-                l.global().heap.adjust(grown);
-            }
-            return Ok(());
+            l.global().heap.barrier_back(tab);
+            return l.account_growth(grown);
         }
     }
     l.set_index_value(t, Value::Int(i), v, Operand::None)
@@ -234,6 +232,7 @@ fn pack(l: &mut State) -> LuaResult<usize> {
     for i in 1..=n {
         t.set_int(i as i64, l.arg(i));
     }
+    l.global().heap.barrier_back(t);
     l.set_field(t, "n", Value::Int(n as i64));
     l.push(Value::Table(t));
     Ok(1)
