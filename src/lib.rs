@@ -25,6 +25,7 @@ pub mod gc;
 pub mod load;
 pub mod numfmt;
 pub mod opcodes;
+pub mod raw;
 pub mod state;
 pub mod stdlib;
 pub mod string;
