@@ -36,7 +36,11 @@ pub mod userdata;
 pub mod value;
 pub mod vm;
 
-pub use api::Lua;
+pub use api::{
+    AnyUserData, Chunk, Error, FromLua, FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua,
+    LuaString, MetaMethod, MultiValue, Table, Thread, UserData, UserDataFields, UserDataMethods,
+    Variadic,
+};
 pub use error::{ErrorKind, LuaError, LuaResult};
 pub use state::State;
 pub use value::Value;

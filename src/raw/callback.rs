@@ -54,6 +54,15 @@ impl Stack<'_> {
         self.push_closure_values(Rc::new(f), Vec::new());
     }
 
+    /// `push_function` for the crate's own closures, which hold handles
+    /// (not `Send` until the state itself is).
+    pub(crate) fn push_function_local<F>(&mut self, f: F)
+    where
+        F: Fn(&mut Stack) -> LuaResult<usize> + 'static,
+    {
+        self.push_closure_values(Rc::new(f), Vec::new());
+    }
+
     /// Pops `n` values and pushes a Rust function with them as upvalues 1..n,
     /// reachable through [`upvalue_index`](super::upvalue_index)
     /// (`lua_pushcclosure`).
