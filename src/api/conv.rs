@@ -400,8 +400,7 @@ macro_rules! tuple_conversions {
             #[allow(non_snake_case)]
             fn into_lua_multi(self, lua: &Lua) -> Result<MultiValue> {
                 let ($($name,)+ $last,) = self;
-                let mut out = Vec::new();
-                $(out.push($name.into_lua(lua)?);)+
+                let mut out = vec![$($name.into_lua(lua)?,)+];
                 out.extend($last.into_lua_multi(lua)?.0);
                 Ok(MultiValue(out))
             }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The typed API: a [`Lua`] handle, rooted handles to Lua objects
 //! ([`Table`], [`Function`], [`Thread`], [`AnyUserData`], [`LuaString`]),
 //! conversions between Rust and Lua values ([`IntoLua`], [`FromLua`]),

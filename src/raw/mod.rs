@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The stack API: Lua's C API for Rust hosts.
 //!
 //! A [`RawLua`] owns a Lua state; [`RawLua::stack`] gives a [`Stack`], the
@@ -32,7 +33,7 @@
 //! l.push_function(add);
 //! l.set_global("add").unwrap();
 //! l.load(b"return add(40, 2)", "=example", "t").unwrap();
-//! l.call(0, 1).unwrap();
+//! l.call(0, Some(1)).unwrap();
 //! assert_eq!(l.to_integer(-1), Some(42));
 //! ```
 
@@ -183,7 +184,8 @@ pub(crate) fn open_std_libs(l: &mut State, libs: StdLibs) {
         return;
     }
     let loaded = l.loaded_table();
-    let openers: [(StdLibs, fn(&mut State)); 10] = [
+    type Opener = fn(&mut State);
+    let openers: [(StdLibs, Opener); 10] = [
         (StdLibs::BASE, base::open),
         (StdLibs::PACKAGE, loadlib::open),
         (StdLibs::COROUTINE, corolib::open),
@@ -1178,7 +1180,7 @@ impl<'a> Stack<'a> {
 
     /// Reads a whole chunk from `reader`, then loads it as [`load`](Self::load)
     /// does (`lua_load` with a reader). A read error is reported as an error
-    /// value "cannot read <name>: <reason>".
+    /// value "cannot read NAME: REASON".
     pub fn load_reader(
         &mut self,
         mut reader: impl std::io::Read,
