@@ -486,9 +486,12 @@ where
     let l = st.state();
     let base = l.arg_base();
     let args: Vec<Value> = (base..l.top()).map(|i| lua.wrap(l.at(i))).collect();
-    let prev = lua.inner.current.replace(l as *mut State);
-    let r = f(&lua, MultiValue::from_vec(args));
-    lua.inner.current.set(prev);
+    let r = {
+        // Typed calls inside `f` run on this thread; the guard puts the
+        // previous thread back even if `f` panics.
+        let _running = RunningThread::enter(&lua.inner, l);
+        f(&lua, MultiValue::from_vec(args))
+    };
     let l = st.state();
     let r = r.and_then(|vals| {
         let raws = vals
@@ -506,6 +509,25 @@ where
             let v = l.new_str_value(e.lua_message().as_bytes());
             Err(LuaError::runtime(v))
         }
+    }
+}
+
+/// Makes a thread the one typed operations run on, until dropped.
+struct RunningThread<'a> {
+    inner: &'a Inner,
+    previous: *mut State,
+}
+
+impl<'a> RunningThread<'a> {
+    fn enter(inner: &'a Inner, l: &mut State) -> RunningThread<'a> {
+        let previous = inner.current.replace(l as *mut State);
+        RunningThread { inner, previous }
+    }
+}
+
+impl Drop for RunningThread<'_> {
+    fn drop(&mut self) {
+        self.inner.current.set(self.previous);
     }
 }
 
