@@ -246,7 +246,7 @@ impl State {
         }
     }
 
-    /// "attempt to <op> a <type> value<varinfo>" (PUC's `luaG_typeerror`).
+    /// `"attempt to <op> a <type> value<varinfo>"` (PUC's `luaG_typeerror`).
     pub fn type_error(&mut self, v: Value, what: Operand, op: &str) -> LuaError {
         let info = self.var_info(what);
         self.type_error_with(v, op, &info)

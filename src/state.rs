@@ -222,6 +222,9 @@ pub struct Global {
     pub out_buffer: Vec<u8>,
     /// Whether standard output is a terminal (then output is flushed per line).
     pub stdout_is_tty: bool,
+    /// What an embedding host installed: warning and panic handlers, pending
+    /// continuations of Rust functions (see `crate::raw`).
+    pub host: crate::raw::HostHooks,
 }
 
 impl Global {
@@ -323,6 +326,7 @@ impl State {
             name_cache: Vec::new(),
             out_buffer: Vec::with_capacity(8192),
             stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            host: crate::raw::HostHooks::default(),
         });
         let gptr = NonNull::from(&mut *global);
         // SAFETY: the main thread was just created and nothing else refers to its

@@ -765,7 +765,7 @@ impl Table {
     }
 
     /// The length operator without metamethods (PUC's `luaH_getn`): a border, that
-    /// is some `n >= 0` with t[n] present (or n == 0) and t[n+1] absent.
+    /// is some `n >= 0` with `t[n]` present (or n == 0) and `t[n+1]` absent.
     pub fn length(&self) -> i64 {
         // SAFETY: the reference lives in this call only, which calls nothing that
         // reaches this table (single-threaded).

@@ -537,7 +537,7 @@ impl State {
     }
 
     /// Concatenates `n` values at stack[first..first+n], leaving the result in
-    /// stack[first] (`luaV_concat`: right to left, merging runs of strings).
+    /// `stack[first]` (`luaV_concat`: right to left, merging runs of strings).
     pub fn concat(&mut self, first: usize, n: usize) -> LuaResult<()> {
         // `top` always marks the end of the operands still to concatenate, so
         // a `__concat` that yields can be finished after a resume

@@ -3,7 +3,7 @@
 //!
 //! Levels count down the frame list: level 0 is the running function
 //! (`frames.last()`), level 1 its caller, and so on. Each level prints as
-//! "\n\tshort_src:line: in <name>", where the name is, in order of preference,
+//! `"\n\tshort_src:line: in <name>"`, where the name is, in order of preference,
 //! a global name found in `package.loaded` ("function 'string.format'"), the
 //! name the calling instruction used ("local 'f'", "method 'm'", ...), "main
 //! chunk", "function <file:line>", or "?" for natives. Long tracebacks keep

@@ -45,7 +45,7 @@ pub enum ExpKind {
     Upval(i32),
     /// Compile-time constant: absolute index in the active-variable list.
     Const(i32),
-    /// t[idx], both in registers.
+    /// `t[idx]`, both in registers.
     Indexed {
         t: i32,
         idx: i32,

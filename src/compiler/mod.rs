@@ -44,7 +44,7 @@ pub const MAX_C_CALLS: u32 = 200;
 
 /// Compiles a chunk. `chunkname` is PUC's chunk name ("@file.lua", "=stdin" or
 /// the source text itself); errors are complete PUC messages
-/// ("x.lua:3: 'end' expected near <eof>"). Message bytes that are not UTF-8
+/// (`x.lua:3: 'end' expected near <eof>`). Message bytes that are not UTF-8
 /// (quoted from the source) are replaced; `compile_bytes` keeps them exact.
 pub fn compile(source: &[u8], chunkname: &[u8]) -> Result<FunctionProto, String> {
     parser::parse(source, chunkname, C_CALLS_BASE).map_err(lexer::bytes_to_string)

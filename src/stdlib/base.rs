@@ -716,6 +716,9 @@ fn warn(l: &mut State) -> LuaResult<usize> {
             msg.extend_from_slice(s.as_bytes());
         }
     }
+    if crate::raw::deliver_warning_to_host(l, &msg) {
+        return Ok(0);
+    }
     let g = l.global();
     if n == 1 && msg.first() == Some(&b'@') {
         match &msg[..] {

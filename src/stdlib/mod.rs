@@ -66,6 +66,9 @@ pub fn os_error_text(e: &std::io::Error) -> String {
 
 /// Emits a warning (when warnings are on), as `warn` does.
 pub fn emit_warning(l: &mut State, msg: &[u8]) {
+    if crate::raw::deliver_warning_to_host(l, msg) {
+        return;
+    }
     if l.global().warnings_on {
         flush_stdout(l);
         let mut err = std::io::stderr().lock();

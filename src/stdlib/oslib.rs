@@ -57,7 +57,7 @@ pub fn path_of(b: &[u8]) -> &std::path::Path {
 }
 
 /// Pushes `nil, message, errno` for a failed operation (PUC's `luaL_fileresult`
-/// on failure); the message is "<fname>: <strerror>" when `fname` is given.
+/// on failure); the message is `"<fname>: <strerror>"` when `fname` is given.
 pub fn push_file_error(l: &mut State, e: &std::io::Error, fname: Option<&[u8]>) -> usize {
     let code = e.raw_os_error().unwrap_or(libc::EIO);
     let text = if e.raw_os_error().is_some() {

@@ -50,7 +50,7 @@ pub enum FormatArg {
     Other,
 }
 
-/// Error produced by [`format`] or by a [`FormatArgs`] accessor.
+/// Error produced by [`format()`] or by a [`FormatArgs`] accessor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FormatError {
     /// `bad argument #arg to 'format' (msg)`.

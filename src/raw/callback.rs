@@ -1,0 +1,196 @@
+//! Rust functions as Lua values, and their continuations (`lua_callk`,
+//! `lua_yieldk`).
+//!
+//! A Rust function is a native closure whose code is `call_rust_fn` and whose
+//! first upvalue is a userdata holding the boxed Rust closure; the closure's
+//! own upvalues follow. The box sits behind an `Rc` so a call keeps it alive
+//! even if Lua code replaces that upvalue meanwhile (`debug.setupvalue`).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::Stack;
+use crate::error::LuaResult;
+use crate::function::NativeClosure;
+use crate::state::State;
+use crate::value::Value;
+
+/// A Rust function callable from Lua (PUC's `lua_CFunction`): it finds its
+/// arguments at indices 1.., pushes its results and returns their number.
+pub type RustFn = fn(&mut Stack) -> LuaResult<usize>;
+
+/// What runs in place of a Rust function after a yield inside
+/// [`Stack::call_k`] or [`Stack::yield_k`] (PUC's `lua_KFunction`, with the
+/// context captured by the closure). It returns the function's result count.
+pub type Continuation = Box<dyn FnOnce(&mut Stack) -> LuaResult<usize> + Send>;
+
+type BoxedFn = Rc<dyn Fn(&mut Stack) -> LuaResult<usize>>;
+
+/// The userdata payload holding a Rust function.
+struct RustCallback(BoxedFn);
+
+/// The native code of every Rust function: finds the boxed closure in
+/// upvalue 1 and calls it on the running frame.
+pub(crate) fn call_rust_fn(l: &mut State) -> LuaResult<usize> {
+    let f = match l.native_upvalue(1) {
+        Value::UserData(u) => u
+            .payload()
+            .and_then(|p| p.downcast_ref::<RustCallback>().map(|c| c.0.clone())),
+        _ => None,
+    };
+    match f {
+        Some(f) => f(&mut Stack { l }),
+        None => Err(l.error("Rust function lost its code (upvalue 1 was replaced)")),
+    }
+}
+
+impl Stack<'_> {
+    /// Pushes a Rust function (`lua_pushcfunction`). Any `Fn` closure works;
+    /// it is dropped when the function is collected.
+    pub fn push_function<F>(&mut self, f: F)
+    where
+        F: Fn(&mut Stack) -> LuaResult<usize> + Send + 'static,
+    {
+        self.push_closure_values(Rc::new(f), Vec::new());
+    }
+
+    /// `push_function` for the crate's own closures, which hold handles
+    /// (not `Send` until the state itself is).
+    pub(crate) fn push_function_local<F>(&mut self, f: F)
+    where
+        F: Fn(&mut Stack) -> LuaResult<usize> + 'static,
+    {
+        self.push_closure_values(Rc::new(f), Vec::new());
+    }
+
+    /// Pops `n` values and pushes a Rust function with them as upvalues 1..n,
+    /// reachable through [`upvalue_index`](super::upvalue_index)
+    /// (`lua_pushcclosure`).
+    pub fn push_closure<F>(&mut self, f: F, n: usize) -> LuaResult<()>
+    where
+        F: Fn(&mut Stack) -> LuaResult<usize> + Send + 'static,
+    {
+        self.need(n)?;
+        let top = self.l.top();
+        let ups = self.l.stack[top - n..top].to_vec();
+        self.pop(n);
+        self.push_closure_values(Rc::new(f), ups);
+        Ok(())
+    }
+
+    fn push_closure_values(&mut self, f: BoxedFn, upvalues: Vec<Value>) {
+        let ud = crate::userdata::UserData::new(Box::new(RustCallback(f)), 0);
+        let ud = self.l.global().heap.alloc(ud);
+        // Keep the userdata reachable while the closure is allocated.
+        self.l.push(Value::UserData(ud));
+        let cells: Vec<Cell<Value>> = std::iter::once(Value::UserData(ud))
+            .chain(upvalues)
+            .map(Cell::new)
+            .collect();
+        let c = self.l.global().heap.alloc(NativeClosure {
+            function: call_rust_fn,
+            upvalues: cells.into_boxed_slice(),
+        });
+        let top = self.l.top();
+        self.l.stack[top - 1] = Value::NativeFn(c);
+    }
+
+    /// Whether the running function may yield (`lua_isyieldable`).
+    pub fn is_yieldable(&self) -> bool {
+        self.l.is_yieldable()
+    }
+
+    /// Calls like [`call`](Self::call), but the callee may yield if the
+    /// running Rust function may (`lua_callk`): after the coroutine is
+    /// resumed and the callee returns, `k` runs in place of the Rust function
+    /// with the callee's results on the stack. When no yield happens, `call_k`
+    /// returns normally and `k` is dropped unused.
+    pub fn call_k(
+        &mut self,
+        nargs: usize,
+        nresults: Option<usize>,
+        k: Continuation,
+    ) -> LuaResult<()> {
+        if !self.is_yieldable() || self.l.frames.is_empty() {
+            return self.call(nargs, nresults);
+        }
+        let func = self.func_index(nargs)?;
+        let key = self.continuation_key();
+        self.l.global().host.continuations.insert(key, k);
+        self.set_frame_continuation(Some(run_continuation));
+        let r = self.l.call_yieldable(
+            func,
+            nresults.map_or(-1, |n| n.min(i32::MAX as usize) as i32),
+        );
+        if !matches!(&r, Err(e) if e.kind == crate::ErrorKind::Yield) {
+            self.l.global().host.continuations.remove(&key);
+            self.set_frame_continuation(None);
+        }
+        r
+    }
+
+    /// Yields the top `nresults` values from the running Rust function
+    /// (`lua_yield`); return the result as the function's error:
+    /// `return Err(l.yield_(n))`. When the coroutine is resumed, the resume
+    /// arguments become the function's results.
+    pub fn yield_(&mut self, nresults: usize) -> crate::LuaError {
+        if let Err(e) = self.check_can_yield(nresults) {
+            return e;
+        }
+        let vals = self.take_top(nresults);
+        self.l.yield_values(vals)
+    }
+
+    /// Yields like [`yield_`](Self::yield_), with a continuation
+    /// (`lua_yieldk`): after the resume, `k` runs in place of the Rust
+    /// function with the resume arguments on top of its stack.
+    pub fn yield_k(&mut self, nresults: usize, k: Continuation) -> crate::LuaError {
+        if let Err(e) = self.check_can_yield(nresults) {
+            return e;
+        }
+        let key = self.continuation_key();
+        self.l.global().host.continuations.insert(key, k);
+        let vals = self.take_top(nresults);
+        self.l.yield_with_continuation(vals, run_continuation)
+    }
+
+    fn check_can_yield(&mut self, nresults: usize) -> LuaResult<()> {
+        self.need(nresults)?;
+        if Some(self.l.global().main_thread) == self.l.thread {
+            return Err(self.l.error("attempt to yield from outside a coroutine"));
+        }
+        if !self.is_yieldable() || self.l.frames.is_empty() {
+            return Err(self.l.error("attempt to yield across a C-call boundary"));
+        }
+        Ok(())
+    }
+
+    fn take_top(&mut self, n: usize) -> Vec<Value> {
+        let top = self.l.top();
+        let vals = self.l.stack[top - n..top].to_vec();
+        self.pop(n);
+        vals
+    }
+
+    fn continuation_key(&self) -> (usize, usize) {
+        (self.l.thread().addr(), self.l.frames.len())
+    }
+
+    fn set_frame_continuation(&mut self, k: Option<crate::value::NativeFn>) {
+        if let Some(ci) = self.l.frames.last_mut() {
+            ci.k = k;
+        }
+    }
+}
+
+/// The `CallInfo::k` of a Rust function with a pending continuation: runs it.
+fn run_continuation(l: &mut State) -> LuaResult<usize> {
+    let key = (l.thread().addr(), l.frames.len());
+    if let Some(ci) = l.frames.last_mut() {
+        ci.k = None;
+    }
+    match l.global().host.continuations.remove(&key) {
+        Some(k) => k(&mut Stack { l }),
+        None => Err(l.error("cannot resume this Rust function (its continuation is gone)")),
+    }
+}
