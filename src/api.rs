@@ -9,6 +9,21 @@ pub struct Lua {
     global: Box<Global>,
 }
 
+// SAFETY: a `Lua` may move to another OS thread because nothing in it is
+// shared with anything outside it. Every object of a state (strings, tables,
+// closures, userdata, threads) is owned by that state's own heap and reached
+// only through `Gc` pointers held by that state; no object is ever shared
+// between states (values crossing states, as `lproc` sends them, are copied
+// into plain Rust data). Native functions are plain `fn` pointers, userdata
+// payloads are `Send`, open files are `Arc<Mutex<..>>` and the per-OS-thread
+// bookkeeping of running hooks is empty between calls into the state. Moving
+// the handle therefore moves the whole object graph along with it.
+//
+// `Lua` is not `Sync`: its objects use unsynchronised interior mutability
+// (`Cell`, `UnsafeCell`), so two threads must never use one state at once;
+// every access goes through `&mut self`.
+unsafe impl Send for Lua {}
+
 impl Default for Lua {
     fn default() -> Self {
         Lua::new()

@@ -197,6 +197,8 @@ pub struct Global {
     pub out_buffer: Vec<u8>,
     /// Whether standard output is a terminal (then output is flushed per line).
     pub stdout_is_tty: bool,
+    /// A host's instruction budget, interrupt flag and sandbox bounds.
+    pub limits: crate::sandbox::Limits,
 }
 
 impl Global {
@@ -329,6 +331,7 @@ impl State {
             name_cache: Vec::new(),
             out_buffer: Vec::with_capacity(8192),
             stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            limits: crate::sandbox::Limits::default(),
         });
         let gptr = NonNull::from(&mut *global);
         // SAFETY: the main thread was just created and nothing else refers to its
@@ -348,7 +351,10 @@ impl State {
             state: UnsafeCell::new(State::new(gptr)),
         });
         // SAFETY: the thread was just created; no other reference to its state exists.
-        unsafe { (*th.state_ptr()).thread = Some(th) };
+        let new = unsafe { &mut *th.state_ptr() };
+        new.thread = Some(th);
+        // A coroutine stays under the host's instruction budget.
+        new.hook_mask = self.hook_mask & crate::sandbox::MASK_BUDGET;
         th
     }
 
