@@ -114,6 +114,11 @@ impl Limits {
         self.used + (self.slice - self.countdown)
     }
 
+    /// Whether the interrupt flag is up.
+    pub fn interrupt_raised(&self) -> bool {
+        self.interrupt.load(Ordering::Relaxed)
+    }
+
     /// The limit that stopped the state, if any, since the last reset.
     pub fn tripped(&self) -> Option<LimitKind> {
         self.tripped
