@@ -21,7 +21,9 @@ use crate::api::{error_text, Lua};
 use crate::error::LuaResult;
 use crate::gc::Gc;
 use crate::plain::PlainValue;
-use crate::sandbox::{classify_error, native_closure, open_safe_libs, SandboxError, SandboxOptions};
+use crate::sandbox::{
+    classify_error, native_closure, open_safe_libs, SandboxError, SandboxOptions,
+};
 use crate::state::State;
 use crate::table::Table;
 use crate::value::{NativeFn, Value};
@@ -101,7 +103,9 @@ fn declare_global(l: &mut State) -> LuaResult<usize> {
     let name = l.check_string(1)?;
     let value = l.arg(2);
     if let Value::Table(declared) = l.native_upvalue(1) {
-        let grown = declared.set(Value::Str(name), Value::Bool(true)).unwrap_or(0);
+        let grown = declared
+            .set(Value::Str(name), Value::Bool(true))
+            .unwrap_or(0);
         l.global().heap.adjust(grown);
     }
     let g = l.global().globals;
@@ -284,7 +288,11 @@ impl HostState {
     }
 
     /// Calls global function `name` as one request (fresh budget).
-    pub fn call(&mut self, name: &str, args: &[PlainValue]) -> Result<Vec<PlainValue>, SandboxError> {
+    pub fn call(
+        &mut self,
+        name: &str,
+        args: &[PlainValue],
+    ) -> Result<Vec<PlainValue>, SandboxError> {
         self.begin_request();
         call_global(self.state(), name, args)
     }

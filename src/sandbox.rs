@@ -39,7 +39,20 @@ use crate::table::Table;
 use crate::value::{NativeFn, Value};
 
 /// `hook_mask` bit: the thread runs under the host's instruction budget.
+/// It always comes with `MASK_COUNT`, so the dispatch loop's existing test
+/// for line and count hooks sends it to `trace_exec`; with no debug count
+/// hook the count never reaches zero there (it starts at 0 and counts down).
 pub const MASK_BUDGET: u8 = 16;
+const BUDGET_BITS: u8 = MASK_BUDGET | crate::stdlib::dblib::MASK_COUNT;
+
+/// The budget bits of a hook mask, to carry over to a new mask or thread.
+pub fn budget_bits(hook_mask: u8) -> u8 {
+    if hook_mask & MASK_BUDGET != 0 {
+        BUDGET_BITS
+    } else {
+        0
+    }
+}
 /// Instructions between looks at the budget and the interrupt flag.
 const POLL_INTERVAL: u64 = 1024;
 /// Registry key of the metatable shared by script environments.
@@ -206,7 +219,7 @@ impl Lua {
     /// instruction budget and interrupt flag.
     pub fn enable_limits(&mut self) {
         let l = self.state();
-        l.hook_mask |= MASK_BUDGET;
+        l.hook_mask |= BUDGET_BITS;
     }
 
     /// Sets the instruction budget (`None`: unlimited, but still
@@ -712,7 +725,12 @@ impl Sandbox {
         let base = l.top();
         let env = new_env(l);
         l.push(Value::Table(env));
-        let chunk = match l.load_chunk(source.as_bytes(), name.as_bytes(), b"t", Some(Value::Table(env))) {
+        let chunk = match l.load_chunk(
+            source.as_bytes(),
+            name.as_bytes(),
+            b"t",
+            Some(Value::Table(env)),
+        ) {
             Ok(f) => f,
             Err(e) => {
                 let msg = error_text(l, e);
@@ -727,9 +745,10 @@ impl Sandbox {
             Ok(()) => {
                 let mut out = Vec::new();
                 for i in func..l.top() {
-                    out.push(PlainValue::from_value(l.at(i)).unwrap_or_else(|e| {
-                        PlainValue::Str(format!("<{e}>").into_bytes())
-                    }));
+                    out.push(
+                        PlainValue::from_value(l.at(i))
+                            .unwrap_or_else(|e| PlainValue::Str(format!("<{e}>").into_bytes())),
+                    );
                 }
                 Ok(out)
             }

@@ -354,7 +354,7 @@ impl State {
         let new = unsafe { &mut *th.state_ptr() };
         new.thread = Some(th);
         // A coroutine stays under the host's instruction budget.
-        new.hook_mask = self.hook_mask & crate::sandbox::MASK_BUDGET;
+        new.hook_mask = crate::sandbox::budget_bits(self.hook_mask);
         th
     }
 

@@ -18,7 +18,6 @@ use crate::state::{call_status, State};
 use crate::stdlib::dblib::{
     run_hook, run_hook_transfer, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET,
 };
-use crate::sandbox::MASK_BUDGET;
 use crate::tm::TmKind;
 use crate::value::Value;
 use std::cell::Cell;
@@ -335,7 +334,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         loop {
             let i = fetch(code, pc);
             pc += 1;
-            if l.hook_mask & (MASK_LINE | MASK_COUNT | MASK_BUDGET) != 0 {
+            if l.hook_mask & (MASK_LINE | MASK_COUNT) != 0 {
                 l.frames[ci_index].pc = pc;
                 trace_exec(l, &proto, pc - 1, i)?;
             }
@@ -1266,7 +1265,7 @@ pub(crate) fn ret_hook(l: &mut State, first: usize, n: usize) -> LuaResult<()> {
 
 /// Line and count events before instruction `npc` (PUC's `luaG_traceexec`).
 fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
-    if l.hook_mask & MASK_BUDGET != 0 {
+    if l.hook_mask & crate::sandbox::MASK_BUDGET != 0 {
         crate::sandbox::charge_instruction(l)?;
     }
     if npc == 0 && p.is_vararg {
