@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release --example host -- examples/requests.txt
-//! cargo run --release --example host -- --repeat 2000 --quiet examples/requests.txt
+//! cargo run --release --example host -- --repeat 500 --quiet examples/load.txt
 //! cargo run --release --example host -- --http 127.0.0.1:8089 --max-requests 100 --self-test
 //! ```
 //!
@@ -65,13 +65,19 @@ fn parse_args() -> Result<Config, String> {
             "--quiet" => c.quiet = true,
             "--http" => c.http = Some(value("--http")?),
             "--max-requests" => {
-                c.max_requests = value("--max-requests")?.parse().map_err(|e| format!("{e}"))?
+                c.max_requests = value("--max-requests")?
+                    .parse()
+                    .map_err(|e| format!("{e}"))?
             }
             "--self-test" => c.self_test = true,
             "--instructions" => {
-                c.instruction_limit = value("--instructions")?.parse().map_err(|e| format!("{e}"))?
+                c.instruction_limit = value("--instructions")?
+                    .parse()
+                    .map_err(|e| format!("{e}"))?
             }
-            "--memory" => c.memory_limit = value("--memory")?.parse().map_err(|e| format!("{e}"))?,
+            "--memory" => {
+                c.memory_limit = value("--memory")?.parse().map_err(|e| format!("{e}"))?
+            }
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => c.input = Some(a),
         }
@@ -156,9 +162,8 @@ struct Outcome {
 
 /// Handles one request in a worker's state.
 fn serve(worker: &mut Worker, id: usize, line: &str) -> (i64, String) {
-    let result = worker.with_state(|state| {
-        state.call("handle", &[PlainValue::Str(line.as_bytes().to_vec())])
-    });
+    let result = worker
+        .with_state(|state| state.call("handle", &[PlainValue::Str(line.as_bytes().to_vec())]));
     match result {
         Err(setup) => (500, format!("state setup failed: {setup}")),
         Ok(Ok(values)) => {
@@ -339,26 +344,42 @@ fn main() {
             eprintln!("host: cannot listen on {addr}: {e}");
             std::process::exit(2);
         });
-        let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr.clone());
-        println!("listening on http://{bound}/ for {} requests", config.max_requests);
+        let bound = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or(addr.clone());
+        println!(
+            "listening on http://{bound}/ for {} requests",
+            config.max_requests
+        );
         let client = config.self_test.then(|| {
-            let lines: Vec<String> = input_lines(&config.input.clone().or(Some("examples/requests.txt".into())))
-                .into_iter()
-                .cycle()
-                .take(config.max_requests)
-                .collect();
+            let lines: Vec<String> = input_lines(
+                &config
+                    .input
+                    .clone()
+                    .or(Some("examples/requests.txt".into())),
+            )
+            .into_iter()
+            .cycle()
+            .take(config.max_requests)
+            .collect();
             let bound = bound.clone();
             std::thread::spawn(move || self_test_client(bound, lines))
         });
         let mut count = 0;
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            let Some(line) = read_http_request(&stream) else { continue };
-            queue.lock().unwrap_or_else(|e| e.into_inner()).push_back(Request {
-                index: count,
-                line,
-                reply: Some(stream),
-            });
+            let Some(line) = read_http_request(&stream) else {
+                continue;
+            };
+            queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push_back(Request {
+                    index: count,
+                    line,
+                    reply: Some(stream),
+                });
             count += 1;
             if count >= config.max_requests {
                 break;
