@@ -183,7 +183,7 @@ pub fn call_function(
             .collect(),
         Err(e) => Err(classify_error(l, e)),
     };
-    l.set_top(base);
+    crate::sandbox::clear_stack_from(l, base);
     result
 }
 

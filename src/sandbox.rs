@@ -87,6 +87,10 @@ pub struct Limits {
     pub max_string_size: Option<usize>,
     /// Matcher steps one pattern-matching call may take (sandboxed states).
     pub pattern_step_limit: Option<u64>,
+    /// Heap bytes allowed (`usize::MAX`: unbounded); see `check_memory`.
+    memory_limit: usize,
+    /// A collection for the memory limit is running.
+    collecting: bool,
 }
 
 impl Default for Limits {
@@ -100,6 +104,8 @@ impl Default for Limits {
             tripped: None,
             max_string_size: None,
             pattern_step_limit: None,
+            memory_limit: usize::MAX,
+            collecting: false,
         }
     }
 }
@@ -151,9 +157,9 @@ impl Limits {
 /// Called by the VM before each instruction of a thread under the budget.
 #[inline]
 pub(crate) fn charge_instruction(l: &mut State) -> LuaResult<()> {
-    let limits = &mut l.global().limits;
-    limits.countdown -= 1;
-    if limits.countdown == 0 {
+    let g = l.global();
+    g.limits.countdown -= 1;
+    if g.limits.countdown == 0 || g.heap.total_bytes() > g.limits.memory_limit {
         return check_limits(l);
     }
     Ok(())
@@ -162,16 +168,57 @@ pub(crate) fn charge_instruction(l: &mut State) -> LuaResult<()> {
 #[cold]
 fn check_limits(l: &mut State) -> LuaResult<()> {
     let limits = &mut l.global().limits;
-    if limits.tripped.is_none() {
-        limits.used += limits.slice;
-    }
-    match limits.over_limit() {
-        None => {
-            limits.refill();
-            Ok(())
+    if limits.countdown == 0 {
+        if limits.tripped.is_none() {
+            limits.used += limits.slice;
         }
-        Some(kind) => trip(l, kind),
+        match limits.over_limit() {
+            None => limits.refill(),
+            Some(kind) => return trip(l, kind),
+        }
     }
+    if l.global().heap.total_bytes() > l.global().limits.memory_limit {
+        return check_memory(l);
+    }
+    Ok(())
+}
+
+/// The memory limit, checked before each instruction: past it, a full
+/// collection, and if the heap is still above 15/16 of the limit, "not
+/// enough memory" (a
+/// catchable error, as in PUC; the next instruction checks again). Between
+/// two instructions one operation may overshoot the limit by what it
+/// allocates (a concatenation, one library call; `string.rep` and
+/// `string.gsub` results are bounded by `max_string_size` in a sandbox).
+/// The collector's own limit, enforced at allocation, makes this exact.
+#[cold]
+fn check_memory(l: &mut State) -> LuaResult<()> {
+    if l.global().limits.collecting {
+        return Ok(());
+    }
+    // Collect as a hook would run: the frame's whole register window is live.
+    let saved_top = l.top;
+    if let Some(ci) = l.frames.last().copied() {
+        if ci.closure.is_some() && l.top < ci.top {
+            l.check_stack(ci.top - l.top)?;
+            l.top = ci.top;
+        }
+    }
+    l.global().limits.collecting = true;
+    l.collect_garbage();
+    l.global().limits.collecting = false;
+    l.top = saved_top;
+    // Too little room left after a full collection counts as full: else a
+    // script living just under the limit would collect at every step.
+    let limit = l.global().limits.memory_limit;
+    if l.global().heap.total_bytes() > limit - limit / 16 {
+        let msg = l.new_str_value(b"not enough memory");
+        return Err(crate::error::LuaError {
+            kind: ErrorKind::Memory,
+            value: msg,
+        });
+    }
+    Ok(())
 }
 
 /// Records a tripped limit and raises its error; the next instruction will
@@ -325,6 +372,7 @@ pub fn open_safe_libs(l: &mut State, options: &SandboxOptions) {
     }
     if let Value::Table(table) = l.get_field(g, "table") {
         wrap_field(l, table, "move", charged_move);
+        wrap_field(l, table, "concat", bounded_concat);
     }
     // Strings index the real string table, but no script can get at it.
     if let Some(mt) = l.global().type_metatable(crate::value::LuaType::String) {
@@ -634,6 +682,21 @@ fn bounded_gmatch(l: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
+/// `table.concat` whose separators alone cannot exceed the string bound
+/// (the pieces themselves are already in memory).
+fn bounded_concat(l: &mut State) -> LuaResult<usize> {
+    let max = l.global().limits.max_string_size.unwrap_or(usize::MAX) as i128;
+    if let (Value::Table(t), Value::Str(sep)) = (l.arg(1), l.arg(2)) {
+        let first = crate::auxlib::to_integer(l.arg(3)).unwrap_or(1);
+        let last = crate::auxlib::to_integer(l.arg(4)).unwrap_or_else(|| t.length());
+        let pieces = (last as i128 - first as i128).max(0);
+        if pieces * sep.as_bytes().len() as i128 > max {
+            return Err(l.error("resulting string too large"));
+        }
+    }
+    call_original(l)
+}
+
 /// Largest element count one `table.move` may copy in a sandbox.
 const MAX_MOVE: i64 = 1 << 26;
 
@@ -754,8 +817,19 @@ impl Sandbox {
             }
             Err(e) => Err(classify_error(l, e)),
         };
-        l.set_top(base);
+        clear_stack_from(l, base);
         result
+    }
+}
+
+/// Drops the stack from `base` on, including dead slots above the top: a
+/// later frame's register window may cover them, and the memory check keeps
+/// a whole window alive, so old values there would count against the limit.
+pub fn clear_stack_from(l: &mut State, base: usize) {
+    l.set_top(base);
+    let end = l.stack.len();
+    for slot in &mut l.stack[base.min(end)..] {
+        *slot = Value::Nil;
     }
 }
 
@@ -781,9 +855,10 @@ impl Lua {
         lua
     }
 
-    /// Bounds the state's heap (`None`: unbounded). Not wired to the
-    /// collector yet on this branch: recorded only.
+    /// Bounds the state's heap (`None`: unbounded), checked before each
+    /// instruction (see `check_memory`); puts the state under limits.
     pub fn set_memory_limit(&mut self, limit: Option<usize>) {
-        let _ = limit;
+        self.enable_limits();
+        self.state().global().limits.memory_limit = limit.unwrap_or(usize::MAX);
     }
 }

@@ -3,9 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crescent::host::{
-    self, GuardMode, HostOptions, HostState, Libraries, StatePolicy, Worker,
-};
+use crescent::host::{self, GuardMode, HostOptions, HostState, Libraries, StatePolicy, Worker};
 use crescent::plain::PlainValue;
 use crescent::sandbox::{Sandbox, SandboxError, SandboxOptions};
 use crescent::{LuaResult, State, Value};
@@ -38,7 +36,11 @@ fn preload_hooks_are_found_by_require() {
     .unwrap();
     assert_eq!(
         out,
-        vec![PlainValue::Int(42), PlainValue::Str(b"1.0".to_vec()), PlainValue::Bool(true)]
+        vec![
+            PlainValue::Int(42),
+            PlainValue::Str(b"1.0".to_vec()),
+            PlainValue::Bool(true)
+        ]
     );
     // The sandbox's `require` finds them too, and nothing else.
     let mut sb = Sandbox::new(SandboxOptions::default());
@@ -47,26 +49,46 @@ fn preload_hooks_are_found_by_require() {
         sb.run("return require('host.math').twice(5)").unwrap(),
         vec![PlainValue::Int(10)]
     );
-    assert!(matches!(sb.run("return require('io')"), Err(SandboxError::Runtime(_))));
+    assert!(matches!(
+        sb.run("return require('io')"),
+        Err(SandboxError::Runtime(_))
+    ));
 }
 
 #[test]
 fn the_global_write_guard_refuses_undeclared_globals() {
     let mut state = HostState::new(HostOptions::default());
-    host::exec(state.state(), "counter = 0 function handler() counter = counter + 1 return counter end", "init")
-        .unwrap();
+    host::exec(
+        state.state(),
+        "counter = 0 function handler() counter = counter + 1 return counter end",
+        "init",
+    )
+    .unwrap();
     state.guard_globals();
     // Declared globals (present when guarded) stay writable.
-    assert_eq!(state.call("handler", &[]).unwrap(), vec![PlainValue::Int(1)]);
+    assert_eq!(
+        state.call("handler", &[]).unwrap(),
+        vec![PlainValue::Int(1)]
+    );
     let err = host::exec(state.state(), "leak = 1", "req").unwrap_err();
     match err {
         SandboxError::Runtime(m) => assert!(m.contains("undeclared global 'leak'"), "{m}"),
         other => panic!("{other:?}"),
     }
     // Locals are fine; declare() makes a global legal, even as nil.
-    host::exec(state.state(), "local x = 1 declare('config') config = {port = 80}", "req").unwrap();
+    host::exec(
+        state.state(),
+        "local x = 1 declare('config') config = {port = 80}",
+        "req",
+    )
+    .unwrap();
     assert_eq!(
-        host::exec(state.state(), "config = nil config = 5 return config, leak", "req").unwrap(),
+        host::exec(
+            state.state(),
+            "config = nil config = 5 return config, leak",
+            "req"
+        )
+        .unwrap(),
         vec![PlainValue::Int(5), PlainValue::Nil]
     );
 }
@@ -79,7 +101,12 @@ fn the_warning_guard_allows_the_write() {
     });
     state.guard_globals();
     assert_eq!(
-        host::exec(state.state(), "sloppy = 7 sloppy = sloppy + 1 return sloppy", "req").unwrap(),
+        host::exec(
+            state.state(),
+            "sloppy = 7 sloppy = sloppy + 1 return sloppy",
+            "req"
+        )
+        .unwrap(),
         vec![PlainValue::Int(8)]
     );
 }
@@ -133,7 +160,9 @@ fn a_cached_state_keeps_its_globals_and_survives_limits() {
         let out = worker.with_state(|s| s.call("handle", &[])).unwrap();
         assert_eq!(out.unwrap(), vec![PlainValue::Int(expected)]);
     }
-    let out = worker.with_state(|s| s.call("handle", &[PlainValue::Bool(true)])).unwrap();
+    let out = worker
+        .with_state(|s| s.call("handle", &[PlainValue::Bool(true)]))
+        .unwrap();
     assert_eq!(out, Err(SandboxError::InstructionLimit));
     let out = worker.with_state(|s| s.call("handle", &[])).unwrap();
     assert_eq!(out.unwrap(), vec![PlainValue::Int(5)]);
@@ -157,7 +186,16 @@ fn a_safe_host_state_has_no_io() {
         ..HostOptions::default()
     });
     assert_eq!(
-        host::exec(state.state(), "return io, os.execute, string.upper('x')", "t").unwrap(),
-        vec![PlainValue::Nil, PlainValue::Nil, PlainValue::Str(b"X".to_vec())]
+        host::exec(
+            state.state(),
+            "return io, os.execute, string.upper('x')",
+            "t"
+        )
+        .unwrap(),
+        vec![
+            PlainValue::Nil,
+            PlainValue::Nil,
+            PlainValue::Str(b"X".to_vec())
+        ]
     );
 }

@@ -59,14 +59,21 @@ fn send_and_receive_block_until_a_partner_comes() {
         .unwrap();
     wait_for(|| lproc::pending("block.a") == (0, 1));
     std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(lproc::pending("block.a"), (0, 1), "receiver must still wait");
+    assert_eq!(
+        lproc::pending("block.a"),
+        (0, 1),
+        "receiver must still wait"
+    );
     // A sender waits for a receiver: the process is stuck in send until we receive.
     lua.eval(r#"lproc.send("block.a", 41)"#).unwrap();
     wait_for(|| lproc::pending("block.b") == (1, 0));
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(lproc::pending("block.b"), (1, 0), "sender must still wait");
     assert_eq!(lproc::running(), 1);
-    assert_eq!(lua.eval(r#"return lproc.receive("block.b")"#).unwrap(), "42");
+    assert_eq!(
+        lua.eval(r#"return lproc.receive("block.b")"#).unwrap(),
+        "42"
+    );
     assert!(lproc::wait_all().is_empty());
     assert_eq!(lproc::pending("block.b"), (0, 0));
 }
@@ -116,17 +123,27 @@ fn a_failing_process_is_reported_and_others_go_on() {
         .unwrap();
     lua.eval(r#"lproc.start('lproc.send("fail.ok", "alive") lproc.exit() error("not reached")')"#)
         .unwrap();
-    assert_eq!(lua.eval(r#"return lproc.receive("fail.ok")"#).unwrap(), "alive");
+    assert_eq!(
+        lua.eval(r#"return lproc.receive("fail.ok")"#).unwrap(),
+        "alive"
+    );
     lua.eval("lproc.exit()").unwrap();
     let errors = lproc::wait_all();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].contains("index a nil value"), "{errors:?}");
     // Functions, userdata and threads cannot be sent: values never leak.
-    for v in ["print", "coroutine.create(print)", "io.stdout", "setmetatable({}, {f = print}) and {print}"] {
+    for v in [
+        "print",
+        "coroutine.create(print)",
+        "io.stdout",
+        "setmetatable({}, {f = print}) and {print}",
+    ] {
         let err = lua.eval(&format!("lproc.send('fail.x', {v})")).unwrap_err();
         assert!(err.contains("cannot copy"), "{err}");
     }
-    let err = lua.eval("local t = {} t.self = t lproc.send('fail.x', t)").unwrap_err();
+    let err = lua
+        .eval("local t = {} t.self = t lproc.send('fail.x', t)")
+        .unwrap_err();
     assert!(err.contains("contains itself"), "{err}");
     assert_eq!(lproc::pending("fail.x"), (0, 0));
     // The starting state is unharmed.

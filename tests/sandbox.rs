@@ -18,7 +18,10 @@ fn still_usable(sb: &mut Sandbox) {
     let out = sb
         .run("local t = {} for i = 1, 100 do t[i] = i end return #t, string.upper('ok')")
         .expect("state unusable after a hostile script");
-    assert_eq!(out, vec![PlainValue::Int(100), PlainValue::Str(b"OK".to_vec())]);
+    assert_eq!(
+        out,
+        vec![PlainValue::Int(100), PlainValue::Str(b"OK".to_vec())]
+    );
 }
 
 fn runtime_error(r: Result<Vec<PlainValue>, SandboxError>) -> String {
@@ -31,7 +34,10 @@ fn runtime_error(r: Result<Vec<PlainValue>, SandboxError>) -> String {
 #[test]
 fn infinite_loop_hits_the_instruction_limit() {
     let mut sb = sandbox();
-    assert_eq!(sb.run("while true do end"), Err(SandboxError::InstructionLimit));
+    assert_eq!(
+        sb.run("while true do end"),
+        Err(SandboxError::InstructionLimit)
+    );
     still_usable(&mut sb);
 }
 
@@ -100,6 +106,54 @@ fn deep_recursion_is_an_error() {
     still_usable(&mut sb);
 }
 
+fn memory_sandbox() -> Sandbox {
+    Sandbox::new(SandboxOptions {
+        instruction_limit: None,
+        memory_limit: Some(16 << 20),
+        max_string_size: 4 << 20,
+        ..SandboxOptions::default()
+    })
+}
+
+fn memory_error(r: Result<Vec<PlainValue>, SandboxError>) {
+    match r {
+        Err(SandboxError::Memory(_)) => {}
+        Err(SandboxError::Runtime(m)) if m.contains("too large") => {}
+        other => panic!("expected a memory error, got {other:?}"),
+    }
+}
+
+#[test]
+fn memory_bombs_hit_the_memory_limit() {
+    let mut sb = memory_sandbox();
+    for script in [
+        "local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(100) .. i end",
+        "local t = {} for i = 1, 1e9 do t[i] = {i} end",
+        "local s = 'x' while true do s = s .. s end",
+        "local t = {} while true do t[#t + 1] = ('y'):rep(4 << 20) end",
+        "local s = ('x'):rep(1e5) return #s:gsub('.', s)",
+        "local t = {} for i = 1, 1000 do t[i] = i end return #table.concat(t, ('x'):rep(1e5))",
+    ] {
+        let started = Instant::now();
+        memory_error(sb.run(script));
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(10), "{script} took {took:?}");
+        still_usable(&mut sb);
+    }
+    // A script catching its memory errors still cannot pass the limit.
+    let r = sb.run(
+        "local caught = 0
+         for _ = 1, 5 do
+           if not pcall(function() local t = {} for i = 1, 1e9 do t[i] = {} end end) then
+             caught = caught + 1
+           end
+         end
+         return caught",
+    );
+    assert_eq!(r, Ok(vec![PlainValue::Int(5)]));
+    still_usable(&mut sb);
+}
+
 #[test]
 fn string_rep_bomb_is_bounded() {
     let mut sb = sandbox();
@@ -116,9 +170,9 @@ fn pattern_backtracking_bomb_is_bounded() {
     let started = Instant::now();
     let msg = runtime_error(sb.run("return string.find(('a'):rep(5000), ('.-'):rep(30) .. 'b')"));
     assert!(msg.contains("pattern too complex"), "{msg}");
-    let msg = runtime_error(sb.run(
-        "local s = ('a'):rep(3000) for w in s:gmatch(('a-'):rep(25) .. 'b') do end",
-    ));
+    let msg = runtime_error(
+        sb.run("local s = ('a'):rep(3000) for w in s:gmatch(('a-'):rep(25) .. 'b') do end"),
+    );
     assert!(msg.contains("pattern too complex"), "{msg}");
     let msg = runtime_error(sb.run("return (('a'):rep(3000)):gsub(('.-'):rep(30) .. 'x', '')"));
     assert!(msg.contains("pattern too complex"), "{msg}");
@@ -126,7 +180,10 @@ fn pattern_backtracking_bomb_is_bounded() {
     // Ordinary patterns still work.
     assert_eq!(
         sb.run("return ('key=value'):match('(%w+)=(%w+)')").unwrap(),
-        vec![PlainValue::Str(b"key".to_vec()), PlainValue::Str(b"value".to_vec())]
+        vec![
+            PlainValue::Str(b"key".to_vec()),
+            PlainValue::Str(b"value".to_vec())
+        ]
     );
     still_usable(&mut sb);
 }
@@ -136,7 +193,10 @@ fn native_loops_are_charged() {
     let mut sb = sandbox();
     let msg = runtime_error(sb.run("table.move({}, 1, 1e15, 1)"));
     assert!(msg.contains("too many elements"), "{msg}");
-    assert_eq!(sb.run("table.move({}, 1, 1e7, 1)"), Err(SandboxError::InstructionLimit));
+    assert_eq!(
+        sb.run("table.move({}, 1, 1e7, 1)"),
+        Err(SandboxError::InstructionLimit)
+    );
     still_usable(&mut sb);
 }
 
@@ -206,18 +266,26 @@ fn libraries_are_read_only() {
     let out = sb
         .run("local n = 0 for k, v in pairs(math) do n = n + 1 end return n > 20, getmetatable('')")
         .unwrap();
-    assert_eq!(out, vec![PlainValue::Bool(true), PlainValue::Str(b"locked".to_vec())]);
+    assert_eq!(
+        out,
+        vec![PlainValue::Bool(true), PlainValue::Str(b"locked".to_vec())]
+    );
     still_usable(&mut sb);
 }
 
 #[test]
 fn scripts_do_not_see_each_others_globals() {
     let mut sb = sandbox();
-    sb.run("x = 1; print = nil; function string_helper() end").unwrap();
+    sb.run("x = 1; print = nil; function string_helper() end")
+        .unwrap();
     let out = sb.run("return x, type(print), string_helper").unwrap();
     assert_eq!(
         out,
-        vec![PlainValue::Nil, PlainValue::Str(b"function".to_vec()), PlainValue::Nil]
+        vec![
+            PlainValue::Nil,
+            PlainValue::Str(b"function".to_vec()),
+            PlainValue::Nil
+        ]
     );
     runtime_error(sb.run("setmetatable(_ENV, nil)"));
     assert_eq!(
@@ -229,7 +297,10 @@ fn scripts_do_not_see_each_others_globals() {
 #[test]
 fn syntax_bombs_are_errors() {
     let mut sb = sandbox();
-    assert!(matches!(sb.run(&"(".repeat(100_000)), Err(SandboxError::Syntax(_))));
+    assert!(matches!(
+        sb.run(&"(".repeat(100_000)),
+        Err(SandboxError::Syntax(_))
+    ));
     let out = sb.run("return load(('{'):rep(100000))").unwrap();
     assert_eq!(out, vec![PlainValue::Nil, out[1].clone()]);
     still_usable(&mut sb);
