@@ -44,10 +44,13 @@ pub mod dump;
 pub mod error;
 pub mod function;
 pub mod gc;
+pub mod host;
 pub mod load;
 pub mod numfmt;
 pub mod opcodes;
 pub mod raw;
+pub mod plain;
+pub mod sandbox;
 pub mod state;
 pub mod stdlib;
 pub mod string;
@@ -60,8 +63,8 @@ pub mod vm;
 
 pub use api::{
     AnyUserData, Chunk, Error, FromLua, FromLuaMulti, Function, IntoLua, IntoLuaMulti, Lua,
-    LuaString, MetaMethod, MultiValue, Table, Thread, UserData, UserDataFields, UserDataMethods,
-    Variadic,
+    LuaString, MetaMethod, MultiValue, SendableLua, Table, Thread, UserData, UserDataFields,
+    UserDataMethods, Variadic,
 };
 pub use error::{ErrorKind, LuaError, LuaResult};
 pub use state::State;

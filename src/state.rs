@@ -225,6 +225,8 @@ pub struct Global {
     /// What an embedding host installed: warning and panic handlers, pending
     /// continuations of Rust functions (see `crate::raw`).
     pub host: crate::raw::HostHooks,
+    /// A host's instruction budget, interrupt flag and sandbox bounds.
+    pub limits: crate::sandbox::Limits,
 }
 
 impl Global {
@@ -327,6 +329,7 @@ impl State {
             out_buffer: Vec::with_capacity(8192),
             stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             host: crate::raw::HostHooks::default(),
+            limits: crate::sandbox::Limits::default(),
         });
         let gptr = NonNull::from(&mut *global);
         // SAFETY: the main thread was just created and nothing else refers to its
@@ -344,7 +347,10 @@ impl State {
         let gptr = self.global;
         let th = self.global().heap.alloc(Thread::new(State::new(gptr)));
         // SAFETY: the thread was just created; no other reference to its state exists.
-        unsafe { (*th.state_ptr()).thread = Some(th) };
+        let new = unsafe { &mut *th.state_ptr() };
+        new.thread = Some(th);
+        // A coroutine stays under the host's instruction budget.
+        new.hook_mask = crate::sandbox::budget_bits(self.hook_mask);
         th
     }
 

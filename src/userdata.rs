@@ -8,14 +8,15 @@ use crate::table::Table;
 use crate::value::Value;
 
 /// A full userdata (PUC's `Udata`): a typed Rust payload, a metatable and `n` user values.
+/// The payload is `Send` so that a whole state may move to another OS thread.
 pub struct UserData {
     metatable: Cell<Option<Gc<Table>>>,
     user_values: RefCell<Vec<Value>>,
-    payload: RefCell<Box<dyn Any>>,
+    payload: RefCell<Box<dyn Any + Send>>,
 }
 
 impl UserData {
-    pub fn new(payload: Box<dyn Any>, num_user_values: usize) -> UserData {
+    pub fn new(payload: Box<dyn Any + Send>, num_user_values: usize) -> UserData {
         UserData {
             metatable: Cell::new(None),
             user_values: RefCell::new(vec![Value::Nil; num_user_values]),
@@ -51,12 +52,12 @@ impl UserData {
     }
 
     /// The payload, borrowed; `None` on a conflicting borrow.
-    pub fn payload(&self) -> Option<std::cell::Ref<'_, Box<dyn Any>>> {
+    pub fn payload(&self) -> Option<std::cell::Ref<'_, Box<dyn Any + Send>>> {
         self.payload.try_borrow().ok()
     }
 
     /// The payload, mutably borrowed; `None` on a conflicting borrow.
-    pub fn payload_mut(&self) -> Option<std::cell::RefMut<'_, Box<dyn Any>>> {
+    pub fn payload_mut(&self) -> Option<std::cell::RefMut<'_, Box<dyn Any + Send>>> {
         self.payload.try_borrow_mut().ok()
     }
 }

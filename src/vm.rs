@@ -1270,6 +1270,9 @@ pub(crate) fn ret_hook(l: &mut State, first: usize, n: usize) -> LuaResult<()> {
 
 /// Line and count events before instruction `npc` (PUC's `luaG_traceexec`).
 fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
+    if l.hook_mask & crate::sandbox::MASK_BUDGET != 0 {
+        crate::sandbox::charge_instruction(l)?;
+    }
     if npc == 0 && p.is_vararg {
         // Hooks start after VARARGPREP.
         return Ok(());

@@ -53,6 +53,11 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// Handles rooting an object of this state now.
+    fn live_handles(&self) -> usize {
+        (self.next_slot.get() - 1) as usize - self.free_slots.borrow().len()
+    }
+
     /// The running thread.
     #[allow(clippy::mut_from_ref)]
     pub(crate) fn state(&self) -> &mut State {
@@ -129,6 +134,30 @@ impl Default for Lua {
     }
 }
 
+/// A [`Lua`] on its way to another OS thread: see [`Lua::into_sendable`].
+///
+/// `Lua` itself is neither `Send` nor `Sync`: handles ([`Table`],
+/// [`Function`], ...) share its bookkeeping without synchronisation, so a
+/// state may change threads only while no handle to it exists outside it.
+pub struct SendableLua(Lua);
+
+// SAFETY: `into_sendable` builds a `SendableLua` only when the `Lua` is the
+// sole owner of its shared part (no other strong reference) and no handle is
+// alive (no rooted slot), so nothing outside the state refers to it. What is
+// left inside — the heap's objects, weak references captured by the crate's
+// own callbacks, userdata payloads (which must be `Send`), Rust functions
+// (whose public constructors require `Send`) — is reached only through the
+// state and moves with it. Nothing in a state is shared with another state or
+// with thread-local storage between calls.
+unsafe impl Send for SendableLua {}
+
+impl SendableLua {
+    /// The state, on the thread that received it.
+    pub fn into_lua(self) -> Lua {
+        self.0
+    }
+}
+
 impl Drop for Lua {
     fn drop(&mut self) {
         if Rc::strong_count(&self.inner) == 1 {
@@ -157,6 +186,7 @@ impl Lua {
         let id = crate::raw::next_state_id();
         global.host.id = id;
         global.host.memory_limit = options.memory_limit;
+        global.heap.set_memory_limit(options.memory_limit);
         let main = global.main_thread.state_ptr();
         let refs = global.new_table(0, 0);
         let registry = global.registry;
@@ -217,6 +247,28 @@ impl Lua {
         }
         l.set_top(base);
         Ok(parts.join("\t"))
+    }
+
+    /// Prepares the state to move to another OS thread. Fails (giving the
+    /// state back) while any handle to it is alive.
+    ///
+    /// ```
+    /// let lua = crescent::Lua::new();
+    /// let sendable = lua.into_sendable().ok().expect("no handles are alive");
+    /// let answer = std::thread::spawn(move || {
+    ///     let mut lua = sendable.into_lua();
+    ///     lua.eval("return 6 * 7").unwrap()
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(answer, "42");
+    /// ```
+    pub fn into_sendable(self) -> std::result::Result<SendableLua, Lua> {
+        if Rc::strong_count(&self.inner) == 1 && self.inner.live_handles() == 0 {
+            Ok(SendableLua(self))
+        } else {
+            Err(self)
+        }
     }
 
     /// A handle for a temporary `Lua` (inside callbacks).

@@ -29,6 +29,13 @@ type BoxedFn = Rc<dyn Fn(&mut Stack) -> LuaResult<usize>>;
 /// The userdata payload holding a Rust function.
 struct RustCallback(BoxedFn);
 
+// SAFETY: a `RustCallback` lives only in its state's heap and is reached only
+// through that state. The public constructors require the closure to be
+// `Send`; the crate's own closures (`push_function_local`) capture weak
+// references to the same state's shared part, which move with the state
+// (`crate::api::SendableLua` checks that nothing outside refers to it).
+unsafe impl Send for RustCallback {}
+
 /// The native code of every Rust function: finds the boxed closure in
 /// upvalue 1 and calls it on the running frame.
 pub(crate) fn call_rust_fn(l: &mut State) -> LuaResult<usize> {

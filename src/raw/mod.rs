@@ -123,11 +123,8 @@ impl std::ops::BitOr for StdLibs {
 pub struct Options {
     /// The standard libraries to open.
     pub libs: StdLibs,
-    /// The most bytes the heap may hold; `None` for no limit.
-    ///
-    /// Not enforced yet: the collector's limit (`Heap::set_memory_limit`) has
-    /// not landed; a state created with a limit reports it through
-    /// [`RawLua::memory_limit`] only.
+    /// The most bytes the heap may hold; `None` for no limit. Past it, an
+    /// allocation raises "not enough memory" (after an emergency collection).
     pub memory_limit: Option<usize>,
 }
 
@@ -221,6 +218,7 @@ impl RawLua {
         let mut global = State::new_global();
         global.host.id = next_state_id();
         global.host.memory_limit = options.memory_limit;
+        global.heap.set_memory_limit(options.memory_limit);
         let mut lua = RawLua {
             global,
             closed: false,

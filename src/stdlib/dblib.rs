@@ -863,14 +863,14 @@ fn sethook(l: &mut State) -> LuaResult<usize> {
         (mask, count)
     };
     if thread == l.thread() {
-        l.hook_mask = mask;
+        l.hook_mask = mask | crate::sandbox::budget_bits(l.hook_mask);
         l.base_hook_count = count;
         l.hook_count = count;
     } else {
         // SAFETY: another thread's state, not running now (threads run one at a
         // time), and no other reference to it is live.
         let ts = unsafe { &mut *thread.state_ptr() };
-        ts.hook_mask = mask;
+        ts.hook_mask = mask | crate::sandbox::budget_bits(ts.hook_mask);
         ts.base_hook_count = count;
         ts.hook_count = count;
     }

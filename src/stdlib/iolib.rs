@@ -9,13 +9,13 @@
 //!
 //! Errors are returned as `nil, message, errno`, as PUC's `luaL_fileresult` does.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::mem::ManuallyDrop;
 use std::os::unix::io::FromRawFd;
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
-use std::rc::{Rc, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::error::LuaResult;
 use crate::function::NativeClosure;
@@ -556,37 +556,55 @@ impl NumReader<'_> {
 
 // ----- every open file, so `os.exit` can flush them -----
 
-type FileRef = Rc<RefCell<LuaFile>>;
+/// A file shared by its handle and transient borrowers. `Arc` + `Mutex` (not
+/// `Rc` + `RefCell`) so that a state, with its open files, may move to
+/// another OS thread, and the process-wide list below may refer to it.
+type FileRef = Arc<FileCell>;
 
-thread_local! {
-    static OPEN_FILES: RefCell<Vec<Weak<RefCell<LuaFile>>>> = const { RefCell::new(Vec::new()) };
-    static PRUNE_AT: Cell<usize> = const { Cell::new(64) };
+struct FileCell(Mutex<LuaFile>);
+
+impl FileCell {
+    /// Locks the file; a poisoned lock (a panic elsewhere) still yields it.
+    fn borrow(&self) -> MutexGuard<'_, LuaFile> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn borrow_mut(&self) -> MutexGuard<'_, LuaFile> {
+        self.borrow()
+    }
+}
+
+/// Every open file of every state in the process, so `os.exit` can flush them.
+static OPEN_FILES: Mutex<OpenFiles> = Mutex::new(OpenFiles {
+    files: Vec::new(),
+    prune_at: 64,
+});
+
+struct OpenFiles {
+    files: Vec<Weak<FileCell>>,
+    prune_at: usize,
 }
 
 fn track(f: &FileRef) {
-    OPEN_FILES.with(|files| {
-        let mut files = files.borrow_mut();
-        files.push(Rc::downgrade(f));
-        PRUNE_AT.with(|limit| {
-            if files.len() >= limit.get() {
-                files.retain(|w| w.strong_count() > 0);
-                limit.set((files.len() * 2).max(64));
-            }
-        });
-    });
+    let mut open = OPEN_FILES.lock().unwrap_or_else(|e| e.into_inner());
+    open.files.push(Arc::downgrade(f));
+    if open.files.len() >= open.prune_at {
+        open.files.retain(|w| w.strong_count() > 0);
+        open.prune_at = (open.files.len() * 2).max(64);
+    }
 }
 
 /// Writes out the pending output of every open file (for `os.exit`).
 pub fn flush_all_files() {
-    OPEN_FILES.with(|files| {
-        for w in files.borrow().iter() {
-            if let Some(f) = w.upgrade() {
-                if let Ok(mut f) = f.try_borrow_mut() {
-                    let _ = f.flush_buffer();
-                }
+    let open = OPEN_FILES.lock().unwrap_or_else(|e| e.into_inner());
+    for w in open.files.iter() {
+        if let Some(f) = w.upgrade() {
+            // A file locked by another thread is busy writing; skip it.
+            if let Ok(mut f) = f.0.try_lock() {
+                let _ = f.flush_buffer();
             }
         }
-    });
+    }
 }
 
 // ===================================================================
@@ -603,7 +621,7 @@ fn file_metatable(l: &mut State) -> Option<Gc<Table>> {
 
 /// Wraps a `LuaFile` in a new userdata with the file metatable.
 fn new_handle(l: &mut State, file: LuaFile) -> Value {
-    let f = Rc::new(RefCell::new(file));
+    let f = Arc::new(FileCell(Mutex::new(file)));
     track(&f);
     let u = l.global().heap.alloc(UserData::new(Box::new(Handle(f)), 0));
     let mt = file_metatable(l);
@@ -869,9 +887,9 @@ fn io_close(l: &mut State) -> LuaResult<usize> {
 fn f_gc(l: &mut State) -> LuaResult<usize> {
     let f = check_file_any(l, 1)?;
     {
-        let open = !f.borrow().closed && !f.borrow().is_std();
-        if open {
-            let _ = f.borrow_mut().close();
+        let mut file = f.borrow_mut();
+        if !file.closed && !file.is_std() {
+            let _ = file.close();
         }
     }
     Ok(0)

@@ -5,6 +5,7 @@ pub mod corolib;
 pub mod dblib;
 pub mod iolib;
 pub mod loadlib;
+pub mod lproc;
 pub mod mathlib;
 pub mod oslib;
 pub mod pack;

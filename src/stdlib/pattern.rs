@@ -19,11 +19,31 @@
 //!
 //! Recursion is bounded by `MAXCCALLS` (200) nested matcher calls, like
 //! PUC's `matchdepth`; deeper patterns fail with "pattern too complex".
+//! A host sandbox may also bound the total matcher steps (backtracking) on
+//! the current OS thread with [`set_step_budget`]; past it, "pattern too complex".
 
 /// Maximum number of captures (LUA_MAXCAPTURES).
 pub const MAX_CAPTURES: usize = 32;
 /// Maximum nesting of matcher calls (MAXCCALLS).
 const MAX_CALLS: usize = 200;
+
+/// Step budget meaning "unlimited".
+pub const UNLIMITED_STEPS: u64 = u64::MAX;
+
+thread_local! {
+    /// Matcher steps left on this OS thread (a sandbox's backtracking bound).
+    static STEP_BUDGET: std::cell::Cell<u64> = const { std::cell::Cell::new(UNLIMITED_STEPS) };
+}
+
+/// Sets the matcher steps left on this OS thread ([`UNLIMITED_STEPS`]: no bound).
+pub fn set_step_budget(steps: u64) {
+    STEP_BUDGET.with(|b| b.set(steps));
+}
+
+/// The matcher steps left on this OS thread.
+pub fn step_budget() -> u64 {
+    STEP_BUDGET.with(|b| b.get())
+}
 
 const SPECIALS: &[u8] = b"^$*+?.([%-";
 
@@ -387,6 +407,16 @@ struct Matcher<'a> {
     depth: usize,
     level: usize,
     caps: [(usize, isize); MAX_CAPTURES],
+    /// Steps left, read from and written back to the thread's budget.
+    steps_left: u64,
+}
+
+impl Drop for Matcher<'_> {
+    fn drop(&mut self) {
+        if self.steps_left != UNLIMITED_STEPS {
+            set_step_budget(self.steps_left);
+        }
+    }
 }
 
 fn class_matches(c: u8, cl: u8) -> bool {
@@ -488,6 +518,7 @@ impl<'a> Matcher<'a> {
             depth: MAX_CALLS,
             level: 0,
             caps: [(0, 0); MAX_CAPTURES],
+            steps_left: step_budget(),
         }
     }
 
@@ -587,8 +618,11 @@ impl<'a> Matcher<'a> {
     }
 
     fn do_match(&mut self, s: usize, p: usize) -> Result<Option<usize>, String> {
-        if self.depth == 0 {
+        if self.depth == 0 || self.steps_left == 0 {
             return Err("pattern too complex".to_string());
+        }
+        if self.steps_left != UNLIMITED_STEPS {
+            self.steps_left -= 1;
         }
         self.depth -= 1;
         let r = self.match_body(s, p);

@@ -419,7 +419,12 @@ fn gsub(l: &mut State) -> LuaResult<usize> {
     let mut g = Gsub::new(pat, max_s);
     let mut out: Vec<u8> = Vec::with_capacity(src.len());
     let mut changed = false;
+    // A sandbox bounds the result (else `s:gsub(".", s)` grows as #s squared).
+    let max_len = l.global().limits.max_string_size.unwrap_or(usize::MAX);
     loop {
+        if out.len() > max_len {
+            return Err(l.error("resulting string too large"));
+        }
         let m = match g.next(src, pat, &mut out) {
             Ok(Some(m)) => m,
             Ok(None) => break,
