@@ -195,6 +195,7 @@ impl State {
         }
     }
 
+    /// Argument `n` (1-based), which must be present (`luaL_checkany`).
     pub fn check_any(&mut self, n: usize) -> LuaResult<Value> {
         if n > self.arg_count() {
             return Err(self.arg_error(n, "value expected"));
@@ -202,6 +203,8 @@ impl State {
         Ok(self.arg(n))
     }
 
+    /// Argument `n` as an integer (`luaL_checkinteger`; strings and
+    /// integral floats convert).
     pub fn check_integer(&mut self, n: usize) -> LuaResult<i64> {
         let v = self.arg(n);
         if let Value::Int(i) = v {
@@ -219,6 +222,7 @@ impl State {
         }
     }
 
+    /// Argument `n` as an integer, or `default` if it is nil or absent.
     pub fn opt_integer(&mut self, n: usize, default: i64) -> LuaResult<i64> {
         if self.arg(n).is_nil() {
             Ok(default)
@@ -235,11 +239,13 @@ impl State {
         }
     }
 
+    /// Argument `n` as a float (`luaL_checknumber`).
     pub fn check_number(&mut self, n: usize) -> LuaResult<f64> {
         let v = self.check_number_value(n)?;
         Ok(v.as_float().unwrap_or(0.0))
     }
 
+    /// Argument `n` as a float, or `default` if it is nil or absent.
     pub fn opt_number(&mut self, n: usize, default: f64) -> LuaResult<f64> {
         if self.arg(n).is_nil() {
             Ok(default)
@@ -261,6 +267,7 @@ impl State {
         }
     }
 
+    /// Argument `n` as a string, or `None` if it is nil or absent.
     pub fn opt_string(&mut self, n: usize) -> LuaResult<Option<Gc<LuaString>>> {
         if self.arg(n).is_nil() {
             Ok(None)
@@ -269,6 +276,7 @@ impl State {
         }
     }
 
+    /// Argument `n`, which must be a table.
     pub fn check_table(&mut self, n: usize) -> LuaResult<Gc<Table>> {
         match self.arg(n) {
             Value::Table(t) => Ok(t),
@@ -276,6 +284,7 @@ impl State {
         }
     }
 
+    /// Argument `n`, which must have type `t` (`luaL_checktype`).
     pub fn check_type(&mut self, n: usize, t: LuaType) -> LuaResult<Value> {
         let v = self.arg(n);
         if v.type_of() != t || (n > self.arg_count()) {

@@ -252,6 +252,7 @@ impl State {
         self.type_error_with(v, op, &info)
     }
 
+    /// Like `type_error`, with the variable description already made.
     pub fn type_error_with(&mut self, v: Value, op: &str, info: &[u8]) -> LuaError {
         let t = self.obj_type_name(v);
         let msg = [

@@ -25,11 +25,15 @@ pub enum ErrorKind {
 /// A Lua error: its kind and the error value.
 #[derive(Clone, Copy, Debug)]
 pub struct LuaError {
+    /// What kind of failure this is.
     pub kind: ErrorKind,
+    /// The error value (what `error` was given; a message string for
+    /// errors the engine raises).
     pub value: Value,
 }
 
 impl LuaError {
+    /// A runtime error with this value.
     pub fn runtime(value: Value) -> LuaError {
         LuaError {
             kind: ErrorKind::Runtime,

@@ -211,10 +211,13 @@ pub enum Libraries {
 /// How a host state is set up.
 #[derive(Clone, Debug)]
 pub struct HostOptions {
+    /// The libraries to open.
     pub libraries: Libraries,
+    /// The global write guard to set by [`HostState::guard_globals`] (none: off).
     pub global_guard: Option<GuardMode>,
     /// Per-call instruction budget (see [`HostState::begin_request`]).
     pub instruction_limit: Option<u64>,
+    /// Bytes the state's heap may hold ("not enough memory" beyond).
     pub memory_limit: Option<usize>,
 }
 
@@ -260,11 +263,13 @@ impl HostState {
         }
     }
 
+    /// The state.
     pub fn lua(&mut self) -> &mut Lua {
         // `lua` is taken only while dropping.
         self.lua.get_or_insert_with(Lua::new_bare)
     }
 
+    /// The state's main thread (the engine-level interface).
     pub fn state(&mut self) -> &mut State {
         self.lua().state()
     }

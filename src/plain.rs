@@ -19,10 +19,15 @@ pub const MAX_DEPTH: usize = 64;
 /// A Lua value as owned Rust data.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PlainValue {
+    /// `nil`.
     Nil,
+    /// A boolean.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// A string's bytes.
     Str(Vec<u8>),
     /// The pairs of a table, in traversal order.
     Table(Vec<(PlainValue, PlainValue)>),

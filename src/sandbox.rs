@@ -3,7 +3,7 @@
 //! * **Limits** ([`Limits`], kept in `Global::limits`): an instruction budget
 //!   and an interrupt flag another OS thread can raise ([`InterruptHandle`]).
 //!   Both ride on the VM's hook path: the `MASK_BUDGET` bit of a thread's
-//!   `hook_mask` makes the dispatch loop call [`charge_instruction`] before
+//!   `hook_mask` makes the dispatch loop call `charge_instruction` before
 //!   each instruction, a decrement that looks at the budget and the flag every
 //!   `POLL_INTERVAL` instructions. Once tripped, every further instruction
 //!   fails again, so a script cannot catch its way past a limit with `pcall`.
@@ -16,7 +16,7 @@
 //! * **Read-only libraries and per-script environments**: every library table
 //!   seen by scripts is an empty proxy whose metatable forwards reads, refuses
 //!   writes and is itself hidden (`__metatable`); `rawset` refuses proxies. Each
-//!   script runs with its own `_ENV` ([`new_env`]) whose reads fall back to the
+//!   script runs with its own `_ENV` (`new_env`) whose reads fall back to the
 //!   shared globals, so scripts in one state cannot see or spoil each other's
 //!   globals, and no script can reach the real globals table.
 //!
@@ -42,11 +42,11 @@ use crate::value::{NativeFn, Value};
 /// It always comes with `MASK_COUNT`, so the dispatch loop's existing test
 /// for line and count hooks sends it to `trace_exec`; with no debug count
 /// hook the count never reaches zero there (it starts at 0 and counts down).
-pub const MASK_BUDGET: u8 = 16;
+pub(crate) const MASK_BUDGET: u8 = 16;
 const BUDGET_BITS: u8 = MASK_BUDGET | crate::stdlib::dblib::MASK_COUNT;
 
 /// The budget bits of a hook mask, to carry over to a new mask or thread.
-pub fn budget_bits(hook_mask: u8) -> u8 {
+pub(crate) fn budget_bits(hook_mask: u8) -> u8 {
     if hook_mask & MASK_BUDGET != 0 {
         BUDGET_BITS
     } else {
@@ -237,7 +237,7 @@ fn trip(l: &mut State, kind: LimitKind) -> LuaResult<()> {
 
 /// Charges `work` units of native work (pattern steps, moved elements) to
 /// the instruction budget, failing if it runs out.
-pub fn charge_work(l: &mut State, work: u64) -> LuaResult<()> {
+pub(crate) fn charge_work(l: &mut State, work: u64) -> LuaResult<()> {
     let limits = &mut l.global().limits;
     limits.used = limits.used.saturating_add(work);
     match limits.over_limit() {
@@ -252,10 +252,12 @@ pub fn charge_work(l: &mut State, work: u64) -> LuaResult<()> {
 pub struct InterruptHandle(Arc<AtomicBool>);
 
 impl InterruptHandle {
+    /// Asks the running script to stop (it fails with "interrupted").
     pub fn interrupt(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
 
+    /// Whether an interrupt is pending.
     pub fn is_interrupted(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
@@ -390,7 +392,7 @@ pub fn open_safe_libs(l: &mut State, options: &SandboxOptions) {
 }
 
 /// A native closure with the given upvalues.
-pub fn native_closure(l: &mut State, f: NativeFn, upvalues: &[Value]) -> Value {
+pub(crate) fn native_closure(l: &mut State, f: NativeFn, upvalues: &[Value]) -> Value {
     let c = l.global().heap.alloc(NativeClosure {
         function: f,
         upvalues: upvalues.iter().map(|&v| Cell::new(v)).collect(),
@@ -428,7 +430,7 @@ fn call_original(l: &mut State) -> LuaResult<usize> {
 
 /// An empty table that reads through to `t` and refuses writes; `pairs`
 /// walks `t`, and its metatable is hidden.
-pub fn readonly_proxy(l: &mut State, t: Gc<Table>) -> Gc<Table> {
+pub(crate) fn readonly_proxy(l: &mut State, t: Gc<Table>) -> Gc<Table> {
     let proxy = l.new_table(0, 0);
     let mt = l.new_table(0, 5);
     l.set_field(mt, "__index", Value::Table(t));
@@ -443,7 +445,7 @@ pub fn readonly_proxy(l: &mut State, t: Gc<Table>) -> Gc<Table> {
 }
 
 /// Whether `t` is a read-only proxy.
-pub fn is_readonly(l: &mut State, t: Gc<Table>) -> bool {
+pub(crate) fn is_readonly(l: &mut State, t: Gc<Table>) -> bool {
     match t.metatable() {
         Some(mt) => matches!(l.get_field(mt, READONLY_MARK), Value::Bool(true)),
         None => false,
@@ -495,7 +497,7 @@ fn safe_rawset(l: &mut State) -> LuaResult<usize> {
 
 /// A fresh global environment for one script: its own table (with `_G` and
 /// a text-only `load` bound to it) reading through to the shared globals.
-pub fn new_env(l: &mut State) -> Gc<Table> {
+pub(crate) fn new_env(l: &mut State) -> Gc<Table> {
     let env = l.new_table(0, 4);
     l.set_field(env, "_G", Value::Table(env));
     let load = native_closure(l, env_load, &[Value::Table(env)]);
@@ -755,6 +757,7 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// A sandboxed state with these limits.
     pub fn new(options: SandboxOptions) -> Sandbox {
         let mut lua = Lua::new_bare();
         open_safe_libs(lua.state(), &options);
@@ -768,10 +771,12 @@ impl Sandbox {
         &mut self.lua
     }
 
+    /// The options it was made with.
     pub fn options(&self) -> &SandboxOptions {
         &self.options
     }
 
+    /// A handle that stops the running script from another thread.
     pub fn interrupt_handle(&mut self) -> InterruptHandle {
         self.lua.interrupt_handle()
     }
@@ -782,6 +787,8 @@ impl Sandbox {
         self.run_named(source, "=sandbox")
     }
 
+    /// Like [`run`](Self::run), with a chunk name for error messages
+    /// ("=name" shows as "name").
     pub fn run_named(&mut self, source: &str, name: &str) -> Result<Vec<PlainValue>, SandboxError> {
         self.lua.reset_limits();
         let l = self.lua.state();
@@ -825,7 +832,7 @@ impl Sandbox {
 /// Drops the stack from `base` on, including dead slots above the top: a
 /// later frame's register window may cover them, and the memory check keeps
 /// a whole window alive, so old values there would count against the limit.
-pub fn clear_stack_from(l: &mut State, base: usize) {
+pub(crate) fn clear_stack_from(l: &mut State, base: usize) {
     l.set_top(base);
     let end = l.stack.len();
     for slot in &mut l.stack[base.min(end)..] {
@@ -834,7 +841,7 @@ pub fn clear_stack_from(l: &mut State, base: usize) {
 }
 
 /// Turns a failed call's error into a `SandboxError`.
-pub fn classify_error(l: &mut State, e: crate::error::LuaError) -> SandboxError {
+pub(crate) fn classify_error(l: &mut State, e: crate::error::LuaError) -> SandboxError {
     let tripped = l.global().limits.tripped();
     let kind = e.kind;
     let msg = error_text(l, e);

@@ -413,6 +413,7 @@ impl State {
         self.top += 1;
     }
 
+    /// Removes and returns the top value (nil on an empty stack).
     #[inline]
     pub fn pop(&mut self) -> Value {
         if self.top == 0 {
@@ -428,10 +429,12 @@ impl State {
         self.stack.get(i).copied().unwrap_or(Value::Nil)
     }
 
+    /// The absolute index one past the top value.
     pub fn top(&self) -> usize {
         self.top
     }
 
+    /// Sets the top (absolute index); new slots are nil.
     pub fn set_top(&mut self, top: usize) {
         if top > self.stack.len() {
             self.stack.resize(top, Value::Nil);
@@ -444,14 +447,17 @@ impl State {
 
     // ----- objects -----
 
+    /// A new (or interned) string.
     pub fn new_string(&mut self, bytes: &[u8]) -> Gc<LuaString> {
         self.global().new_string(bytes)
     }
 
+    /// A new string as a value.
     pub fn new_str_value(&mut self, bytes: &[u8]) -> Value {
         Value::Str(self.global().new_string(bytes))
     }
 
+    /// A new table with room for `narray` array and `nhash` hash entries.
     pub fn new_table(&mut self, narray: usize, nhash: usize) -> Gc<Table> {
         self.global().new_table(narray, nhash)
     }
@@ -480,6 +486,7 @@ impl State {
         self.rt_error_bytes(msg.as_bytes())
     }
 
+    /// Like `rt_error_msg`, with a message of bytes.
     pub fn rt_error_bytes(&mut self, msg: &[u8]) -> LuaError {
         let mut full = self.current_position();
         full.extend_from_slice(msg);

@@ -21,20 +21,30 @@ pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
 /// A Lua value.
 #[derive(Clone, Copy, Default)]
 pub enum Value {
+    /// `nil`.
     #[default]
     Nil,
+    /// A boolean.
     Bool(bool),
+    /// An integer (subtype of number).
     Int(i64),
+    /// A float (subtype of number).
     Float(f64),
+    /// A string.
     Str(Gc<LuaString>),
+    /// A table.
     Table(Gc<Table>),
+    /// A Lua function (closure).
     LuaFn(Gc<LuaClosure>),
     /// A native function with upvalues (a C closure).
     NativeFn(Gc<NativeClosure>),
     /// A native function without upvalues (a light C function): no allocation.
     LightNative(NativeFn),
+    /// A full userdata.
     UserData(Gc<UserData>),
+    /// A light userdata (a bare address).
     LightUserData(usize),
+    /// A thread (coroutine).
     Thread(Gc<Thread>),
 }
 
@@ -72,6 +82,7 @@ impl LuaType {
 }
 
 impl Value {
+    /// The value's Lua type.
     #[inline(always)]
     pub fn type_of(&self) -> LuaType {
         match self {
@@ -87,10 +98,12 @@ impl Value {
         }
     }
 
+    /// The type's name, as `type` returns it.
     pub fn type_name(&self) -> &'static str {
         self.type_of().name()
     }
 
+    /// Whether it is nil.
     #[inline(always)]
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)
@@ -102,11 +115,13 @@ impl Value {
         matches!(self, Value::Nil | Value::Bool(false))
     }
 
+    /// Whether it is a number (integer or float).
     #[inline(always)]
     pub fn is_number(&self) -> bool {
         matches!(self, Value::Int(_) | Value::Float(_))
     }
 
+    /// Whether it is a function (Lua or native).
     pub fn is_function(&self) -> bool {
         matches!(
             self,
@@ -135,6 +150,7 @@ impl Value {
         }
     }
 
+    /// The string, if it is one (no number coercion).
     pub fn as_str(&self) -> Option<Gc<LuaString>> {
         match *self {
             Value::Str(s) => Some(s),
@@ -142,6 +158,7 @@ impl Value {
         }
     }
 
+    /// The table, if it is one.
     pub fn as_table(&self) -> Option<Gc<Table>> {
         match *self {
             Value::Table(t) => Some(t),

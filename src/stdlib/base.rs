@@ -9,6 +9,7 @@ use crate::state::State;
 use crate::tm::TmKind;
 use crate::value::{LuaType, Value};
 
+/// Opens the basic library (`print`, `pairs`, `pcall`, ...) into the globals.
 pub fn open(l: &mut State) {
     let g = l.global().globals;
     l.set_functions(

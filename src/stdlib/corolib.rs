@@ -9,6 +9,7 @@ use crate::gc::Gc;
 use crate::state::{State, Thread, ThreadStatus};
 use crate::value::{LuaType, Value};
 
+/// Opens the `coroutine` library.
 pub fn open(l: &mut State) {
     l.register_lib(
         "coroutine",

@@ -42,13 +42,17 @@ use crate::value::{LuaType, Value};
 
 /// Hook mask bits (PUC's `LUA_MASK*`).
 pub const MASK_CALL: u8 = 1;
+/// Hook on returns.
 pub const MASK_RET: u8 = 2;
+/// Hook on new lines.
 pub const MASK_LINE: u8 = 4;
+/// Hook every `count` instructions.
 pub const MASK_COUNT: u8 = 8;
 
 const HOOKKEY: &str = "_HOOKKEY";
 const HOOKMASK: &str = "_HOOKMASK";
 
+/// Opens the `debug` library.
 pub fn open(l: &mut State) {
     l.register_lib(
         "debug",

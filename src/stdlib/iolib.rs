@@ -40,6 +40,7 @@ const READ_BUF_SIZE: usize = 64 * 1024;
 /// Default size of a fully buffered output file.
 const WRITE_BUF_SIZE: usize = 8192;
 
+/// Opens the `io` library.
 pub fn open(l: &mut State) {
     let io = l.register_lib(
         "io",

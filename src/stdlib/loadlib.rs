@@ -37,6 +37,7 @@ const CONFIG: &str = "/\n;\n?\n!\n-\n";
 /// The message of every attempt to load a native library.
 const DLMSG: &str = "dynamic libraries not enabled; check your Lua installation";
 
+/// Opens the `package` library and `require`.
 pub fn open(l: &mut State) {
     let pkg = l.register_lib(
         "package",

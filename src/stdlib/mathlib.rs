@@ -10,6 +10,7 @@ use crate::state::State;
 use crate::userdata::UserData;
 use crate::value::{float_to_integer, NativeFn, Value};
 
+/// Opens the `math` library.
 pub fn open(l: &mut State) {
     let t = l.register_lib(
         "math",

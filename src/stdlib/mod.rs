@@ -8,8 +8,11 @@ pub mod loadlib;
 pub mod lproc;
 pub mod mathlib;
 pub mod oslib;
+#[doc(hidden)]
 pub mod pack;
+#[doc(hidden)]
 pub mod pattern;
+#[doc(hidden)]
 pub mod printf;
 pub mod strlib;
 pub mod tablib;

@@ -17,6 +17,7 @@ use crate::error::LuaResult;
 use crate::state::State;
 use crate::value::Value;
 
+/// Opens the `os` library.
 pub fn open(l: &mut State) {
     extern "C" {
         fn tzset();

@@ -20,6 +20,7 @@ use crate::value::{LuaType, Value};
 /// Longest string `rep` builds (PUC's `MAXSIZE` as seen with a 32-bit `int`).
 const MAX_STRING_SIZE: usize = i32::MAX as usize;
 
+/// Opens the `string` library (and the string metatable).
 pub fn open(l: &mut State) {
     let t = l.register_lib(
         "string",

@@ -16,6 +16,7 @@ use crate::state::{State, MAX_STACK};
 use crate::tm::TmKind;
 use crate::value::{LuaType, Value};
 
+/// Opens the `table` library.
 pub fn open(l: &mut State) {
     l.register_lib(
         "table",

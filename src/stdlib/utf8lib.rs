@@ -12,6 +12,7 @@ const MAX_UNICODE: u32 = 0x10FFFF;
 const MAX_UTF: u32 = 0x7FFF_FFFF;
 const MSG_INVALID: &str = "invalid UTF-8 code";
 
+/// Opens the `utf8` library.
 pub fn open(l: &mut State) {
     let t = l.register_lib(
         "utf8",
