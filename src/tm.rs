@@ -554,7 +554,13 @@ impl State {
                 while k < total && is_str_or_num(self.stack[top - k - 1]) {
                     k += 1;
                 }
-                let mut buf = Vec::new();
+                // Refuse a result over the memory limit before building it
+                // (numbers count as nothing: a few bytes each).
+                let len = (top - k..top)
+                    .map(|i| self.stack[i].as_str().map_or(0, |s| s.len()))
+                    .fold(0usize, usize::saturating_add);
+                self.check_memory_limit(len)?;
+                let mut buf = Vec::with_capacity(len);
                 for i in top - k..top {
                     let v = self.stack[i];
                     append_str_or_num(&mut buf, v);

@@ -39,6 +39,26 @@ pub fn open_libs(l: &mut State) {
     l.set_field(loaded, "_G", crate::value::Value::Table(g));
 }
 
+/// Bytes a library's result buffer may grow between two checks of the
+/// memory limit (the buffer is outside the heap until it becomes a string).
+pub(crate) const MEMORY_CHECK_STEP: usize = 64 << 10;
+
+/// Applies the state's memory limit to a result buffer of `len` bytes being
+/// built outside the heap, once per `MEMORY_CHECK_STEP` bytes of growth
+/// (`next_check` starts at 0), so a runaway result fails with "not enough
+/// memory" before it is built. Call only where a collection may run.
+pub(crate) fn check_buffer_growth(
+    l: &mut State,
+    len: usize,
+    next_check: &mut usize,
+) -> crate::error::LuaResult<()> {
+    if len >= *next_check {
+        l.check_memory_limit(len)?;
+        *next_check = len.saturating_add(MEMORY_CHECK_STEP);
+    }
+    Ok(())
+}
+
 /// Appends to the buffered standard output.
 pub fn write_stdout(l: &mut State, bytes: &[u8]) {
     let g = l.global();

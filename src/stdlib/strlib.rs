@@ -227,6 +227,8 @@ fn rep(l: &mut State) -> LuaResult<usize> {
         return Err(l.error("resulting string too large"));
     }
     let total = (unit * n - sep_bytes.len() as u64) as usize;
+    // Refuse a result over the memory limit before building it.
+    l.check_memory_limit(total)?;
     let mut out = Vec::with_capacity(total);
     if sep_bytes.is_empty() && s_bytes.len() == 1 {
         out.resize(total, s_bytes[0]);
@@ -422,10 +424,12 @@ fn gsub(l: &mut State) -> LuaResult<usize> {
     let mut changed = false;
     // A sandbox bounds the result (else `s:gsub(".", s)` grows as #s squared).
     let max_len = l.global().limits.max_string_size.unwrap_or(usize::MAX);
+    let mut next_memory_check = 0;
     loop {
         if out.len() > max_len {
             return Err(l.error("resulting string too large"));
         }
+        super::check_buffer_growth(l, out.len(), &mut next_memory_check)?;
         let m = match g.next(src, pat, &mut out) {
             Ok(Some(m)) => m,
             Ok(None) => break,
@@ -466,6 +470,7 @@ fn gsub(l: &mut State) -> LuaResult<usize> {
     let count = g.count();
     let v = if changed {
         g.finish(src, &mut out);
+        l.check_memory_limit(out.len())?;
         Value::Str(l.global().new_string_owned(out))
     } else {
         // Nothing replaced: the result is the subject itself.
@@ -545,7 +550,16 @@ impl FormatArgs for FmtArgs<'_> {
     fn append_tostring(&mut self, arg: usize, out: &mut Vec<u8>) -> Result<(), FormatError> {
         let v = self.l.arg(arg);
         match v {
-            Value::Str(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Str(s) => {
+                // Many copies of a big string must not outgrow the memory limit.
+                let len = out.len() + s.len();
+                if len >= super::MEMORY_CHECK_STEP {
+                    if let Err(e) = self.l.check_memory_limit(len) {
+                        return Err(self.stash(e));
+                    }
+                }
+                out.extend_from_slice(s.as_bytes())
+            }
             Value::Int(_) | Value::Float(_) => out.extend_from_slice(&number_to_bytes(v)),
             _ => match self.l.to_display_string(v) {
                 Ok(s) => out.extend_from_slice(s.as_bytes()),
@@ -595,6 +609,7 @@ fn format(l: &mut State) -> LuaResult<usize> {
     let pending = args.err.take();
     match r {
         Ok(out) => {
+            l.check_memory_limit(out.len())?;
             let v = Value::Str(l.global().new_string_owned(out));
             l.push(v);
             Ok(1)

@@ -212,7 +212,9 @@ fn concat(l: &mut State) -> LuaResult<usize> {
     let mut i = l.opt_integer(3, 1)?;
     let last = l.opt_integer(4, n)?;
     let mut buf = Vec::new();
+    let mut next_memory_check = 0;
     while i < last {
+        super::check_buffer_growth(l, buf.len(), &mut next_memory_check)?;
         add_field(l, t, i, &mut buf)?;
         if let Some(sep) = sep {
             buf.extend_from_slice(sep.as_bytes());
@@ -222,6 +224,7 @@ fn concat(l: &mut State) -> LuaResult<usize> {
     if i == last {
         add_field(l, t, i, &mut buf)?;
     }
+    l.check_memory_limit(buf.len())?;
     let s = l.global().new_string_owned(buf);
     l.push(Value::Str(s));
     Ok(1)
