@@ -250,6 +250,10 @@ impl State {
             Some(p) => p,
             None => return Err(e),
         };
+        // A Rust function's `raw::Stack::pcall_k` recovers through its continuation.
+        if crate::raw::is_pending_pcall(self, p) {
+            return crate::raw::recover_pcall_k(self, p, e);
+        }
         let ci = self.frames[p];
         let mut e = e;
         if ci.status & call_status::XPCALL != 0 {

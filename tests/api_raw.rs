@@ -880,3 +880,144 @@ fn errors_raised_by_rust_functions() {
     )
     .unwrap();
 }
+
+/// `guard(f, ...)`: calls `f(...)` with `pcall_k` (a traceback-free handler
+/// that tags errors) and returns "ok" plus f's results, or "caught" and the
+/// handled error; the context (the number of arguments) survives a yield.
+fn guard(l: &mut Stack) -> LuaResult<usize> {
+    let nargs = l.top() as usize - 1;
+    let ctx = nargs as i64;
+    fn finish(l: &mut Stack, r: LuaResult<()>, ctx: i64, results_from: i32) -> LuaResult<usize> {
+        match r {
+            Ok(()) => {
+                // Results start above the handler (index 1) and its copy of f.
+                let n = l.top() - results_from + 1;
+                l.push_string("ok");
+                l.insert(results_from)?;
+                l.push_integer(ctx);
+                Ok(n as usize + 2)
+            }
+            Err(_) => {
+                l.push_string("caught");
+                l.insert(-2)?;
+                l.push_integer(ctx);
+                Ok(3)
+            }
+        }
+    }
+    // Stack: f, args... -> handler, f, args...
+    l.push_function(|l: &mut Stack| {
+        let msg = l.to_str(1).unwrap_or_default();
+        l.push_string(&format!("handled: {msg}"));
+        Ok(1)
+    });
+    l.insert(1)?;
+    let results_from = 2;
+    let r = l.pcall_k(
+        nargs,
+        None,
+        1,
+        Box::new(move |l: &mut Stack, r| finish(l, r, ctx, results_from)),
+    )?;
+    finish(l, r, ctx, results_from)
+}
+
+#[test]
+fn pcall_k_continues_after_yields() {
+    let mut lua = new();
+    let mut l = lua.stack();
+    l.push_function(guard);
+    l.set_global("guard").unwrap();
+    let r = run_blocks(
+        &mut l,
+        r#"
+        -- No coroutine: pcall_k is pcall.
+        local s, a, b, n = guard(function(x, y) return x + y, 'r' end, 1, 2)
+        assert(s == 'ok' and a == 3 and b == 'r' and n == 2, tostring(s))
+        local s, e, n = guard(error, 'plain')
+        assert(s == 'caught' and e == 'handled: plain' and n == 1, e)
+
+        -- The callee yields, then returns: the continuation sees Ok.
+        local co = coroutine.wrap(function(...)
+            return guard(function(x)
+                local y = coroutine.yield('first', x)
+                local z = coroutine.yield('second', y)
+                return x + y + z
+            end, ...)
+        end)
+        local tag, v = co(1)
+        assert(tag == 'first' and v == 1)
+        assert(co(10) == 'second')
+        local s, sum, n = co(100)
+        assert(s == 'ok' and sum == 111 and n == 1, tostring(sum))
+
+        -- The callee yields, then fails: the handler runs and the
+        -- continuation sees the error; the coroutine goes on after it.
+        local co = coroutine.wrap(function()
+            local s, e, n = guard(function()
+                coroutine.yield('paused')
+                error('late failure', 0)
+            end)
+            coroutine.yield(s, e, n)
+            return 'after'
+        end)
+        assert(co() == 'paused')
+        local s, e, n = co()
+        assert(s == 'caught' and e == 'handled: late failure' and n == 0, e)
+        assert(co() == 'after')
+
+        -- To-be-closed variables of the failed callee are closed, even when
+        -- their __close yields.
+        local closed = {}
+        local co = coroutine.wrap(function()
+            return guard(function()
+                local x <close> = setmetatable({}, {__close = function(_, err)
+                    closed[#closed + 1] = err
+                    coroutine.yield('closing')
+                end})
+                coroutine.yield('inside')
+                error('with tbc', 0)
+            end)
+        end)
+        assert(co() == 'inside')
+        assert(co() == 'closing')
+        local s, e = co()
+        assert(s == 'caught' and e == 'handled: with tbc', e)
+        assert(closed[1] == 'handled: with tbc', tostring(closed[1]))
+
+        -- An error after the protected call is not caught by it.
+        local co = coroutine.create(function()
+            guard(function() coroutine.yield() end)
+            error('outside', 0)
+        end)
+        assert(coroutine.resume(co))
+        local ok, e = coroutine.resume(co)
+        assert(not ok and e == 'outside', e)
+
+        -- Nested: a pcall_k inside a pcall_k, both yielding.
+        local co = coroutine.wrap(function()
+            return guard(function()
+                local s, e = guard(function() coroutine.yield('inner') error('deep', 0) end)
+                coroutine.yield(s .. ':' .. e)
+                error('outer', 0)
+            end)
+        end)
+        assert(co() == 'inner')
+        assert(co() == 'caught:handled: deep')
+        local s, e = co()
+        assert(s == 'caught' and e == 'handled: outer', e)
+        "#,
+    );
+    if let Err(block) = r {
+        panic!("{block}\n{}", message(&mut l));
+    }
+}
+
+/// Runs the blank-line-separated blocks of `src` one by one; on error, the
+/// failing block (its message is on the stack).
+fn run_blocks(l: &mut Stack, src: &str) -> Result<(), String> {
+    for block in src.split("\n\n") {
+        run(l, block).map_err(|_| block.to_string())?;
+    }
+    Ok(())
+}

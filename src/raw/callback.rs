@@ -1,5 +1,5 @@
 //! Rust functions as Lua values, and their continuations (`lua_callk`,
-//! `lua_yieldk`).
+//! `lua_pcallk`, `lua_yieldk`).
 //!
 //! A Rust function is a native closure whose code is `call_rust_fn` and whose
 //! first upvalue is a userdata holding the boxed Rust closure; the closure's
@@ -9,8 +9,8 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use super::Stack;
-use crate::error::LuaResult;
+use super::{Slot, Stack};
+use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::function::NativeClosure;
 use crate::state::State;
 use crate::value::Value;
@@ -23,6 +23,25 @@ pub type RustFn = fn(&mut Stack) -> LuaResult<usize>;
 /// [`Stack::call_k`] or [`Stack::yield_k`] (PUC's `lua_KFunction`, with the
 /// context captured by the closure). It returns the function's result count.
 pub type Continuation = Box<dyn FnOnce(&mut Stack) -> LuaResult<usize> + Send>;
+
+/// What runs in place of a Rust function after a yield inside
+/// [`Stack::pcall_k`] (PUC's `lua_KFunction` with its status argument):
+/// with `Ok(())` when the protected call returned (its results on top of the
+/// stack), with `Err(error)` when it failed (the stack cut back to where the
+/// called function was, and the error value pushed there). It returns the
+/// Rust function's result count.
+pub type PcallContinuation = Box<dyn FnOnce(&mut Stack, LuaResult<()>) -> LuaResult<usize> + Send>;
+
+/// A `pcall_k` whose callee yielded: where to recover and what to run then.
+pub(crate) struct PendingPcall {
+    /// Stack index of the called function (the stack is cut back to it on error).
+    level: usize,
+    /// Stack index of the message handler, if any.
+    handler: Option<usize>,
+    /// The kind of the error being handled while `__close` handlers run.
+    kind: ErrorKind,
+    k: PcallContinuation,
+}
 
 type BoxedFn = Rc<dyn Fn(&mut Stack) -> LuaResult<usize>>;
 
@@ -136,6 +155,89 @@ impl Stack<'_> {
         r
     }
 
+    /// Calls like [`pcall`](Self::pcall), but the callee may yield if the
+    /// running Rust function may (`lua_pcallk`). The outcome of the protected
+    /// call is the inner result: `Ok(Ok(()))` with the results on the stack,
+    /// or `Ok(Err(e))` with the error value on top, exactly as `pcall`
+    /// returns. An outer `Err` is a yield (or a bad `handler` index): pass it
+    /// on with `?`, as with [`call_k`](Self::call_k). Then, after the resume,
+    /// `k` runs in place of the Rust function once the callee is done, with
+    /// the same inner result; when no yield happens, `k` is dropped unused.
+    ///
+    /// ```
+    /// use crescent::raw::{Options, RawLua, Stack};
+    /// let mut lua = RawLua::new(Options::default());
+    /// let mut l = lua.stack();
+    /// // try(f): runs f protected, yields allowed; returns "ok" or "failed: <error>".
+    /// l.push_function(|l: &mut Stack| {
+    ///     fn report(l: &mut Stack, r: crescent::LuaResult<()>) -> crescent::LuaResult<usize> {
+    ///         let text = match r {
+    ///             Ok(()) => "ok".to_string(),
+    ///             Err(_) => format!("failed: {}", l.to_str(-1).unwrap_or_default()),
+    ///         };
+    ///         l.push_string(&text);
+    ///         Ok(1)
+    ///     }
+    ///     l.push_value(1)?;
+    ///     let r = l.pcall_k(0, Some(0), 0, Box::new(report))?;
+    ///     report(l, r)
+    /// });
+    /// l.set_global("try")?;
+    /// l.do_string(
+    ///     "local co = coroutine.wrap(function()
+    ///          return try(function() coroutine.yield('paused') error('boom', 0) end)
+    ///      end)
+    ///      assert(co() == 'paused')
+    ///      assert(co() == 'failed: boom')
+    ///      assert(try(function() end) == 'ok')",
+    /// )?;
+    /// # Ok::<(), crescent::LuaError>(())
+    /// ```
+    pub fn pcall_k(
+        &mut self,
+        nargs: usize,
+        nresults: Option<usize>,
+        handler: i32,
+        k: PcallContinuation,
+    ) -> LuaResult<LuaResult<()>> {
+        let handler = match handler {
+            0 => None,
+            idx => match self.slot(idx) {
+                Some(Slot::Stack(i)) => Some(i),
+                _ => return Err(self.invalid_index(idx)),
+            },
+        };
+        if !self.is_yieldable() || self.l.frames.is_empty() {
+            let h = handler.map_or(0, |i| (i + 1 - self.base()) as i32);
+            return Ok(self.pcall(nargs, nresults, h));
+        }
+        let h = handler.map(|i| self.l.at(i));
+        let func = self.func_index(nargs)?;
+        let key = self.continuation_key();
+        self.l.global().host.pending_pcalls.insert(
+            key,
+            PendingPcall {
+                level: func,
+                handler,
+                kind: ErrorKind::Runtime,
+                k,
+            },
+        );
+        set_pcall_mark(self.l, true);
+        let r = self.l.pcall_yieldable(func, super::wanted(nresults), h);
+        if let Err(e) = r {
+            if e.kind == ErrorKind::Yield {
+                return Err(e);
+            }
+        }
+        self.l.global().host.pending_pcalls.remove(&key);
+        set_pcall_mark(self.l, false);
+        if let Err(e) = &r {
+            self.l.push(e.value);
+        }
+        Ok(r)
+    }
+
     /// Yields the top `nresults` values from the running Rust function
     /// (`lua_yield`); return the result as the function's error:
     /// `return Err(l.yield_(n))`. When the coroutine is resumed, the resume
@@ -188,6 +290,95 @@ impl Stack<'_> {
             ci.k = k;
         }
     }
+}
+
+/// Marks (or unmarks) the running Rust function's frame as a protected call
+/// that a coroutine resume can finish (`finish_pcall_k`) or recover into
+/// (`recover_pcall_k`).
+fn set_pcall_mark(l: &mut State, on: bool) {
+    use crate::state::call_status::YIELDABLE_PCALL;
+    if let Some(ci) = l.frames.last_mut() {
+        if on {
+            ci.status |= YIELDABLE_PCALL;
+            ci.k = Some(finish_pcall_k);
+        } else {
+            ci.status &= !YIELDABLE_PCALL;
+            ci.k = None;
+        }
+    }
+}
+
+/// The `CallInfo::k` of a Rust function whose `pcall_k` callee yielded: the
+/// callee has returned (or, after an error, the `__close` handlers that
+/// yielded are done); runs the continuation.
+fn finish_pcall_k(l: &mut State) -> LuaResult<usize> {
+    use crate::state::call_status::CLOSING_ERROR;
+    let key = (l.thread().addr(), l.frames.len());
+    let pending = match l.global().host.pending_pcalls.remove(&key) {
+        Some(p) => p,
+        None => return Err(l.error("cannot resume this Rust function (its continuation is gone)")),
+    };
+    let p = l.frames.len() - 1;
+    let closing = l.frames[p].status & CLOSING_ERROR != 0;
+    let result = if closing {
+        if let Err(e) = l.continue_error_close(p, pending.level) {
+            if e.kind == ErrorKind::Yield {
+                l.global().host.pending_pcalls.insert(key, pending);
+            }
+            return Err(e);
+        }
+        l.frames[p].status &= !CLOSING_ERROR;
+        let value = l.stack[pending.level];
+        l.set_top(pending.level);
+        l.push(value);
+        Err(LuaError {
+            kind: pending.kind,
+            value,
+        })
+    } else {
+        Ok(())
+    };
+    set_pcall_mark(l, false);
+    (pending.k)(&mut Stack { l }, result)
+}
+
+/// Whether the Rust function at `frames[p]` waits in a `pcall_k`.
+pub(crate) fn is_pending_pcall(l: &State, p: usize) -> bool {
+    let key = (l.thread().addr(), p + 1);
+    l.global().host.pending_pcalls.contains_key(&key)
+}
+
+/// Error recovery after a resume for a `pcall_k` at `frames[p]` (the
+/// counterpart of `pcall`'s in `coroutine::recover`): applies the message
+/// handler, closes pending variables, runs the continuation with the error
+/// and finishes the Rust function's frame.
+pub(crate) fn recover_pcall_k(l: &mut State, p: usize, mut e: LuaError) -> LuaResult<()> {
+    let key = (l.thread().addr(), p + 1);
+    let (level, handler) = match l.global().host.pending_pcalls.get(&key) {
+        Some(pending) => (pending.level, pending.handler),
+        None => return Err(e),
+    };
+    if let Some(h) = handler {
+        let h = l.stack[h];
+        e = l.run_message_handler(h, e);
+    }
+    l.nny = 0;
+    let kind = e.kind;
+    if let Some(pending) = l.global().host.pending_pcalls.get_mut(&key) {
+        pending.kind = kind;
+    }
+    // May yield from a `__close` handler: `finish_pcall_k` goes on then.
+    let value = l.pcall_close_after_error(p, level, e)?;
+    let pending = match l.global().host.pending_pcalls.remove(&key) {
+        Some(p) => p,
+        None => return Err(LuaError { kind, value }),
+    };
+    set_pcall_mark(l, false);
+    l.set_top(level);
+    l.push(value);
+    let n = (pending.k)(&mut Stack { l }, Err(LuaError { kind, value }))?;
+    l.poscall(n);
+    Ok(())
 }
 
 /// The `CallInfo::k` of a Rust function with a pending continuation: runs it.

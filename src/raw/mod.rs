@@ -41,7 +41,8 @@ mod aux;
 mod callback;
 mod thread;
 
-pub use callback::{Continuation, RustFn};
+pub use callback::{Continuation, PcallContinuation, RustFn};
+pub(crate) use callback::{is_pending_pcall, recover_pcall_k};
 pub use thread::{Resumed, ThreadState};
 
 use std::collections::HashMap;
@@ -148,6 +149,8 @@ pub struct HostHooks {
     /// Continuations of Rust functions waiting for a resume, by (thread
     /// address, frame depth).
     pub(crate) continuations: HashMap<(usize, usize), Continuation>,
+    /// `pcall_k` calls whose callee yielded, by the same key.
+    pub(crate) pending_pcalls: HashMap<(usize, usize), callback::PendingPcall>,
     /// Identifies the state (handles of the typed API check it).
     pub(crate) id: u64,
     /// The memory limit the host asked for.
