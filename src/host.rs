@@ -13,6 +13,59 @@
 //!   once, OpenResty's `lua_code_cache on`) or a fresh state per request
 //!   (`lua_code_cache off`).
 //! * Protected calls from Rust with plain values in and out ([`call_global`]).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use crescent::host::{self, HostOptions, HostState, StatePolicy, Worker};
+//! use crescent::plain::PlainValue;
+//! use crescent::{LuaResult, State};
+//!
+//! /// A Rust module function: `require("host.text").shout(s)`.
+//! fn shout(l: &mut State) -> LuaResult<usize> {
+//!     let s = l.check_string(1)?;
+//!     let loud = s.to_str_lossy().to_uppercase();
+//!     let v = l.new_str_value(loud.as_bytes());
+//!     l.push(v);
+//!     Ok(1)
+//! }
+//!
+//! // Runs once per new state: preload hooks, the handler code, close hooks.
+//! let setup = Arc::new(|st: &mut HostState| {
+//!     host::preload_module(st.state(), "host.text", &[("shout", shout)]);
+//!     let code = "local text = require 'host.text'
+//!                 served = 0
+//!                 function handle(name)
+//!                   served = served + 1
+//!                   return text.shout('hello ' .. name), served
+//!                 end
+//!                 function leak() oops = 1 end";
+//!     host::exec(st.state(), code, "handler").map_err(|e| e.to_string())?;
+//!     st.on_close(|_lua| { /* flush logs, release host resources ... */ });
+//!     Ok(())
+//! });
+//! let options = HostOptions { instruction_limit: Some(1_000_000), ..HostOptions::default() };
+//! let moon = [PlainValue::Str(b"moon".to_vec())];
+//!
+//! // One cached state: globals persist between requests.
+//! let mut worker = Worker::new(StatePolicy::Cached, options.clone(), setup.clone());
+//! for expected in 1..=2 {
+//!     let out = worker.with_state(|st| st.call("handle", &moon))??;
+//!     assert_eq!(out, vec![PlainValue::Str(b"HELLO MOON".to_vec()), PlainValue::Int(expected)]);
+//! }
+//! assert_eq!(worker.states_created, 1);
+//! // The write guard (on by default) refuses undeclared globals.
+//! let err = worker.with_state(|st| st.call("leak", &[]))?.unwrap_err();
+//! assert!(err.to_string().contains("assignment to undeclared global 'oops'"));
+//!
+//! // A fresh state per request: nothing persists.
+//! let mut worker = Worker::new(StatePolicy::FreshPerRequest, options, setup);
+//! for _ in 0..2 {
+//!     let out = worker.with_state(|st| st.call("handle", &moon))??;
+//!     assert_eq!(out[1], PlainValue::Int(1));
+//! }
+//! assert_eq!(worker.states_created, 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::io::Write;
 use std::sync::Arc;

@@ -22,7 +22,54 @@
 //!
 //! [`Sandbox`] puts these together for a host: a state with the safe set and
 //! limits, running each script in a fresh environment and reporting which
-//! limit stopped it.
+//! limit stopped it. The memory limit is the collector's (see
+//! `Lua::set_memory_limit`): past it, an emergency collection, then "not
+//! enough memory"; big string results are refused before they are built.
+//!
+//! ```
+//! use std::sync::atomic::{AtomicBool, Ordering};
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use crescent::plain::PlainValue;
+//! use crescent::sandbox::{Sandbox, SandboxError, SandboxOptions};
+//!
+//! let mut sb = Sandbox::new(SandboxOptions {
+//!     instruction_limit: Some(1_000_000),
+//!     memory_limit: Some(10 << 20),
+//!     ..SandboxOptions::default()
+//! });
+//! assert_eq!(sb.run("return 6 * 7")?, vec![PlainValue::Int(42)]);
+//! // Only the safe libraries, and library tables are read-only.
+//! assert!(matches!(sb.run("return io.open('/etc/passwd')"), Err(SandboxError::Runtime(_))));
+//! assert!(matches!(sb.run("string.upper = nil"), Err(SandboxError::Runtime(_))));
+//! // Limits stop runaway scripts; the state serves the next script.
+//! assert_eq!(sb.run("while true do end"), Err(SandboxError::InstructionLimit));
+//! assert!(matches!(
+//!     sb.run("local t = {} for i = 1, 1e9 do t[i] = {} end"),
+//!     Err(SandboxError::Memory(_))
+//! ));
+//! assert_eq!(sb.run("return 'still here'")?, vec![PlainValue::Str(b"still here".to_vec())]);
+//!
+//! // Another thread can stop a script (here one with no instruction limit).
+//! let mut sb = Sandbox::new(SandboxOptions { instruction_limit: None, ..SandboxOptions::default() });
+//! let handle = sb.interrupt_handle();
+//! let done = Arc::new(AtomicBool::new(false));
+//! let stopper = std::thread::spawn({
+//!     let done = done.clone();
+//!     move || {
+//!         // `run` clears the flag when it starts: raise it until it ends.
+//!         while !done.load(Ordering::Relaxed) {
+//!             std::thread::sleep(Duration::from_millis(10));
+//!             handle.interrupt();
+//!         }
+//!     }
+//! });
+//! let r = sb.run("while true do end");
+//! done.store(true, Ordering::Relaxed);
+//! stopper.join().unwrap();
+//! assert_eq!(r, Err(SandboxError::Interrupted));
+//! # Ok::<(), SandboxError>(())
+//! ```
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};

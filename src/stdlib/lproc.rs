@@ -14,6 +14,26 @@
 //!
 //! Channels live in one process-wide registry (a `Mutex` with a `Condvar`
 //! per waiter). Waiting states still answer their interrupt handle.
+//!
+//! ```
+//! let mut lua = crescent::Lua::new();
+//! crescent::stdlib::lproc::open(lua.state());
+//! let out = lua.eval(
+//!     r#"
+//!     -- Two processes, each in its own state on its own thread.
+//!     for _, n in ipairs({10, 20}) do
+//!       lproc.start(string.format(
+//!         "local x = lproc.receive('work.%d') lproc.send('results', x * x)", n))
+//!     end
+//!     lproc.send('work.10', 3)
+//!     lproc.send('work.20', 4)
+//!     local a, b = lproc.receive('results'), lproc.receive('results')
+//!     return a + b
+//!     "#,
+//! );
+//! assert_eq!(out.as_deref(), Ok("25"));
+//! assert!(crescent::stdlib::lproc::wait_all().is_empty()); // no process failed
+//! ```
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
