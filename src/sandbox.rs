@@ -668,8 +668,6 @@ fn bounded_rep(l: &mut State) -> LuaResult<usize> {
     let unit = len(l.arg(1)) + len(l.arg(3));
     if let Some(n) = crate::auxlib::to_integer(l.arg(2)) {
         if n > 0 && unit * n as u128 > max {
-            // Past the memory limit as well: report that, as without a sandbox.
-            l.check_memory_limit(usize::try_from(unit * n as u128).unwrap_or(usize::MAX))?;
             return Err(l.error("resulting string too large"));
         }
     }
@@ -741,9 +739,7 @@ fn bounded_concat(l: &mut State) -> LuaResult<usize> {
         let first = crate::auxlib::to_integer(l.arg(3)).unwrap_or(1);
         let last = crate::auxlib::to_integer(l.arg(4)).unwrap_or_else(|| t.length());
         let pieces = (last as i128 - first as i128).max(0);
-        let separators = pieces * sep.as_bytes().len() as i128;
-        if separators > max {
-            l.check_memory_limit(usize::try_from(separators).unwrap_or(usize::MAX))?;
+        if pieces * sep.as_bytes().len() as i128 > max {
             return Err(l.error("resulting string too large"));
         }
     }

@@ -128,6 +128,9 @@ fn sandbox_with_a_memory_limit() {
     for script in BOMBS.iter().filter(|s| !s.contains("gsub")) {
         match sb.run(script) {
             Err(SandboxError::Memory(_)) => {}
+            // The sandbox's own bound on string results (16 MB by default)
+            // stops a `string.rep` bigger than it before memory does.
+            Err(SandboxError::Runtime(m)) if script.contains("rep") && m.contains("too large") => {}
             other => panic!("{script}: expected a memory error, got {other:?}"),
         }
         let r = sb.run("local t = {} for i = 1, 1000 do t[i] = {i} end return #t");
