@@ -1340,8 +1340,7 @@ impl Heap {
                 }
                 // Old1 objects and touched2 tables are visited again by the
                 // next young collection, so they may refer to survivors.
-                let revisited =
-                    generational && matches!(r.age(), age::OLD1 | age::TOUCHED2);
+                let revisited = generational && matches!(r.age(), age::OLD1 | age::TOUCHED2);
                 if (marking || generational)
                     && r.is_black()
                     && c.is_white()
@@ -1360,10 +1359,7 @@ impl Heap {
                     && r.age() == age::OLD
                     && !c.is_old()
                 {
-                    return Err(format!(
-                        "old {r:?} refers to young {c:?} (age {})",
-                        c.age()
-                    ));
+                    return Err(format!("old {r:?} refers to young {c:?} (age {})", c.age()));
                 }
             }
         }

@@ -68,8 +68,8 @@ pub mod load;
 pub mod numfmt;
 #[doc(hidden)]
 pub mod opcodes;
-pub mod raw;
 pub mod plain;
+pub mod raw;
 pub mod sandbox;
 #[doc(hidden)]
 pub mod state;

@@ -554,13 +554,21 @@ impl State {
                 while k < total && is_str_or_num(self.stack[top - k - 1]) {
                     k += 1;
                 }
-                // Refuse a result over the memory limit before building it
-                // (numbers count as nothing: a few bytes each).
-                let len = (top - k..top)
-                    .map(|i| self.stack[i].as_str().map_or(0, |s| s.len()))
-                    .fold(0usize, usize::saturating_add);
-                self.check_memory_limit(len)?;
-                let mut buf = Vec::with_capacity(len);
+                // Exact room (numbers at their longest): a doubling buffer
+                // would allocate up to twice the result, and large results
+                // would each cost a fresh mapping.
+                let room: usize = self.stack[top - k..top]
+                    .iter()
+                    .map(|v| match v {
+                        Value::Str(s) => s.len(),
+                        _ => 48,
+                    })
+                    .fold(0usize, |a, b| a.saturating_add(b));
+                if room > (i32::MAX as usize) * 8 {
+                    return Err(self.rt_error_msg("string length overflow"));
+                }
+                self.check_memory_limit(room)?;
+                let mut buf = Vec::with_capacity(room);
                 for i in top - k..top {
                     let v = self.stack[i];
                     append_str_or_num(&mut buf, v);

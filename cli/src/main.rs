@@ -403,6 +403,9 @@ fn pmain(l: &mut State) -> LuaResult<usize> {
     }
     crescent::stdlib::open_libs(l);
     createargtable(l, &argv, script);
+    // As `lua` does: the collector runs in generational mode.
+    l.enter_generational();
+    configure_collector(l);
     if args & HAS_BIG_E == 0 && !handle_luainit(l) {
         return Ok(0);
     }
@@ -427,7 +430,8 @@ fn pmain(l: &mut State) -> LuaResult<usize> {
 }
 
 /// Collector settings from the environment, for testing: `CRESCENT_GC_MODE`
-/// (`generational` or `incremental`), `CRESCENT_GC_STRESS=1` (a collector step
+/// (`incremental`; the default is generational, as for `lua`),
+/// `CRESCENT_GC_STRESS=1` (a collector step
 /// at every safe point, like PUC's `HARDMEMTESTS`, with heap verification) and
 /// `CRESCENT_GC_VERIFY=1` (verify the heap after every step).
 fn configure_collector(l: &mut State) {
@@ -438,8 +442,10 @@ fn configure_collector(l: &mut State) {
     if on("CRESCENT_GC_VERIFY") {
         l.global().heap.verify_steps = true;
     }
-    if std::env::var_os("CRESCENT_GC_MODE").is_some_and(|m| m == "generational") {
-        l.enter_generational();
+    match std::env::var_os("CRESCENT_GC_MODE") {
+        Some(m) if m == "incremental" => l.enter_incremental(),
+        Some(m) if m == "generational" => l.enter_generational(),
+        _ => {}
     }
 }
 
@@ -453,7 +459,6 @@ fn main() -> ExitCode {
     ARGV.with(|a| *a.borrow_mut() = argv);
     let mut lua = Lua::new_bare();
     let l = lua.state();
-    configure_collector(l);
     let base = l.top();
     l.push(Value::LightNative(pmain));
     let status = l.pcall(base, 1, None);

@@ -2,9 +2,9 @@
 
 use std::io::Write;
 
-use crate::gc::GcKind;
 use crate::auxlib::{str_to_value, to_number};
 use crate::error::{ErrorKind, LuaError, LuaResult};
+use crate::gc::GcKind;
 use crate::state::State;
 use crate::tm::TmKind;
 use crate::value::{LuaType, Value};

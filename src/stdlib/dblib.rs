@@ -750,9 +750,7 @@ fn setupvalue(l: &mut State) -> LuaResult<usize> {
         }
         Value::NativeFn(c) => {
             c.upvalues[i].set(v);
-            l.global()
-                .heap
-                .barrier_forward(GcRef::NativeClosure(c), v);
+            l.global().heap.barrier_forward(GcRef::NativeClosure(c), v);
         }
         _ => {}
     }
