@@ -41,8 +41,8 @@ mod aux;
 mod callback;
 mod thread;
 
-pub use callback::{Continuation, PcallContinuation, RustFn};
 pub(crate) use callback::{is_pending_pcall, recover_pcall_k};
+pub use callback::{Continuation, PcallContinuation, RustFn};
 pub use thread::{Resumed, ThreadState};
 
 use std::collections::HashMap;
