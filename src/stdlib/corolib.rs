@@ -52,15 +52,20 @@ fn create(l: &mut State) -> LuaResult<usize> {
 }
 
 /// Resumes `co` with the arguments from `first_arg` on; `Ok(values)` or the error.
-fn aux_resume(l: &mut State, co: Gc<Thread>, first_arg: usize) -> Result<Vec<Value>, Value> {
+/// Resumes `co`; on failure, the error value and whether it was a memory error.
+fn aux_resume(
+    l: &mut State,
+    co: Gc<Thread>,
+    first_arg: usize,
+) -> Result<Vec<Value>, (Value, bool)> {
     if Some(co) == l.thread {
         let m = l.new_str_value(b"cannot resume non-suspended coroutine");
-        return Err(m);
+        return Err((m, false));
     }
     let cs = thread_state(&co);
     if let Err(msg) = cs.resumable() {
         let m = l.new_str_value(msg.as_bytes());
-        return Err(m);
+        return Err((m, false));
     }
     let n = l.arg_count();
     let args: Vec<Value> = (first_arg..=n).map(|i| l.arg(i)).collect();
@@ -72,11 +77,11 @@ fn aux_resume(l: &mut State, co: Gc<Thread>, first_arg: usize) -> Result<Vec<Val
         Ok(ResumeOutcome::Yield(v)) | Ok(ResumeOutcome::Return(v)) => {
             if l.check_stack(v.len() + 1).is_err() {
                 let m = l.new_str_value(b"too many results to resume");
-                return Err(m);
+                return Err((m, false));
             }
             Ok(v)
         }
-        Err(e) => Err(e.value),
+        Err(e) => Err((e.value, e.kind == ErrorKind::Memory)),
     }
 }
 
@@ -88,7 +93,7 @@ fn resume(l: &mut State) -> LuaResult<usize> {
             l.push(Value::Bool(true));
             Ok(1 + l.push_all(&vals))
         }
-        Err(e) => {
+        Err((e, _)) => {
             l.push(Value::Bool(false));
             l.push(e);
             Ok(2)
@@ -106,17 +111,24 @@ fn wrap_aux(l: &mut State) -> LuaResult<usize> {
             l.check_stack(vals.len())?;
             Ok(l.push_all(&vals))
         }
-        Err(mut e) => {
+        Err((mut e, mut memory_error)) => {
             let cs = thread_state(&co);
             if cs.status == ThreadStatus::Dead && cs.errored && !cs.active {
                 cs.errored = false;
                 cs.transfer.clear();
                 cs.n_ccalls = l.n_ccalls;
-                if let Err(err) = cs.close_thread(Some(LuaError::runtime(e))) {
+                let kind = if memory_error {
+                    ErrorKind::Memory
+                } else {
+                    ErrorKind::Runtime
+                };
+                if let Err(err) = cs.close_thread(Some(LuaError { kind, value: e })) {
                     e = err.value;
+                    memory_error = err.kind == ErrorKind::Memory;
                 }
             }
-            if let Value::Str(s) = e {
+            // As PUC: the position is added to messages, except "not enough memory".
+            if let (Value::Str(s), false) = (e, memory_error) {
                 let mut msg = l.where_(1);
                 msg.extend_from_slice(s.as_bytes());
                 e = l.new_str_value(&msg);
