@@ -431,6 +431,7 @@ fn pmain(l: &mut State) -> LuaResult<usize> {
 
 /// Collector settings from the environment, for testing: `CRESCENT_GC_MODE`
 /// (`incremental`; the default is generational, as for `lua`),
+/// `CRESCENT_GC_STATS=1` (print step figures at exit),
 /// `CRESCENT_GC_STRESS=1` (a collector step
 /// at every safe point, like PUC's `HARDMEMTESTS`, with heap verification) and
 /// `CRESCENT_GC_VERIFY=1` (verify the heap after every step).
@@ -469,6 +470,13 @@ fn main() -> ExitCode {
         }
     }
     flush_stdout(l);
+    if std::env::var_os("CRESCENT_GC_STATS").is_some() {
+        let heap = &l.global().heap;
+        eprintln!(
+            "gc: {} incremental steps, longest {} work units, {:?}",
+            heap.steps, heap.longest_step, heap.longest_step_time
+        );
+    }
     drop(lua);
     if result {
         ExitCode::SUCCESS
