@@ -14,7 +14,7 @@ use crate::error::LuaResult;
 use crate::function::{LuaClosure, Proto};
 use crate::gc::Gc;
 use crate::opcodes::*;
-use crate::state::{call_status, State};
+use crate::state::{call_status, CallInfo, State};
 use crate::stdlib::dblib::{
     run_hook, run_hook_transfer, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET,
 };
@@ -163,7 +163,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
     'frame: loop {
         let ci_index = l.frames.len() - 1;
         let (closure, mut base, mut pc) = {
-            let ci = &l.frames[ci_index];
+            let ci = &frame(l, ci_index);
             (ci.closure, ci.base, ci.pc)
         };
         let cl = match closure {
@@ -171,10 +171,23 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             None => return Ok(()),
         };
         let proto = cl.proto;
-        let code: &[u32] = &proto.code;
-        let k: &[Value] = &proto.constants;
+        // The code and constants stay put while the frame runs (boxed slices
+        // owned by the prototype, which the frame's closure keeps alive).
+        let code: *const u32 = proto.code.as_ptr();
+        let k: *const Value = proto.constants.as_ptr();
         if l.hook_mask != 0 && pc == 0 && !proto.is_vararg {
             hook_call(l, proto.num_params as usize)?;
+        }
+        // The frame's registers, and whether line/count hooks are on: kept in
+        // locals and re-read (`refresh!`) after anything that may run other
+        // code, which may move the stack or set a hook.
+        let mut regs: *mut Value = registers(l, base);
+        let mut trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+        macro_rules! refresh {
+            () => {
+                regs = registers(l, base);
+                trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+            };
         }
 
         macro_rules! ra {
@@ -184,12 +197,21 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! reg {
             ($r:expr) => {
-                *slot(&mut l.stack, base + $r as usize)
+                *{
+                    let r = $r as usize;
+                    debug_assert!(regs == registers(l, base) && base + r < l.stack.len());
+                    // SAFETY: `regs` is `base` in the current stack buffer (see
+                    // `refresh!`), and register operands are below the frame's
+                    // `max_stack_size`, for which `precall`/`VARARGPREP` made room
+                    // (the compiler emits only such operands; `dump::verify_code`
+                    // checks loaded ones).
+                    unsafe { &mut *regs.add(r) }
+                }
             };
         }
         macro_rules! kst {
             ($n:expr) => {
-                constant(k, $n as usize)
+                constant(k, $n as usize, proto.constants.len())
             };
         }
         macro_rules! rk_c {
@@ -203,7 +225,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! save_pc {
             () => {
-                l.frames[ci_index].pc = pc;
+                frame(l, ci_index).pc = pc;
             };
         }
         // `t[key] = v`: in place when no metamethod or new key is involved,
@@ -213,8 +235,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 let (t, key, v) = ($t, $key, $v);
                 if !store_existing(t, key, v) {
                     save_pc!();
-                    l.top = l.frames[ci_index].top;
+                    l.top = frame(l, ci_index).top;
                     set_fast_or_slow(l, t, key, v, $what)?;
+                    refresh!();
                 }
             }};
         }
@@ -224,7 +247,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 if $cond != get_k($i) {
                     pc += 1;
                 } else {
-                    let ni = fetch(code, pc);
+                    let ni = fetch(code, pc, proto.code.len());
                     pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
                 }
             };
@@ -268,6 +291,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     (Value::Int(_), Value::Int(0)) => {
                         save_pc!();
                         let r = l.arith($op, a, b, (Operand::None, Operand::None))?;
+                        refresh!();
                         reg!(get_a($i)) = r;
                         pc += 1;
                     }
@@ -298,8 +322,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     (Value::Int(x), Value::Int(y)) => $fast(x, y),
                     _ => {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
-                        l.$slow(a, b)?
+                        l.top = frame(l, ci_index).top;
+                        let c = l.$slow(a, b)?;
+                        refresh!();
+                        c
                     }
                 };
                 cond_jump!($i, cond);
@@ -314,17 +340,19 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     Value::Float(f) => $flt(f, im as f64),
                     _ => {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l, ci_index).top;
                         let imv = if get_c($i) != 0 {
                             Value::Float(im as f64)
                         } else {
                             Value::Int(im)
                         };
-                        if $flip {
+                        let c = if $flip {
                             l.$slow(imv, a)?
                         } else {
                             l.$slow(a, imv)?
-                        }
+                        };
+                        refresh!();
+                        c
                     }
                 };
                 cond_jump!($i, cond);
@@ -332,11 +360,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
 
         loop {
-            let i = fetch(code, pc);
+            let i = fetch(code, pc, proto.code.len());
             pc += 1;
-            if l.hook_mask & (MASK_LINE | MASK_COUNT) != 0 {
-                l.frames[ci_index].pc = pc;
+            if trap {
+                frame(l, ci_index).pc = pc;
                 trace_exec(l, &proto, pc - 1, i)?;
+                refresh!();
             }
             match decode_op(i) {
                 OpCode::MOVE => {
@@ -352,7 +381,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     reg!(get_a(i)) = kst!(get_bx(i));
                 }
                 OpCode::LOADKX => {
-                    let ax = get_ax(fetch(code, pc));
+                    let ax = get_ax(fetch(code, pc, proto.code.len()));
                     pc += 1;
                     reg!(get_a(i)) = kst!(ax);
                 }
@@ -393,8 +422,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l, ci_index).top;
                         let v = l.index_miss(t, key, Operand::Upvalue(get_b(i) as usize))?;
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -410,9 +440,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l, ci_index).top;
                         let v =
                             l.index_miss(t, key, Operand::Register(base + get_b(i) as usize))?;
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -427,12 +458,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l, ci_index).top;
                         let v = l.index_miss(
                             t,
                             Value::Int(n),
                             Operand::Register(base + get_b(i) as usize),
                         )?;
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -447,9 +479,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l, ci_index).top;
                         let v =
                             l.index_miss(t, key, Operand::Register(base + get_b(i) as usize))?;
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -496,7 +529,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     // ask for a giant allocation (the table still grows as needed).
                     let hash_size = if b > 0 { 1usize << (b - 1).min(16) } else { 0 };
                     if get_k(i) {
-                        c += get_ax(fetch(code, pc)) as usize * (MAXARG_C as usize + 1);
+                        c += get_ax(fetch(code, pc, proto.code.len())) as usize
+                            * (MAXARG_C as usize + 1);
                     }
                     pc += 1;
                     let t = l.new_table(c.min(1 << 20), hash_size);
@@ -504,6 +538,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     save_pc!();
                     l.top = base + get_a(i) as usize + 1;
                     l.check_gc();
+                    refresh!();
                 }
                 OpCode::SELF => {
                     let t = reg!(get_b(i));
@@ -517,13 +552,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l, ci_index).top;
                         let op = Operand::Register(base + get_b(i) as usize);
                         let v = if matches!(key, Value::Str(_)) {
                             l.index_miss(t, key, op)?
                         } else {
                             l.index_value(t, key, op)?
                         };
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -637,7 +673,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     arith::shift_left(x, y.wrapping_neg())
                 }),
                 OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => {
-                    let pi = code[pc - 2];
+                    let pi = fetch(code, pc - 2, proto.code.len());
                     let ra_val = reg!(get_a(i));
                     let event = TmKind::from_u32(get_c(i)).unwrap_or(TmKind::Add);
                     let op = event.arith_op().unwrap_or(ArithOp::Add);
@@ -670,9 +706,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                     };
                     save_pc!();
-                    l.top = l.frames[ci_index].top;
+                    l.top = frame(l, ci_index).top;
                     let r = l.arith(op, a, b, ops)?;
-                    *slot(&mut l.stack, base + get_a(pi) as usize) = r;
+                    refresh!();
+                    reg!(get_a(pi)) = r;
                 }
                 OpCode::UNM => {
                     let a = reg!(get_b(i));
@@ -681,9 +718,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Value::Float(f) => reg!(get_a(i)) = Value::Float(-f),
                         _ => {
                             save_pc!();
-                            l.top = l.frames[ci_index].top;
+                            l.top = frame(l, ci_index).top;
                             let op = Operand::Register(base + get_b(i) as usize);
                             let r = l.arith(ArithOp::Unm, a, a, (op, op))?;
+                            refresh!();
                             reg!(get_a(i)) = r;
                         }
                     }
@@ -694,9 +732,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Value::Int(x) => reg!(get_a(i)) = Value::Int(!x),
                         _ => {
                             save_pc!();
-                            l.top = l.frames[ci_index].top;
+                            l.top = frame(l, ci_index).top;
                             let op = Operand::Register(base + get_b(i) as usize);
                             let r = l.arith(ArithOp::BNot, a, a, (op, op))?;
+                            refresh!();
                             reg!(get_a(i)) = r;
                         }
                     }
@@ -716,8 +755,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Some(v) => reg!(get_a(i)) = v,
                         None => {
                             save_pc!();
-                            l.top = l.frames[ci_index].top;
+                            l.top = frame(l, ci_index).top;
                             let r = l.length(a, Operand::Register(base + get_b(i) as usize))?;
+                            refresh!();
                             reg!(get_a(i)) = r;
                         }
                     }
@@ -730,19 +770,22 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     l.concat(ra, n)?;
                     l.top = ra + 1;
                     l.check_gc();
-                    l.top = l.frames[ci_index].top;
+                    refresh!();
+                    l.top = frame(l, ci_index).top;
                 }
                 OpCode::CLOSE => {
                     save_pc!();
                     let ra = ra!(i);
-                    l.top = l.frames[ci_index].top;
+                    l.top = frame(l, ci_index).top;
                     l.close_level_yieldable(ra)?;
+                    refresh!();
                 }
                 OpCode::TBC => {
                     save_pc!();
                     let ra = ra!(i);
                     let v = l.stack[ra];
                     l.check_closable(v, ra)?;
+                    refresh!();
                     if !v.is_falsy() {
                         l.tbc_slots.push(ra);
                     }
@@ -757,8 +800,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         (Value::Table(_), Value::Table(_))
                         | (Value::UserData(_), Value::UserData(_)) => {
                             save_pc!();
-                            l.top = l.frames[ci_index].top;
-                            l.equals(a, b)?
+                            l.top = frame(l, ci_index).top;
+                            let c = l.equals(a, b)?;
+                            refresh!();
+                            c
                         }
                         _ => a.raw_equals(&b),
                     };
@@ -819,7 +864,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         pc += 1;
                     } else {
                         reg!(get_a(i)) = rb;
-                        let ni = fetch(code, pc);
+                        let ni = fetch(code, pc, proto.code.len());
                         pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
                     }
                 }
@@ -839,9 +884,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         PreCall::Lua => continue 'frame,
                         PreCall::Native => {
                             if nresults >= 0 {
-                                l.top = l.frames[ci_index].top;
+                                l.top = frame(l, ci_index).top;
                             }
                             l.check_gc();
+                            refresh!();
                         }
                     }
                 }
@@ -850,7 +896,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let mut b = get_b(i) as usize;
                     let nparams1 = get_c(i) as usize;
                     let delta = if nparams1 != 0 {
-                        l.frames[ci_index].n_extra_args + nparams1
+                        frame(l, ci_index).n_extra_args + nparams1
                     } else {
                         0
                     };
@@ -882,7 +928,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     if let Value::LuaFn(_) = func_val {
                         // Reuse the frame: move the function and arguments down.
-                        let ci = l.frames[ci_index];
+                        let ci = *frame(l, ci_index);
                         let func = ci.func - delta;
                         for j in 0..b {
                             l.stack[func + j] = l.stack[ra + j];
@@ -902,9 +948,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     } else {
                         // A native function: call it, then return its results.
                         l.precall(ra, -1)?;
-                        l.frames[ci_index].func -= delta;
+                        frame(l, ci_index).func -= delta;
                         let n = l.top.saturating_sub(ra);
-                        let fresh = l.frames[ci_index].status & call_status::FRESH != 0;
+                        let fresh = frame(l, ci_index).status & call_status::FRESH != 0;
                         l.poscall(n);
                         if fresh {
                             return Ok(());
@@ -924,9 +970,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if get_k(i) {
                         l.top = ra + n;
                         // Closing may call `__close`: protect the results above them.
-                        let saved = l.frames[ci_index].top;
-                        l.frames[ci_index].top = saved.max(ra + n);
-                        l.frames[ci_index].saved_nres = n;
+                        let saved = frame(l, ci_index).top;
+                        frame(l, ci_index).top = saved.max(ra + n);
+                        frame(l, ci_index).saved_nres = n;
                         l.close_level_yieldable(base)?;
                         l.top = ra + n;
                     }
@@ -935,11 +981,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         ret_hook(l, ra, n)?;
                     }
                     if nparams1 != 0 {
-                        let extra = l.frames[ci_index].n_extra_args;
-                        l.frames[ci_index].func -= extra + nparams1;
+                        let extra = frame(l, ci_index).n_extra_args;
+                        frame(l, ci_index).func -= extra + nparams1;
                     }
                     l.top = ra + n;
-                    let fresh = l.frames[ci_index].status & call_status::FRESH != 0;
+                    let fresh = frame(l, ci_index).status & call_status::FRESH != 0;
                     l.poscall(n);
                     if fresh {
                         return Ok(());
@@ -978,6 +1024,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         let ra = ra!(i);
                         l.top = ra + 1;
                         ret_hook(l, ra, 1)?;
+                        regs = registers(l, base);
                     }
                     let v = reg!(get_a(i));
                     let (res, nresults, fresh) = frame_exit(l, ci_index);
@@ -1052,6 +1099,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     save_pc!();
                     let v = l.stack[ra + 3];
                     l.check_closable(v, ra + 3)?;
+                    refresh!();
                     if !v.is_falsy() {
                         l.tbc_slots.push(ra + 3);
                     }
@@ -1068,7 +1116,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     // following TFORLOOP runs when it returns.
                     match l.precall(ra + 4, get_c(i) as i32)? {
                         PreCall::Lua => continue 'frame,
-                        PreCall::Native => l.top = l.frames[ci_index].top,
+                        PreCall::Native => {
+                            l.top = frame(l, ci_index).top;
+                            refresh!();
+                        }
                     }
                 }
                 OpCode::TFORLOOP => {
@@ -1086,11 +1137,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if n == 0 {
                         n = l.top.saturating_sub(ra + 1);
                     } else {
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l, ci_index).top;
                     }
                     last += n;
                     if get_k(i) {
-                        last += get_ax(fetch(code, pc)) as usize * (MAXARG_C as usize + 1);
+                        last += get_ax(fetch(code, pc, proto.code.len())) as usize
+                            * (MAXARG_C as usize + 1);
                         pc += 1;
                     }
                     if let Value::Table(t) = l.stack[ra] {
@@ -1109,7 +1161,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             last -= 1;
                         }
                     }
-                    l.top = l.frames[ci_index].top;
+                    l.top = frame(l, ci_index).top;
                 }
                 OpCode::CLOSURE => {
                     let p = proto.protos[get_bx(i) as usize];
@@ -1118,18 +1170,20 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     save_pc!();
                     l.top = base + get_a(i) as usize + 1;
                     l.check_gc();
-                    l.top = l.frames[ci_index].top;
+                    refresh!();
+                    l.top = frame(l, ci_index).top;
                 }
                 OpCode::VARARG => {
                     let ra = ra!(i);
                     let wanted = get_c(i) as i64 - 1;
-                    let nextra = l.frames[ci_index].n_extra_args;
-                    let func = l.frames[ci_index].func;
+                    let nextra = frame(l, ci_index).n_extra_args;
+                    let func = frame(l, ci_index).func;
                     let n = if wanted < 0 { nextra } else { wanted as usize };
                     if wanted < 0 {
                         save_pc!();
                         if ra + n + 1 > l.stack.len() {
                             l.grow_stack(ra + n + 1)?;
+                            refresh!();
                         }
                     }
                     for j in 0..n {
@@ -1145,7 +1199,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::VARARGPREP => {
                     let nfix = get_a(i) as usize;
-                    let ci = l.frames[ci_index];
+                    let ci = *frame(l, ci_index);
                     let actual = l.top.saturating_sub(ci.func + 1);
                     let nextra = actual.saturating_sub(nfix);
                     let fsize = proto.max_stack_size as usize;
@@ -1161,7 +1215,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.stack[new_func + j] = l.stack[func + j];
                         l.stack[func + j] = Value::Nil;
                     }
-                    let f = &mut l.frames[ci_index];
+                    let f = frame(l, ci_index);
                     f.n_extra_args = nextra;
                     f.func = new_func;
                     f.base = new_func + 1;
@@ -1172,6 +1226,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         hook_call(l, nfix)?;
                         l.old_pc = 1;
                     }
+                    refresh!();
                 }
                 OpCode::EXTRAARG => {
                     save_pc!();
@@ -1182,9 +1237,30 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
     }
 }
 
-/// A register. The compiler never names a register at or past the function's
-/// `max_stack_size`, `precall`/`VARARGPREP` make the stack at least that big
-/// above `base`, and a thread's stack never shrinks while frames are live.
+/// The address of register 0 of a frame whose registers start at `base`.
+#[inline(always)]
+fn registers(l: &mut State, base: usize) -> *mut Value {
+    debug_assert!(base <= l.stack.len());
+    // SAFETY: `base` is inside the stack (frames are pushed with room for their
+    // registers, and a thread's stack never shrinks below a live frame), so the
+    // offset stays within the buffer.
+    unsafe { l.stack.as_mut_ptr().add(base) }
+}
+
+/// The running frame. `execute` keeps `ci_index` pointing at it: callees push
+/// frames above it and pop them before returning normally, and an error leaves
+/// the loop.
+#[inline(always)]
+fn frame(l: &mut State, ci_index: usize) -> &mut CallInfo {
+    debug_assert!(ci_index < l.frames.len());
+    // SAFETY: see above: `ci_index < frames.len()` while the frame runs.
+    unsafe { l.frames.get_unchecked_mut(ci_index) }
+}
+
+/// A register (for code outside `execute`'s loop). The compiler never names a
+/// register at or past the function's `max_stack_size`, `precall`/`VARARGPREP`
+/// make the stack at least that big above `base`, and a thread's stack never
+/// shrinks while frames are live.
 #[inline(always)]
 fn slot(stack: &mut [Value], i: usize) -> &mut Value {
     debug_assert!(i < stack.len());
@@ -1204,29 +1280,34 @@ fn decode_op(i: u32) -> OpCode {
     unsafe { std::mem::transmute::<u8, OpCode>(n) }
 }
 
-/// A constant of the running function; the compiler only emits valid indices.
+/// Constant `i` of the running function, whose constant table (`len` entries)
+/// starts at `k`; the compiler only emits valid indices.
 #[inline(always)]
-fn constant(k: &[Value], i: usize) -> Value {
-    debug_assert!(i < k.len());
+fn constant(k: *const Value, i: usize, len: usize) -> Value {
+    debug_assert!(i < len);
+    let _ = len;
     // SAFETY: constant operands are produced by the compiler (or checked by the
-    // binary chunk loader) as indices into this prototype's constant table.
-    unsafe { *k.get_unchecked(i) }
+    // binary chunk loader) as indices into this prototype's constant table,
+    // which lives as long as the running closure.
+    unsafe { *k.add(i) }
 }
 
-/// The instruction at `pc`; every function ends with a return and every jump
-/// target is inside the code, so `pc` stays in range.
+/// The instruction at `pc` of code (`len` instructions) starting at `code`;
+/// every function ends with a return and every jump target is inside the
+/// code, so `pc` stays in range.
 #[inline(always)]
-fn fetch(code: &[u32], pc: usize) -> u32 {
-    debug_assert!(pc < code.len());
+fn fetch(code: *const u32, pc: usize, len: usize) -> u32 {
+    debug_assert!(pc < len);
+    let _ = len;
     // SAFETY: as above; jump offsets are produced by the compiler (or checked by
-    // the binary chunk loader).
-    unsafe { *code.get_unchecked(pc) }
+    // the binary chunk loader); the code lives as long as the running closure.
+    unsafe { *code.add(pc) }
 }
 
 /// Pops the running frame for a return: (result slot, wanted results, fresh).
 #[inline(always)]
 fn frame_exit(l: &mut State, ci_index: usize) -> (usize, i32, bool) {
-    let ci = &l.frames[ci_index];
+    let ci = &frame(l, ci_index);
     let out = (ci.func, ci.nresults, ci.status & call_status::FRESH != 0);
     l.frames.truncate(ci_index);
     out
