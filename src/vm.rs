@@ -161,45 +161,66 @@ fn new_closure(l: &mut State, cl: Gc<LuaClosure>, p: Gc<Proto>, base: usize) -> 
 /// Runs the top frame until the fresh frame it belongs to returns.
 pub fn execute(l: &mut State) -> LuaResult<()> {
     'frame: loop {
-        let ci_index = l.frames.len() - 1;
-        let (closure, mut base, mut pc) = {
-            let ci = &frame(l, ci_index);
-            (ci.closure, ci.base, ci.pc)
+        // The running frame is always the last one: callees push frames above
+        // it and pop them before returning normally, and an error leaves the
+        // loop. Only what every instruction needs is kept in locals (the
+        // instruction pointer, the registers, the constants, the closure, the
+        // hook state); the rest is read from the frame when needed, which
+        // leaves the compiler enough machine registers for those.
+        let (closure, start_pc) = {
+            let ci = cur(l);
+            (ci.closure, ci.pc)
         };
         let cl = match closure {
             Some(c) => c,
             None => return Ok(()),
         };
-        let proto = cl.proto;
+        if l.hook_mask != 0 && start_pc == 0 && !cl.proto.is_vararg {
+            hook_call(l, cl.proto.num_params as usize)?;
+        }
         // The code and constants stay put while the frame runs (boxed slices
         // owned by the prototype, which the frame's closure keeps alive).
-        let code: *const u32 = proto.code.as_ptr();
-        let k: *const Value = proto.constants.as_ptr();
-        if l.hook_mask != 0 && pc == 0 && !proto.is_vararg {
-            hook_call(l, proto.num_params as usize)?;
-        }
-        // The frame's registers, and whether line/count hooks are on: kept in
-        // locals and re-read (`refresh!`) after anything that may run other
+        let k: *const Value = cl.proto.constants.as_ptr();
+        // The next instruction. Jumps stay inside the code: the compiler (and
+        // `dump::verify_code` for loaded chunks) only emits such jumps.
+        let mut pc: *const u32 = cl.proto.code.as_ptr().wrapping_add(start_pc);
+        // The frame's registers, and the hook state (0: no line/count hook;
+        // 1: hooks on; 3: hooks on, the next instruction already had its
+        // event): re-read (`refresh!`) after anything that may run other
         // code, which may move the stack or set a hook.
-        let mut regs: *mut Value = registers(l, base);
+        let mut regs: *mut Value = registers(l, cur(l).base);
         let mut trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+        let mut armed = trap;
         macro_rules! refresh {
             () => {
-                regs = registers(l, base);
+                regs = registers(l, cur(l).base);
                 trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+                armed = trap;
+            };
+        }
+        // The frame's first register, as a stack index.
+        macro_rules! base {
+            () => {
+                cur(l).base
+            };
+        }
+        // The index of the next instruction.
+        macro_rules! pc_index {
+            () => {
+                (pc as usize - cl.proto.code.as_ptr() as usize) / 4
             };
         }
 
         macro_rules! ra {
             ($i:expr) => {
-                base + get_a($i) as usize
+                base!() + get_a($i) as usize
             };
         }
         macro_rules! reg {
             ($r:expr) => {
                 *{
                     let r = $r as usize;
-                    debug_assert!(regs == registers(l, base) && base + r < l.stack.len());
+                    debug_assert!(regs == registers(l, base!()) && base!() + r < l.stack.len());
                     // SAFETY: `regs` is `base` in the current stack buffer (see
                     // `refresh!`), and register operands are below the frame's
                     // `max_stack_size`, for which `precall`/`VARARGPREP` made room
@@ -211,7 +232,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! kst {
             ($n:expr) => {
-                constant(k, $n as usize, proto.constants.len())
+                constant(k, $n as usize, cl.proto.constants.len())
             };
         }
         macro_rules! rk_c {
@@ -225,7 +246,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! save_pc {
             () => {
-                frame(l, ci_index).pc = pc;
+                frame(l).pc = pc_index!();
             };
         }
         // `t[key] = v`: in place when no metamethod or new key is involved,
@@ -235,7 +256,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 let (t, key, v) = ($t, $key, $v);
                 if !store_existing(t, key, v) {
                     save_pc!();
-                    l.top = frame(l, ci_index).top;
+                    l.top = frame(l).top;
                     set_fast_or_slow(l, t, key, v, $what)?;
                     refresh!();
                 }
@@ -245,10 +266,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         macro_rules! cond_jump {
             ($i:expr, $cond:expr) => {
                 if $cond != get_k($i) {
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 } else {
-                    let ni = fetch(code, pc, proto.code.len());
-                    pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
+                    let ni = fetch(pc);
+                    pc = pc.wrapping_offset(get_sj(ni) as isize + 1);
                 }
             };
         }
@@ -258,19 +279,19 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 match (a, b) {
                     (Value::Int(x), Value::Int(y)) => {
                         reg!(get_a($i)) = Value::Int($int(x, y));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     (Value::Float(x), Value::Float(y)) => {
                         reg!(get_a($i)) = Value::Float($flt(x, y));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     (Value::Int(x), Value::Float(y)) => {
                         reg!(get_a($i)) = Value::Float($flt(x as f64, y));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     (Value::Float(x), Value::Int(y)) => {
                         reg!(get_a($i)) = Value::Float($flt(x, y as f64));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     _ => {}
                 }
@@ -280,7 +301,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             ($i:expr, $a:expr, $b:expr, $flt:expr) => {{
                 if let (Some(x), Some(y)) = ($a.as_float(), $b.as_float()) {
                     reg!(get_a($i)) = Value::Float($flt(x, y));
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 }
             }};
         }
@@ -293,12 +314,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         let r = l.arith($op, a, b, (Operand::None, Operand::None))?;
                         refresh!();
                         reg!(get_a($i)) = r;
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     _ => {
                         if let Some(v) = arith::arith_numbers($op, a, b) {
                             reg!(get_a($i)) = v;
-                            pc += 1;
+                            pc = pc.wrapping_add(1);
                         }
                     }
                 }
@@ -310,7 +331,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     (arith::to_integer_strict($a), arith::to_integer_strict($b))
                 {
                     reg!(get_a($i)) = Value::Int($op(x, y));
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 }
             }};
         }
@@ -322,7 +343,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     (Value::Int(x), Value::Int(y)) => $fast(x, y),
                     _ => {
                         save_pc!();
-                        l.top = frame(l, ci_index).top;
+                        l.top = frame(l).top;
                         let c = l.$slow(a, b)?;
                         refresh!();
                         c
@@ -340,7 +361,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     Value::Float(f) => $flt(f, im as f64),
                     _ => {
                         save_pc!();
-                        l.top = frame(l, ci_index).top;
+                        l.top = frame(l).top;
                         let imv = if get_c($i) != 0 {
                             Value::Float(im as f64)
                         } else {
@@ -360,14 +381,16 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
 
         loop {
-            let i = fetch(code, pc, proto.code.len());
-            pc += 1;
-            if trap {
-                frame(l, ci_index).pc = pc;
-                trace_exec(l, &proto, pc - 1, i)?;
-                refresh!();
-            }
-            match decode_op(i) {
+            let i = fetch(pc);
+            pc = pc.wrapping_add(1);
+            // With line/count hooks on, an instruction first dispatches to the
+            // EXTRAARG arm, which runs the hook and then dispatches it again.
+            // Folding the check into the opcode (no branch here) keeps the
+            // dispatch one block, which the compiler copies into every arm:
+            // one indirect jump per opcode predicts far better than a shared one.
+            let op = if armed { OpCode::EXTRAARG as u32 } else { i };
+            armed = trap;
+            match decode_op(op) {
                 OpCode::MOVE => {
                     reg!(get_a(i)) = reg!(get_b(i));
                 }
@@ -381,8 +404,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     reg!(get_a(i)) = kst!(get_bx(i));
                 }
                 OpCode::LOADKX => {
-                    let ax = get_ax(fetch(code, pc, proto.code.len()));
-                    pc += 1;
+                    let ax = get_ax(fetch(pc));
+                    pc = pc.wrapping_add(1);
                     reg!(get_a(i)) = kst!(ax);
                 }
                 OpCode::LOADFALSE => {
@@ -390,7 +413,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::LFALSESKIP => {
                     reg!(get_a(i)) = Value::Bool(false);
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 }
                 OpCode::LOADTRUE => {
                     reg!(get_a(i)) = Value::Bool(true);
@@ -422,7 +445,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = frame(l, ci_index).top;
+                        l.top = frame(l).top;
                         let v = l.index_miss(t, key, Operand::Upvalue(get_b(i) as usize))?;
                         refresh!();
                         reg!(get_a(i)) = v;
@@ -440,9 +463,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = frame(l, ci_index).top;
+                        l.top = frame(l).top;
                         let v =
-                            l.index_miss(t, key, Operand::Register(base + get_b(i) as usize))?;
+                            l.index_miss(t, key, Operand::Register(base!() + get_b(i) as usize))?;
                         refresh!();
                         reg!(get_a(i)) = v;
                     }
@@ -458,11 +481,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = frame(l, ci_index).top;
+                        l.top = frame(l).top;
                         let v = l.index_miss(
                             t,
                             Value::Int(n),
-                            Operand::Register(base + get_b(i) as usize),
+                            Operand::Register(base!() + get_b(i) as usize),
                         )?;
                         refresh!();
                         reg!(get_a(i)) = v;
@@ -479,9 +502,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = frame(l, ci_index).top;
+                        l.top = frame(l).top;
                         let v =
-                            l.index_miss(t, key, Operand::Register(base + get_b(i) as usize))?;
+                            l.index_miss(t, key, Operand::Register(base!() + get_b(i) as usize))?;
                         refresh!();
                         reg!(get_a(i)) = v;
                     }
@@ -499,7 +522,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         t,
                         key,
                         rk_c!(i),
-                        Operand::Register(base + get_a(i) as usize)
+                        Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
                 OpCode::SETI => {
@@ -509,7 +532,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         t,
                         key,
                         rk_c!(i),
-                        Operand::Register(base + get_a(i) as usize)
+                        Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
                 OpCode::SETFIELD => {
@@ -519,7 +542,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         t,
                         key,
                         rk_c!(i),
-                        Operand::Register(base + get_a(i) as usize)
+                        Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
                 OpCode::NEWTABLE => {
@@ -529,14 +552,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     // ask for a giant allocation (the table still grows as needed).
                     let hash_size = if b > 0 { 1usize << (b - 1).min(16) } else { 0 };
                     if get_k(i) {
-                        c += get_ax(fetch(code, pc, proto.code.len())) as usize
-                            * (MAXARG_C as usize + 1);
+                        c += get_ax(fetch(pc)) as usize * (MAXARG_C as usize + 1);
                     }
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                     let t = l.new_table(c.min(1 << 20), hash_size);
                     reg!(get_a(i)) = Value::Table(t);
                     save_pc!();
-                    l.top = base + get_a(i) as usize + 1;
+                    l.top = base!() + get_a(i) as usize + 1;
                     l.check_gc();
                     refresh!();
                 }
@@ -552,8 +574,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = fast;
                     } else {
                         save_pc!();
-                        l.top = frame(l, ci_index).top;
-                        let op = Operand::Register(base + get_b(i) as usize);
+                        l.top = frame(l).top;
+                        let op = Operand::Register(base!() + get_b(i) as usize);
                         let v = if matches!(key, Value::Str(_)) {
                             l.index_miss(t, key, op)?
                         } else {
@@ -569,11 +591,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     match a {
                         Value::Int(x) => {
                             reg!(get_a(i)) = Value::Int(x.wrapping_add(im));
-                            pc += 1;
+                            pc = pc.wrapping_add(1);
                         }
                         Value::Float(f) => {
                             reg!(get_a(i)) = Value::Float(f + im as f64);
-                            pc += 1;
+                            pc = pc.wrapping_add(1);
                         }
                         _ => {}
                     }
@@ -625,13 +647,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::SHRI => {
                     if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
                         reg!(get_a(i)) = Value::Int(arith::shift_left(x, -(get_sc(i) as i64)));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                 }
                 OpCode::SHLI => {
                     if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
                         reg!(get_a(i)) = Value::Int(arith::shift_left(get_sc(i) as i64, x));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                 }
                 OpCode::ADD => arith_fast!(
@@ -673,7 +695,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     arith::shift_left(x, y.wrapping_neg())
                 }),
                 OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => {
-                    let pi = fetch(code, pc - 2, proto.code.len());
+                    let pi = fetch(pc.wrapping_sub(2));
                     let ra_val = reg!(get_a(i));
                     let event = TmKind::from_u32(get_c(i)).unwrap_or(TmKind::Add);
                     let op = event.arith_op().unwrap_or(ArithOp::Add);
@@ -682,13 +704,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             ra_val,
                             reg!(get_b(i)),
                             (
-                                Operand::Register(base + get_a(i) as usize),
-                                Operand::Register(base + get_b(i) as usize),
+                                Operand::Register(base!() + get_a(i) as usize),
+                                Operand::Register(base!() + get_b(i) as usize),
                             ),
                         ),
                         OpCode::MMBINI => {
                             let im = Value::Int(get_sb(i) as i64);
-                            let ra_op = Operand::Register(base + get_a(i) as usize);
+                            let ra_op = Operand::Register(base!() + get_a(i) as usize);
                             if get_k(i) {
                                 (im, ra_val, (Operand::None, ra_op))
                             } else {
@@ -697,7 +719,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                         _ => {
                             let kv = kst!(get_b(i));
-                            let ra_op = Operand::Register(base + get_a(i) as usize);
+                            let ra_op = Operand::Register(base!() + get_a(i) as usize);
                             if get_k(i) {
                                 (kv, ra_val, (Operand::Constant(get_b(i) as usize), ra_op))
                             } else {
@@ -706,7 +728,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                     };
                     save_pc!();
-                    l.top = frame(l, ci_index).top;
+                    l.top = frame(l).top;
                     let r = l.arith(op, a, b, ops)?;
                     refresh!();
                     reg!(get_a(pi)) = r;
@@ -718,8 +740,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Value::Float(f) => reg!(get_a(i)) = Value::Float(-f),
                         _ => {
                             save_pc!();
-                            l.top = frame(l, ci_index).top;
-                            let op = Operand::Register(base + get_b(i) as usize);
+                            l.top = frame(l).top;
+                            let op = Operand::Register(base!() + get_b(i) as usize);
                             let r = l.arith(ArithOp::Unm, a, a, (op, op))?;
                             refresh!();
                             reg!(get_a(i)) = r;
@@ -732,8 +754,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Value::Int(x) => reg!(get_a(i)) = Value::Int(!x),
                         _ => {
                             save_pc!();
-                            l.top = frame(l, ci_index).top;
-                            let op = Operand::Register(base + get_b(i) as usize);
+                            l.top = frame(l).top;
+                            let op = Operand::Register(base!() + get_b(i) as usize);
                             let r = l.arith(ArithOp::BNot, a, a, (op, op))?;
                             refresh!();
                             reg!(get_a(i)) = r;
@@ -755,8 +777,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Some(v) => reg!(get_a(i)) = v,
                         None => {
                             save_pc!();
-                            l.top = frame(l, ci_index).top;
-                            let r = l.length(a, Operand::Register(base + get_b(i) as usize))?;
+                            l.top = frame(l).top;
+                            let r = l.length(a, Operand::Register(base!() + get_b(i) as usize))?;
                             refresh!();
                             reg!(get_a(i)) = r;
                         }
@@ -771,12 +793,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     l.top = ra + 1;
                     l.check_gc();
                     refresh!();
-                    l.top = frame(l, ci_index).top;
+                    l.top = frame(l).top;
                 }
                 OpCode::CLOSE => {
                     save_pc!();
                     let ra = ra!(i);
-                    l.top = frame(l, ci_index).top;
+                    l.top = frame(l).top;
                     l.close_level_yieldable(ra)?;
                     refresh!();
                 }
@@ -791,7 +813,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 OpCode::JMP => {
-                    pc = (pc as i64 + get_sj(i) as i64) as usize;
+                    pc = pc.wrapping_offset(get_sj(i) as isize);
                 }
                 OpCode::EQ => {
                     let a = reg!(get_a(i));
@@ -800,7 +822,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         (Value::Table(_), Value::Table(_))
                         | (Value::UserData(_), Value::UserData(_)) => {
                             save_pc!();
-                            l.top = frame(l, ci_index).top;
+                            l.top = frame(l).top;
                             let c = l.equals(a, b)?;
                             refresh!();
                             c
@@ -861,11 +883,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::TESTSET => {
                     let rb = reg!(get_b(i));
                     if rb.is_falsy() == get_k(i) {
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     } else {
                         reg!(get_a(i)) = rb;
-                        let ni = fetch(code, pc, proto.code.len());
-                        pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
+                        let ni = fetch(pc);
+                        pc = pc.wrapping_offset(get_sj(ni) as isize + 1);
                     }
                 }
                 OpCode::CALL => {
@@ -884,7 +906,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         PreCall::Lua => continue 'frame,
                         PreCall::Native => {
                             if nresults >= 0 {
-                                l.top = frame(l, ci_index).top;
+                                l.top = frame(l).top;
                             }
                             l.check_gc();
                             refresh!();
@@ -896,7 +918,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let mut b = get_b(i) as usize;
                     let nparams1 = get_c(i) as usize;
                     let delta = if nparams1 != 0 {
-                        frame(l, ci_index).n_extra_args + nparams1
+                        frame(l).n_extra_args + nparams1
                     } else {
                         0
                     };
@@ -907,7 +929,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     save_pc!();
                     if get_k(i) {
-                        l.close_upvalues(base);
+                        l.close_upvalues(base!());
                     }
                     // Resolve `__call` chains first, so the callee is a function.
                     let mut func_val = l.stack[ra];
@@ -928,7 +950,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     if let Value::LuaFn(_) = func_val {
                         // Reuse the frame: move the function and arguments down.
-                        let ci = *frame(l, ci_index);
+                        let ci = *frame(l);
                         let func = ci.func - delta;
                         for j in 0..b {
                             l.stack[func + j] = l.stack[ra + j];
@@ -948,9 +970,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     } else {
                         // A native function: call it, then return its results.
                         l.precall(ra, -1)?;
-                        frame(l, ci_index).func -= delta;
+                        frame(l).func -= delta;
                         let n = l.top.saturating_sub(ra);
-                        let fresh = frame(l, ci_index).status & call_status::FRESH != 0;
+                        let fresh = frame(l).status & call_status::FRESH != 0;
                         l.poscall(n);
                         if fresh {
                             return Ok(());
@@ -970,10 +992,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if get_k(i) {
                         l.top = ra + n;
                         // Closing may call `__close`: protect the results above them.
-                        let saved = frame(l, ci_index).top;
-                        frame(l, ci_index).top = saved.max(ra + n);
-                        frame(l, ci_index).saved_nres = n;
-                        l.close_level_yieldable(base)?;
+                        let saved = frame(l).top;
+                        frame(l).top = saved.max(ra + n);
+                        frame(l).saved_nres = n;
+                        l.close_level_yieldable(base!())?;
                         l.top = ra + n;
                     }
                     if l.hook_mask != 0 {
@@ -981,11 +1003,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         ret_hook(l, ra, n)?;
                     }
                     if nparams1 != 0 {
-                        let extra = frame(l, ci_index).n_extra_args;
-                        frame(l, ci_index).func -= extra + nparams1;
+                        let extra = frame(l).n_extra_args;
+                        frame(l).func -= extra + nparams1;
                     }
                     l.top = ra + n;
-                    let fresh = frame(l, ci_index).status & call_status::FRESH != 0;
+                    let fresh = frame(l).status & call_status::FRESH != 0;
                     l.poscall(n);
                     if fresh {
                         return Ok(());
@@ -999,7 +1021,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.top = ra;
                         ret_hook(l, ra, 0)?;
                     }
-                    let (res, nresults, fresh) = frame_exit(l, ci_index);
+                    let (res, nresults, fresh) = frame_exit(l);
                     match nresults {
                         -1 | 0 => l.top = res,
                         w => {
@@ -1024,10 +1046,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         let ra = ra!(i);
                         l.top = ra + 1;
                         ret_hook(l, ra, 1)?;
-                        regs = registers(l, base);
+                        regs = registers(l, base!());
                     }
                     let v = reg!(get_a(i));
-                    let (res, nresults, fresh) = frame_exit(l, ci_index);
+                    let (res, nresults, fresh) = frame_exit(l);
                     match nresults {
                         0 => l.top = res,
                         -1 | 1 => {
@@ -1052,24 +1074,23 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     continue 'frame;
                 }
                 OpCode::FORLOOP => {
-                    let ra = ra!(i);
-                    match *slot(&mut l.stack, ra + 2) {
+                    let a = get_a(i) as usize;
+                    match reg!(a + 2) {
                         Value::Int(step) => {
-                            if let Value::Int(count) = *slot(&mut l.stack, ra + 1) {
+                            if let Value::Int(count) = reg!(a + 1) {
                                 if count > 0 {
-                                    *slot(&mut l.stack, ra + 1) = Value::Int(count - 1);
-                                    if let Value::Int(idx) = *slot(&mut l.stack, ra) {
+                                    reg!(a + 1) = Value::Int(count - 1);
+                                    if let Value::Int(idx) = reg!(a) {
                                         let idx = idx.wrapping_add(step);
-                                        *slot(&mut l.stack, ra) = Value::Int(idx);
-                                        *slot(&mut l.stack, ra + 3) = Value::Int(idx);
+                                        reg!(a) = Value::Int(idx);
+                                        reg!(a + 3) = Value::Int(idx);
                                     }
-                                    pc -= get_bx(i) as usize;
+                                    pc = pc.wrapping_sub(get_bx(i) as usize);
                                 }
                             }
                         }
                         Value::Float(step) => {
-                            if let (Value::Float(idx), Value::Float(limit)) =
-                                (*slot(&mut l.stack, ra), *slot(&mut l.stack, ra + 1))
+                            if let (Value::Float(idx), Value::Float(limit)) = (reg!(a), reg!(a + 1))
                             {
                                 let idx = idx + step;
                                 let go = if step > 0.0 {
@@ -1078,9 +1099,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                                     limit <= idx
                                 };
                                 if go {
-                                    *slot(&mut l.stack, ra) = Value::Float(idx);
-                                    *slot(&mut l.stack, ra + 3) = Value::Float(idx);
-                                    pc -= get_bx(i) as usize;
+                                    reg!(a) = Value::Float(idx);
+                                    reg!(a + 3) = Value::Float(idx);
+                                    pc = pc.wrapping_sub(get_bx(i) as usize);
                                 }
                             }
                         }
@@ -1091,7 +1112,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let ra = ra!(i);
                     save_pc!();
                     if for_prep(l, ra)? {
-                        pc += get_bx(i) as usize + 1;
+                        pc = pc.wrapping_add(get_bx(i) as usize + 1);
                     }
                 }
                 OpCode::TFORPREP => {
@@ -1103,7 +1124,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if !v.is_falsy() {
                         l.tbc_slots.push(ra + 3);
                     }
-                    pc += get_bx(i) as usize;
+                    pc = pc.wrapping_add(get_bx(i) as usize);
                 }
                 OpCode::TFORCALL => {
                     let ra = ra!(i);
@@ -1117,17 +1138,17 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     match l.precall(ra + 4, get_c(i) as i32)? {
                         PreCall::Lua => continue 'frame,
                         PreCall::Native => {
-                            l.top = frame(l, ci_index).top;
+                            l.top = frame(l).top;
                             refresh!();
                         }
                     }
                 }
                 OpCode::TFORLOOP => {
-                    let ra = ra!(i);
-                    let v = *slot(&mut l.stack, ra + 4);
+                    let a = get_a(i) as usize;
+                    let v = reg!(a + 4);
                     if !v.is_nil() {
-                        *slot(&mut l.stack, ra + 2) = v;
-                        pc -= get_bx(i) as usize;
+                        reg!(a + 2) = v;
+                        pc = pc.wrapping_sub(get_bx(i) as usize);
                     }
                 }
                 OpCode::SETLIST => {
@@ -1137,13 +1158,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if n == 0 {
                         n = l.top.saturating_sub(ra + 1);
                     } else {
-                        l.top = frame(l, ci_index).top;
+                        l.top = frame(l).top;
                     }
                     last += n;
                     if get_k(i) {
-                        last += get_ax(fetch(code, pc, proto.code.len())) as usize
-                            * (MAXARG_C as usize + 1);
-                        pc += 1;
+                        last += get_ax(fetch(pc)) as usize * (MAXARG_C as usize + 1);
+                        pc = pc.wrapping_add(1);
                     }
                     if let Value::Table(t) = l.stack[ra] {
                         // Presize only for plausible sizes (a crafted chunk can
@@ -1161,23 +1181,23 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             last -= 1;
                         }
                     }
-                    l.top = frame(l, ci_index).top;
+                    l.top = frame(l).top;
                 }
                 OpCode::CLOSURE => {
-                    let p = proto.protos[get_bx(i) as usize];
-                    let c = new_closure(l, cl, p, base);
+                    let p = cl.proto.protos[get_bx(i) as usize];
+                    let c = new_closure(l, cl, p, base!());
                     reg!(get_a(i)) = Value::LuaFn(c);
                     save_pc!();
-                    l.top = base + get_a(i) as usize + 1;
+                    l.top = base!() + get_a(i) as usize + 1;
                     l.check_gc();
                     refresh!();
-                    l.top = frame(l, ci_index).top;
+                    l.top = frame(l).top;
                 }
                 OpCode::VARARG => {
                     let ra = ra!(i);
                     let wanted = get_c(i) as i64 - 1;
-                    let nextra = frame(l, ci_index).n_extra_args;
-                    let func = frame(l, ci_index).func;
+                    let nextra = frame(l).n_extra_args;
+                    let func = frame(l).func;
                     let n = if wanted < 0 { nextra } else { wanted as usize };
                     if wanted < 0 {
                         save_pc!();
@@ -1199,10 +1219,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::VARARGPREP => {
                     let nfix = get_a(i) as usize;
-                    let ci = *frame(l, ci_index);
+                    let ci = *frame(l);
                     let actual = l.top.saturating_sub(ci.func + 1);
                     let nextra = actual.saturating_sub(nfix);
-                    let fsize = proto.max_stack_size as usize;
+                    let fsize = cl.proto.max_stack_size as usize;
                     save_pc!();
                     let needed = l.top + fsize + nfix + 2;
                     if needed > l.stack.len() {
@@ -1215,12 +1235,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.stack[new_func + j] = l.stack[func + j];
                         l.stack[func + j] = Value::Nil;
                     }
-                    let f = frame(l, ci_index);
+                    let f = frame(l);
                     f.n_extra_args = nextra;
                     f.func = new_func;
                     f.base = new_func + 1;
                     f.top = new_func + 1 + fsize;
-                    base = new_func + 1;
                     l.top = f.top;
                     if l.hook_mask != 0 {
                         hook_call(l, nfix)?;
@@ -1229,6 +1248,17 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     refresh!();
                 }
                 OpCode::EXTRAARG => {
+                    if get_op(i) != OpCode::EXTRAARG {
+                        // Diverted for a hook: run it, then the instruction.
+                        save_pc!();
+                        trace_exec(l, &cl.proto, pc_index!() - 1, i)?;
+                        // Like `refresh!`, but this instruction had its event.
+                        regs = registers(l, base!());
+                        trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+                        armed = false;
+                        pc = pc.wrapping_sub(1);
+                        continue;
+                    }
                     save_pc!();
                     return Err(l.rt_error_msg("invalid instruction"));
                 }
@@ -1247,14 +1277,24 @@ fn registers(l: &mut State, base: usize) -> *mut Value {
     unsafe { l.stack.as_mut_ptr().add(base) }
 }
 
-/// The running frame. `execute` keeps `ci_index` pointing at it: callees push
-/// frames above it and pop them before returning normally, and an error leaves
-/// the loop.
+/// The running frame: the last one while `execute` runs it (callees push
+/// frames above it and pop them before returning normally; errors leave the
+/// loop).
 #[inline(always)]
-fn frame(l: &mut State, ci_index: usize) -> &mut CallInfo {
-    debug_assert!(ci_index < l.frames.len());
-    // SAFETY: see above: `ci_index < frames.len()` while the frame runs.
-    unsafe { l.frames.get_unchecked_mut(ci_index) }
+fn frame(l: &mut State) -> &mut CallInfo {
+    debug_assert!(!l.frames.is_empty());
+    let n = l.frames.len() - 1;
+    // SAFETY: `execute` runs only with a frame on the list (see above).
+    unsafe { l.frames.get_unchecked_mut(n) }
+}
+
+/// The running frame, for reading.
+#[inline(always)]
+fn cur(l: &State) -> &CallInfo {
+    debug_assert!(!l.frames.is_empty());
+    let n = l.frames.len() - 1;
+    // SAFETY: as in `frame`.
+    unsafe { l.frames.get_unchecked(n) }
 }
 
 /// A register (for code outside `execute`'s loop). The compiler never names a
@@ -1292,24 +1332,22 @@ fn constant(k: *const Value, i: usize, len: usize) -> Value {
     unsafe { *k.add(i) }
 }
 
-/// The instruction at `pc` of code (`len` instructions) starting at `code`;
+/// The instruction at `pc`, a pointer into the running function's code:
 /// every function ends with a return and every jump target is inside the
 /// code, so `pc` stays in range.
 #[inline(always)]
-fn fetch(code: *const u32, pc: usize, len: usize) -> u32 {
-    debug_assert!(pc < len);
-    let _ = len;
+fn fetch(pc: *const u32) -> u32 {
     // SAFETY: as above; jump offsets are produced by the compiler (or checked by
     // the binary chunk loader); the code lives as long as the running closure.
-    unsafe { *code.add(pc) }
+    unsafe { *pc }
 }
 
 /// Pops the running frame for a return: (result slot, wanted results, fresh).
 #[inline(always)]
-fn frame_exit(l: &mut State, ci_index: usize) -> (usize, i32, bool) {
-    let ci = &frame(l, ci_index);
+fn frame_exit(l: &mut State) -> (usize, i32, bool) {
+    let ci = cur(l);
     let out = (ci.func, ci.nresults, ci.status & call_status::FRESH != 0);
-    l.frames.truncate(ci_index);
+    l.frames.pop();
     out
 }
 
