@@ -443,6 +443,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
+                    } else if let Some(v) = index_through_tables(l, t, key) {
+                        reg!(get_a(i)) = v;
                     } else {
                         save_pc!();
                         l.top = frame(l).top;
@@ -500,6 +502,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
+                    } else if let Some(v) = index_through_tables(l, t, key) {
+                        reg!(get_a(i)) = v;
                     } else {
                         save_pc!();
                         l.top = frame(l).top;
@@ -572,6 +576,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
+                    } else if let Some(v) = index_through_tables(l, t, key) {
+                        reg!(get_a(i)) = v;
                     } else {
                         save_pc!();
                         l.top = frame(l).top;
@@ -1425,6 +1431,39 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
 /// `precall` of a Lua value never reports a native call.
 #[inline(always)]
 fn unreachable_native() {}
+
+/// `t[key]` for a string key that a raw lookup did not find in `t`, when
+/// every `__index` on the way is a table (method lookups through classes,
+/// string methods, globals without a metatable). `None` when the slow path
+/// must run: an `__index` function, an error, a long chain, another key type.
+#[inline]
+fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
+    let Value::Str(key) = key else {
+        return None;
+    };
+    let mut mt = match t {
+        Value::Table(tab) => tab.metatable(),
+        Value::Str(_) => Some(l.global().type_metatable(crate::value::LuaType::String)?),
+        _ => return None,
+    };
+    for _ in 0..4 {
+        let Some(m) = mt else {
+            return Some(Value::Nil);
+        };
+        match l.get_tm_from(m, TmKind::Index) {
+            Value::Nil => return Some(Value::Nil),
+            Value::Table(next) => {
+                let v = next.get_str(key);
+                if !v.is_nil() {
+                    return Some(v);
+                }
+                mt = next.metatable();
+            }
+            _ => return None,
+        }
+    }
+    None
+}
 
 /// `t[k] = v` when it needs no metamethod and no new key: an existing array
 /// slot or an existing short-string field. False when the slow path must run.
