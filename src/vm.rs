@@ -251,10 +251,39 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         // `t[key] = v`: in place when no metamethod or new key is involved,
         // else through the slow path (which may call `__newindex`).
+        //
+        // The fast paths match tags and payloads in place rather than copying
+        // whole values first: a register just written field by field (tag,
+        // then payload) and read back with one 16-byte load defeats the CPU's
+        // store-to-load forwarding and stalls (PUC copies field by field too).
+        // A register read for a slow path: through the stack vector, so the
+        // compiler cannot merge it with (and widen) the fast path's reads.
+        macro_rules! slow_reg {
+            ($r:expr) => {
+                l.stack[base!() + $r as usize]
+            };
+        }
+        macro_rules! slow_rk_c {
+            ($i:expr) => {
+                if get_k($i) {
+                    kst!(get_c($i))
+                } else {
+                    slow_reg!(get_c($i))
+                }
+            };
+        }
         macro_rules! store {
-            ($t:expr, $key:expr, $v:expr, $what:expr) => {{
-                let (t, key, v) = ($t, $key, $v);
-                if !store_existing(t, key, v) {
+            ($t:expr, $key:expr, $v:expr, [$ts:expr, $ks:expr, $vs:expr], $what:expr) => {{
+                let done = match $t {
+                    Value::Table(tab) => match $key {
+                        Value::Int(n) => tab.try_set_array(n, $v),
+                        Value::Str(s) => tab.try_set_existing_str(s, $v),
+                        _ => false,
+                    },
+                    _ => false,
+                };
+                if !done {
+                    let (t, key, v) = ($ts, $ks, $vs);
                     save_pc!();
                     l.top = frame(l).top;
                     set_fast_or_slow(l, t, key, v, $what)?;
@@ -454,16 +483,19 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 OpCode::GETTABLE => {
-                    let t = reg!(get_b(i));
-                    let key = reg!(get_c(i));
-                    let fast = match (t, key) {
-                        (Value::Table(tab), Value::Int(n)) => tab.get_int(n),
-                        (Value::Table(tab), key) => tab.get(key),
+                    let fast = match reg!(get_b(i)) {
+                        Value::Table(tab) => match reg!(get_c(i)) {
+                            Value::Int(n) => tab.get_int(n),
+                            Value::Str(s) => tab.get_str(s),
+                            _ => tab.get(reg!(get_c(i))),
+                        },
                         _ => Value::Nil,
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
                     } else {
+                        let t = slow_reg!(get_b(i));
+                        let key = slow_reg!(get_c(i));
                         save_pc!();
                         l.top = frame(l).top;
                         let v =
@@ -473,15 +505,15 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 OpCode::GETI => {
-                    let t = reg!(get_b(i));
                     let n = get_c(i) as i64;
-                    let fast = match t {
+                    let fast = match reg!(get_b(i)) {
                         Value::Table(tab) => tab.get_int(n),
                         _ => Value::Nil,
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
                     } else {
+                        let t = slow_reg!(get_b(i));
                         save_pc!();
                         l.top = frame(l).top;
                         let v = l.index_miss(
@@ -494,17 +526,20 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 OpCode::GETFIELD => {
-                    let t = reg!(get_b(i));
                     let key = kst!(get_c(i));
-                    let fast = match (t, key) {
+                    let fast = match (reg!(get_b(i)), key) {
                         (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
                         _ => Value::Nil,
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
-                    } else if let Some(v) = index_through_tables(l, t, key) {
+                    } else if let Some(v) = {
+                        let t = slow_reg!(get_b(i));
+                        index_through_tables(l, t, key)
+                    } {
                         reg!(get_a(i)) = v;
                     } else {
+                        let t = slow_reg!(get_b(i));
                         save_pc!();
                         l.top = frame(l).top;
                         let v =
@@ -517,35 +552,40 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let uv = cl.upvalue(get_a(i) as usize);
                     let t = l.upvalue_get(uv);
                     let key = kst!(get_b(i));
-                    store!(t, key, rk_c!(i), Operand::Upvalue(get_a(i) as usize));
-                }
-                OpCode::SETTABLE => {
-                    let t = reg!(get_a(i));
-                    let key = reg!(get_b(i));
                     store!(
                         t,
                         key,
                         rk_c!(i),
+                        [t, key, slow_rk_c!(i)],
+                        Operand::Upvalue(get_a(i) as usize)
+                    );
+                }
+                OpCode::SETTABLE => {
+                    store!(
+                        reg!(get_a(i)),
+                        reg!(get_b(i)),
+                        rk_c!(i),
+                        [slow_reg!(get_a(i)), slow_reg!(get_b(i)), slow_rk_c!(i)],
                         Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
                 OpCode::SETI => {
-                    let t = reg!(get_a(i));
                     let key = Value::Int(get_b(i) as i64);
                     store!(
-                        t,
+                        reg!(get_a(i)),
                         key,
                         rk_c!(i),
+                        [slow_reg!(get_a(i)), key, slow_rk_c!(i)],
                         Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
                 OpCode::SETFIELD => {
-                    let t = reg!(get_a(i));
                     let key = kst!(get_b(i));
                     store!(
-                        t,
+                        reg!(get_a(i)),
                         key,
                         rk_c!(i),
+                        [slow_reg!(get_a(i)), key, slow_rk_c!(i)],
                         Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
@@ -1463,17 +1503,6 @@ fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
         }
     }
     None
-}
-
-/// `t[k] = v` when it needs no metamethod and no new key: an existing array
-/// slot or an existing short-string field. False when the slow path must run.
-#[inline(always)]
-fn store_existing(t: Value, key: Value, v: Value) -> bool {
-    match (t, key) {
-        (Value::Table(tab), Value::Int(n)) => tab.try_set_array(n, v),
-        (Value::Table(tab), Value::Str(s)) => tab.try_set_existing_str(s, v),
-        _ => false,
-    }
 }
 
 /// `t[k] = v`: raw store into a table that has the key or no `__newindex`,
