@@ -21,6 +21,7 @@ use crate::stdlib::dblib::{
 use crate::tm::TmKind;
 use crate::value::Value;
 use std::cell::Cell;
+use std::mem::MaybeUninit;
 
 /// Converts a value to a number for `for` loops (strings convert, as PUC's
 /// `luaV_tonumber_` does).
@@ -421,7 +422,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             armed = trap;
             match decode_op(op) {
                 OpCode::MOVE => {
-                    reg!(get_a(i)) = reg!(get_b(i));
+                    let b = get_b(i) as usize;
+                    debug_assert!(base!() + b < l.stack.len());
+                    // SAFETY: as in `reg!`.
+                    let v = unsafe { ValueWords::read(regs.add(b)) };
+                    v.write_to(&mut reg!(get_a(i)));
                 }
                 OpCode::LOADI => {
                     reg!(get_a(i)) = Value::Int(get_sbx(i) as i64);
@@ -1094,12 +1099,17 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         ret_hook(l, ra, 1)?;
                         regs = registers(l, base!());
                     }
-                    let v = reg!(get_a(i));
+                    let v = {
+                        let r = get_a(i) as usize;
+                        debug_assert!(regs == registers(l, base!()) && base!() + r < l.stack.len());
+                        // SAFETY: as in `reg!`.
+                        unsafe { ValueWords::read(regs.add(r)) }
+                    };
                     let (res, nresults, fresh) = frame_exit(l);
                     match nresults {
                         0 => l.top = res,
                         -1 | 1 => {
-                            l.stack[res] = v;
+                            v.write_to(&mut l.stack[res]);
                             l.top = res + 1;
                         }
                         w => {
@@ -1107,7 +1117,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             if res + w > l.stack.len() {
                                 l.stack.resize(res + w, Value::Nil);
                             }
-                            l.stack[res] = v;
+                            v.write_to(&mut l.stack[res]);
                             for j in 1..w {
                                 l.stack[res + j] = Value::Nil;
                             }
@@ -1309,6 +1319,38 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     return Err(l.rt_error_msg("invalid instruction"));
                 }
             }
+        }
+    }
+}
+
+/// A value copied as two machine words, one load and one store each.
+///
+/// A plain copy of a `Value` is one 16-byte load, which the CPU cannot serve
+/// from its store buffer when the value was just written as two words (an
+/// arithmetic result: tag, then payload): it stalls until the stores retire.
+/// Word-sized loads are forwarded. Volatile accesses keep the compiler from
+/// merging the two words back into one vector load.
+#[derive(Clone, Copy)]
+struct ValueWords([MaybeUninit<u64>; 2]);
+
+impl ValueWords {
+    /// # Safety
+    /// `p` must point to a live `Value`.
+    #[inline(always)]
+    unsafe fn read(p: *const Value) -> ValueWords {
+        let w = p as *const MaybeUninit<u64>;
+        // SAFETY: a `Value` is 16 bytes, 8-aligned: two words (the second may
+        // hold uninitialised padding, which `MaybeUninit` allows).
+        unsafe { ValueWords([w.read_volatile(), w.add(1).read_volatile()]) }
+    }
+
+    #[inline(always)]
+    fn write_to(self, dst: &mut Value) {
+        let w = dst as *mut Value as *mut MaybeUninit<u64>;
+        // SAFETY: the words are those of a valid `Value`, so `dst` stays valid.
+        unsafe {
+            w.write_volatile(self.0[0]);
+            w.add(1).write_volatile(self.0[1]);
         }
     }
 }
