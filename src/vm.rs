@@ -366,11 +366,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             }};
         }
         macro_rules! compare {
-            ($i:expr, $fast:expr, $slow:ident) => {{
+            ($i:expr, $fast:expr, $ffast:expr, $slow:ident) => {{
                 let a = reg!(get_a($i));
                 let b = reg!(get_b($i));
                 let cond = match (a, b) {
                     (Value::Int(x), Value::Int(y)) => $fast(x, y),
+                    (Value::Float(x), Value::Float(y)) => $ffast(x, y),
                     _ => {
                         save_pc!();
                         l.top = frame(l).top;
@@ -882,8 +883,15 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     cond_jump!(i, cond);
                 }
-                OpCode::LT => compare!(i, |x: i64, y: i64| x < y, less_than),
-                OpCode::LE => compare!(i, |x: i64, y: i64| x <= y, less_equal),
+                OpCode::LT => {
+                    compare!(i, |x: i64, y: i64| x < y, |x: f64, y: f64| x < y, less_than)
+                }
+                OpCode::LE => compare!(
+                    i,
+                    |x: i64, y: i64| x <= y,
+                    |x: f64, y: f64| x <= y,
+                    less_equal
+                ),
                 OpCode::EQK => {
                     let a = reg!(get_a(i));
                     let b = kst!(get_b(i));
