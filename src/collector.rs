@@ -176,6 +176,7 @@ impl State {
         let mut debt = debt_bytes / WORK_TO_MEM as isize * stepmul;
         let stepsize = ((1isize << heap.stepsize.min(40)) / WORK_TO_MEM as isize) * stepmul;
         let mut done = 0usize;
+        let started = thread_cpu_time();
         loop {
             let budget = (debt + stepsize).max(1) as usize;
             let work = self.single_step(budget);
@@ -187,6 +188,10 @@ impl State {
         }
         let heap = &mut self.global().heap;
         heap.longest_step = heap.longest_step.max(done);
+        heap.longest_step_time = heap
+            .longest_step_time
+            .max(thread_cpu_time().saturating_sub(started));
+        heap.steps += 1;
         if heap.phase == Phase::Pause {
             self.set_pause();
         } else {
@@ -449,4 +454,19 @@ impl State {
         heap.running = was_running;
         debt > 0 && heap.phase == Phase::Pause
     }
+}
+
+/// CPU time of the calling thread: step durations measured with it do not
+/// count time the thread spent descheduled.
+fn thread_cpu_time() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` writes one `timespec` through a valid pointer.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }

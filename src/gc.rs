@@ -694,6 +694,10 @@ pub struct Heap {
     pub longest_step: usize,
     /// Steps taken in stress mode.
     pub stress_steps: usize,
+    /// Wall time of the longest incremental step so far (measurement).
+    pub longest_step_time: std::time::Duration,
+    /// Incremental steps taken.
+    pub steps: usize,
 }
 
 impl Default for Heap {
@@ -732,6 +736,8 @@ impl Heap {
             stress: false,
             longest_step: 0,
             stress_steps: 0,
+            longest_step_time: std::time::Duration::ZERO,
+            steps: 0,
         }
     }
 
@@ -1089,7 +1095,6 @@ impl Heap {
                         // SAFETY: `r` stayed white through a complete mark phase
                         // (module invariant), so nothing live refers to it, and
                         // it was removed from the list, so it is freed once.
-                        debug_freed(r, 0);
                         unsafe { r.free() };
                     } else {
                         r.set_colour(white);
@@ -1135,7 +1140,6 @@ impl Heap {
                 freed += r.size();
                 // SAFETY: as in `sweep_step`: white after a complete mark
                 // phase, and dropped from the list here.
-                debug_freed(r, 1);
                 unsafe { r.free() };
                 false
             } else {
@@ -1206,7 +1210,6 @@ impl Heap {
                 // SAFETY: young and unmarked after a complete young mark phase
                 // (old objects point only to old objects or are gray), and
                 // dropped from the list by the compaction.
-                debug_freed(r, 2);
                 unsafe { r.free() };
                 continue;
             }
@@ -1321,10 +1324,10 @@ impl Heap {
             for c in children {
                 if !seen.contains(&c) {
                     return Err(format!(
-                        "{r:?} (age {} hdr {:#x}) refers to {c:?}, which is on no list (freed: {}), phase {:?}",
+                        "{r:?} (age {}, header {:#x}) refers to {c:?}, which is on no list \
+                         (freed), phase {:?}",
                         r.age(),
                         r.header().get(),
-                        debug_freed_info(c),
                         self.phase
                     ));
                 }
@@ -1381,41 +1384,6 @@ impl Heap {
         }
         self.total_bytes = 0;
     }
-}
-
-thread_local! {
-    static FREED: std::cell::RefCell<std::collections::HashMap<usize, String>> = Default::default();
-}
-
-fn debug_freed(r: GcRef, site: usize) {
-    if std::env::var_os("CRESCENT_GC_DEBUG").is_some() {
-        let addr = match r {
-            GcRef::String(o) => o.addr(),
-            GcRef::Table(o) => o.addr(),
-            GcRef::LuaClosure(o) => o.addr(),
-            GcRef::NativeClosure(o) => o.addr(),
-            GcRef::UpVal(o) => o.addr(),
-            GcRef::Proto(o) => o.addr(),
-            GcRef::UserData(o) => o.addr(),
-            GcRef::Thread(o) => o.addr(),
-        };
-        let what = format!("site {site} age {} hdr {:#x}", r.age(), r.header().get());
-        FREED.with(|f| f.borrow_mut().insert(addr, what));
-    }
-}
-
-pub fn debug_freed_info(c: GcRef) -> String {
-    let addr = match c {
-        GcRef::String(o) => o.addr(),
-        GcRef::Table(o) => o.addr(),
-        GcRef::LuaClosure(o) => o.addr(),
-        GcRef::NativeClosure(o) => o.addr(),
-        GcRef::UpVal(o) => o.addr(),
-        GcRef::Proto(o) => o.addr(),
-        GcRef::UserData(o) => o.addr(),
-        GcRef::Thread(o) => o.addr(),
-    };
-    FREED.with(|f| f.borrow().get(&addr).cloned().unwrap_or_default())
 }
 
 /// Old objects are black between collections; threads stay gray.

@@ -1,8 +1,8 @@
 //! Loading chunks: compile source (or read a binary chunk) and build the
 //! closure that runs it, with `_ENV` as its first upvalue (PUC's `lua_load`).
 
+use crate::compiler::fast_hash::FastMap;
 use std::cell::Cell;
-use std::collections::HashMap;
 
 use crate::compiler::proto::{Constant, FunctionProto};
 use crate::error::{ErrorKind, LuaError, LuaResult};
@@ -21,7 +21,7 @@ impl State {
     /// of a chunk are one object (as PUC's loader makes them).
     pub fn make_proto(&mut self, fp: FunctionProto) -> Gc<Proto> {
         let source = self.new_string(&fp.source);
-        let mut strings = HashMap::new();
+        let mut strings = FastMap::default();
         self.make_proto_in(fp, source, &mut strings)
     }
 
@@ -29,7 +29,7 @@ impl State {
         &mut self,
         fp: FunctionProto,
         source: Gc<LuaString>,
-        strings: &mut HashMap<Vec<u8>, Gc<LuaString>>,
+        strings: &mut FastMap<Vec<u8>, Gc<LuaString>>,
     ) -> Gc<Proto> {
         let constants: Vec<Value> = fp
             .constants

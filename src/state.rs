@@ -468,7 +468,7 @@ impl State {
             Some(mt) => mt,
             None => return,
         };
-        if mt.get_str(self.global().tm_name(TmKind::Gc)).is_nil() {
+        if self.get_tm_from(mt, TmKind::Gc).is_nil() {
             return;
         }
         let r = match obj {

@@ -12,28 +12,70 @@ use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
 /// Longest string that is interned (PUC's `LUAI_MAXSHORTLEN`).
 pub const MAX_SHORT_LEN: usize = 40;
 
+/// Longest contents kept inside the string object itself.
+const INLINE_LEN: usize = 22;
+
+/// A string's contents: inside the object when short enough (one allocation
+/// per string, like PUC's), else in their own buffer.
+enum Bytes {
+    Inline { len: u8, data: [u8; INLINE_LEN] },
+    Heap(Box<[u8]>),
+}
+
+impl Bytes {
+    #[inline]
+    fn new(bytes: &[u8]) -> Bytes {
+        if bytes.len() <= INLINE_LEN {
+            let mut data = [0; INLINE_LEN];
+            data[..bytes.len()].copy_from_slice(bytes);
+            Bytes::Inline {
+                len: bytes.len() as u8,
+                data,
+            }
+        } else {
+            Bytes::Heap(bytes.into())
+        }
+    }
+
+    #[inline(always)]
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Inline { len, data } => &data[..(*len as usize).min(INLINE_LEN)],
+            Bytes::Heap(b) => b,
+        }
+    }
+
+    /// Bytes allocated outside the object.
+    fn outside_len(&self) -> usize {
+        match self {
+            Bytes::Inline { .. } => 0,
+            Bytes::Heap(b) => b.len(),
+        }
+    }
+}
+
 /// A Lua string.
 pub struct LuaString {
     hash: Cell<u32>,
     /// Short strings always have a hash; long ones get one on first use.
     has_hash: Cell<bool>,
     short: bool,
-    bytes: Box<[u8]>,
+    bytes: Bytes,
 }
 
 impl LuaString {
     #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_slice()
     }
 
     #[inline(always)]
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.as_bytes().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len() == 0
     }
 
     #[inline(always)]
@@ -45,7 +87,7 @@ impl LuaString {
     #[inline]
     pub fn hash(&self) -> u32 {
         if !self.has_hash.get() {
-            self.hash.set(hash_bytes(&self.bytes, LONG_STRING_SEED));
+            self.hash.set(hash_bytes(self.as_bytes(), LONG_STRING_SEED));
             self.has_hash.set(true);
         }
         self.hash.get()
@@ -60,12 +102,12 @@ impl LuaString {
     /// String equality: identity for short strings, contents for long ones.
     #[inline(always)]
     pub fn equals(a: Gc<LuaString>, b: Gc<LuaString>) -> bool {
-        Gc::ptr_eq(a, b) || (!a.short && !b.short && a.bytes == b.bytes)
+        Gc::ptr_eq(a, b) || (!a.short && !b.short && a.as_bytes() == b.as_bytes())
     }
 
     /// The contents as UTF-8 text, lossily (for messages only).
     pub fn to_str_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.bytes)
+        String::from_utf8_lossy(self.as_bytes())
     }
 }
 
@@ -75,7 +117,7 @@ impl Collectable for LuaString {
     }
     fn trace(&self, _marker: &mut Marker) {}
     fn heap_size(&self) -> usize {
-        std::mem::size_of::<GcBox<LuaString>>() + self.bytes.len()
+        std::mem::size_of::<GcBox<LuaString>>() + self.bytes.outside_len()
     }
 }
 
@@ -121,7 +163,7 @@ impl StringTable {
         loop {
             match self.slots[i] {
                 (_, None) => return None,
-                (h, Some(s)) if h == hash && &*s.bytes == bytes => return Some(s),
+                (h, Some(s)) if h == hash && s.as_bytes() == bytes => return Some(s),
                 _ => i = (i + 1) & mask,
             }
         }
@@ -193,14 +235,14 @@ pub fn make_string(bytes: &[u8], seed: u32) -> LuaString {
             hash: Cell::new(hash_bytes(bytes, seed)),
             has_hash: Cell::new(true),
             short: true,
-            bytes: bytes.into(),
+            bytes: Bytes::new(bytes),
         }
     } else {
         LuaString {
             hash: Cell::new(0),
             has_hash: Cell::new(false),
             short: false,
-            bytes: bytes.into(),
+            bytes: Bytes::new(bytes),
         }
     }
 }
@@ -211,6 +253,32 @@ pub fn make_long_string(bytes: Vec<u8>) -> LuaString {
         hash: Cell::new(0),
         has_hash: Cell::new(false),
         short: false,
-        bytes: bytes.into_boxed_slice(),
+        bytes: Bytes::Heap(bytes.into_boxed_slice()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_and_heap_contents() {
+        for n in [
+            0,
+            1,
+            INLINE_LEN - 1,
+            INLINE_LEN,
+            INLINE_LEN + 1,
+            MAX_SHORT_LEN,
+            100,
+        ] {
+            let text: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            let s = make_string(&text, 7);
+            assert_eq!(s.as_bytes(), &text[..]);
+            assert_eq!(s.len(), n);
+            assert_eq!(s.bytes.outside_len(), if n <= INLINE_LEN { 0 } else { n });
+        }
+        let long = make_long_string(vec![b'x'; 50]);
+        assert_eq!(long.as_bytes(), &[b'x'; 50][..]);
     }
 }

@@ -661,8 +661,22 @@ pub fn append_str_or_num(buf: &mut Vec<u8>, v: Value) {
     match v {
         Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
         Value::Int(i) => {
-            use std::io::Write;
-            let _ = write!(buf, "{i}");
+            // Decimal digits from the end of a stack buffer (no formatter).
+            let mut digits = [0u8; 20];
+            let mut pos = digits.len();
+            let mut n = i.unsigned_abs();
+            loop {
+                pos -= 1;
+                digits[pos] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            if i < 0 {
+                buf.push(b'-');
+            }
+            buf.extend_from_slice(&digits[pos..]);
         }
         Value::Float(f) => buf.extend_from_slice(&crate::numfmt::fmt_float_lua(f)),
         _ => {}

@@ -14,13 +14,14 @@ use crate::error::LuaResult;
 use crate::function::{LuaClosure, Proto};
 use crate::gc::Gc;
 use crate::opcodes::*;
-use crate::state::{call_status, State};
+use crate::state::{call_status, CallInfo, State};
 use crate::stdlib::dblib::{
     run_hook, run_hook_transfer, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET,
 };
 use crate::tm::TmKind;
 use crate::value::Value;
 use std::cell::Cell;
+use std::mem::MaybeUninit;
 
 /// Converts a value to a number for `for` loops (strings convert, as PUC's
 /// `luaV_tonumber_` does).
@@ -161,35 +162,78 @@ fn new_closure(l: &mut State, cl: Gc<LuaClosure>, p: Gc<Proto>, base: usize) -> 
 /// Runs the top frame until the fresh frame it belongs to returns.
 pub fn execute(l: &mut State) -> LuaResult<()> {
     'frame: loop {
-        let ci_index = l.frames.len() - 1;
-        let (closure, mut base, mut pc) = {
-            let ci = &l.frames[ci_index];
-            (ci.closure, ci.base, ci.pc)
+        // The running frame is always the last one: callees push frames above
+        // it and pop them before returning normally, and an error leaves the
+        // loop. Only what every instruction needs is kept in locals (the
+        // instruction pointer, the registers, the constants, the closure, the
+        // hook state); the rest is read from the frame when needed, which
+        // leaves the compiler enough machine registers for those.
+        let (closure, start_pc) = {
+            let ci = cur(l);
+            (ci.closure, ci.pc)
         };
         let cl = match closure {
             Some(c) => c,
             None => return Ok(()),
         };
-        let proto = cl.proto;
-        let code: &[u32] = &proto.code;
-        let k: &[Value] = &proto.constants;
-        if l.hook_mask != 0 && pc == 0 && !proto.is_vararg {
-            hook_call(l, proto.num_params as usize)?;
+        if l.hook_mask != 0 && start_pc == 0 && !cl.proto.is_vararg {
+            hook_call(l, cl.proto.num_params as usize)?;
+        }
+        // The code and constants stay put while the frame runs (boxed slices
+        // owned by the prototype, which the frame's closure keeps alive).
+        let k: *const Value = cl.proto.constants.as_ptr();
+        // The next instruction. Jumps stay inside the code: the compiler (and
+        // `dump::verify_code` for loaded chunks) only emits such jumps.
+        let mut pc: *const u32 = cl.proto.code.as_ptr().wrapping_add(start_pc);
+        // The frame's registers, and the hook state (0: no line/count hook;
+        // 1: hooks on; 3: hooks on, the next instruction already had its
+        // event): re-read (`refresh!`) after anything that may run other
+        // code, which may move the stack or set a hook.
+        let mut regs: *mut Value = registers(l, cur(l).base);
+        let mut trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+        let mut armed = trap;
+        macro_rules! refresh {
+            () => {
+                regs = registers(l, cur(l).base);
+                trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+                armed = trap;
+            };
+        }
+        // The frame's first register, as a stack index.
+        macro_rules! base {
+            () => {
+                cur(l).base
+            };
+        }
+        // The index of the next instruction.
+        macro_rules! pc_index {
+            () => {
+                (pc as usize - cl.proto.code.as_ptr() as usize) / 4
+            };
         }
 
         macro_rules! ra {
             ($i:expr) => {
-                base + get_a($i) as usize
+                base!() + get_a($i) as usize
             };
         }
         macro_rules! reg {
             ($r:expr) => {
-                *slot(&mut l.stack, base + $r as usize)
+                *{
+                    let r = $r as usize;
+                    debug_assert!(regs == registers(l, base!()) && base!() + r < l.stack.len());
+                    // SAFETY: `regs` is `base` in the current stack buffer (see
+                    // `refresh!`), and register operands are below the frame's
+                    // `max_stack_size`, for which `precall`/`VARARGPREP` made room
+                    // (the compiler emits only such operands; `dump::verify_code`
+                    // checks loaded ones).
+                    unsafe { &mut *regs.add(r) }
+                }
             };
         }
         macro_rules! kst {
             ($n:expr) => {
-                constant(k, $n as usize)
+                constant(k, $n as usize, cl.proto.constants.len())
             };
         }
         macro_rules! rk_c {
@@ -203,22 +247,54 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! save_pc {
             () => {
-                l.frames[ci_index].pc = pc;
+                frame(l).pc = pc_index!();
             };
         }
         // `t[key] = v`: in place when no metamethod or new key is involved,
         // else through the slow path (which may call `__newindex`).
-        macro_rules! store {
-            ($t:expr, $key:expr, $v:expr, $what:expr) => {{
-                let (t, key, v) = ($t, $key, $v);
-                if store_existing(t, key, v) {
-                    if let Value::Table(tab) = t {
-                        l.global().heap.barrier_back(tab);
-                    }
+        //
+        // The fast paths match tags and payloads in place rather than copying
+        // whole values first: a register just written field by field (tag,
+        // then payload) and read back with one 16-byte load defeats the CPU's
+        // store-to-load forwarding and stalls (PUC copies field by field too).
+        // A register read for a slow path: through the stack vector, so the
+        // compiler cannot merge it with (and widen) the fast path's reads.
+        macro_rules! slow_reg {
+            ($r:expr) => {
+                l.stack[base!() + $r as usize]
+            };
+        }
+        macro_rules! slow_rk_c {
+            ($i:expr) => {
+                if get_k($i) {
+                    kst!(get_c($i))
                 } else {
+                    slow_reg!(get_c($i))
+                }
+            };
+        }
+        macro_rules! store {
+            ($t:expr, $key:expr, $v:expr, [$ts:expr, $ks:expr, $vs:expr], $what:expr) => {{
+                let done = match $t {
+                    Value::Table(tab) => {
+                        let stored = match $key {
+                            Value::Int(n) => tab.try_set_array(n, $v),
+                            Value::Str(s) => tab.try_set_existing_str(s, $v),
+                            _ => false,
+                        };
+                        if stored {
+                            l.global().heap.barrier_back(tab);
+                        }
+                        stored
+                    }
+                    _ => false,
+                };
+                if !done {
+                    let (t, key, v) = ($ts, $ks, $vs);
                     save_pc!();
-                    l.top = l.frames[ci_index].top;
+                    l.top = frame(l).top;
                     set_fast_or_slow(l, t, key, v, $what)?;
+                    refresh!();
                 }
             }};
         }
@@ -226,10 +302,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         macro_rules! cond_jump {
             ($i:expr, $cond:expr) => {
                 if $cond != get_k($i) {
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 } else {
-                    let ni = fetch(code, pc);
-                    pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
+                    let ni = fetch(pc);
+                    pc = pc.wrapping_offset(get_sj(ni) as isize + 1);
                 }
             };
         }
@@ -239,19 +315,19 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 match (a, b) {
                     (Value::Int(x), Value::Int(y)) => {
                         reg!(get_a($i)) = Value::Int($int(x, y));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     (Value::Float(x), Value::Float(y)) => {
                         reg!(get_a($i)) = Value::Float($flt(x, y));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     (Value::Int(x), Value::Float(y)) => {
                         reg!(get_a($i)) = Value::Float($flt(x as f64, y));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     (Value::Float(x), Value::Int(y)) => {
                         reg!(get_a($i)) = Value::Float($flt(x, y as f64));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     _ => {}
                 }
@@ -261,7 +337,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             ($i:expr, $a:expr, $b:expr, $flt:expr) => {{
                 if let (Some(x), Some(y)) = ($a.as_float(), $b.as_float()) {
                     reg!(get_a($i)) = Value::Float($flt(x, y));
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 }
             }};
         }
@@ -272,13 +348,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     (Value::Int(_), Value::Int(0)) => {
                         save_pc!();
                         let r = l.arith($op, a, b, (Operand::None, Operand::None))?;
+                        refresh!();
                         reg!(get_a($i)) = r;
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     _ => {
                         if let Some(v) = arith::arith_numbers($op, a, b) {
                             reg!(get_a($i)) = v;
-                            pc += 1;
+                            pc = pc.wrapping_add(1);
                         }
                     }
                 }
@@ -290,20 +367,23 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     (arith::to_integer_strict($a), arith::to_integer_strict($b))
                 {
                     reg!(get_a($i)) = Value::Int($op(x, y));
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 }
             }};
         }
         macro_rules! compare {
-            ($i:expr, $fast:expr, $slow:ident) => {{
+            ($i:expr, $fast:expr, $ffast:expr, $slow:ident) => {{
                 let a = reg!(get_a($i));
                 let b = reg!(get_b($i));
                 let cond = match (a, b) {
                     (Value::Int(x), Value::Int(y)) => $fast(x, y),
+                    (Value::Float(x), Value::Float(y)) => $ffast(x, y),
                     _ => {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
-                        l.$slow(a, b)?
+                        l.top = frame(l).top;
+                        let c = l.$slow(a, b)?;
+                        refresh!();
+                        c
                     }
                 };
                 cond_jump!($i, cond);
@@ -318,17 +398,19 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     Value::Float(f) => $flt(f, im as f64),
                     _ => {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l).top;
                         let imv = if get_c($i) != 0 {
                             Value::Float(im as f64)
                         } else {
                             Value::Int(im)
                         };
-                        if $flip {
+                        let c = if $flip {
                             l.$slow(imv, a)?
                         } else {
                             l.$slow(a, imv)?
-                        }
+                        };
+                        refresh!();
+                        c
                     }
                 };
                 cond_jump!($i, cond);
@@ -336,15 +418,22 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
 
         loop {
-            let i = fetch(code, pc);
-            pc += 1;
-            if l.hook_mask & (MASK_LINE | MASK_COUNT) != 0 {
-                l.frames[ci_index].pc = pc;
-                trace_exec(l, &proto, pc - 1, i)?;
-            }
-            match decode_op(i) {
+            let i = fetch(pc);
+            pc = pc.wrapping_add(1);
+            // With line/count hooks on, an instruction first dispatches to the
+            // EXTRAARG arm, which runs the hook and then dispatches it again.
+            // Folding the check into the opcode (no branch here) keeps the
+            // dispatch one block, which the compiler copies into every arm:
+            // one indirect jump per opcode predicts far better than a shared one.
+            let op = if armed { OpCode::EXTRAARG as u32 } else { i };
+            armed = trap;
+            match decode_op(op) {
                 OpCode::MOVE => {
-                    reg!(get_a(i)) = reg!(get_b(i));
+                    let b = get_b(i) as usize;
+                    debug_assert!(base!() + b < l.stack.len());
+                    // SAFETY: as in `reg!`.
+                    let v = unsafe { ValueWords::read(regs.add(b)) };
+                    v.write_to(&mut reg!(get_a(i)));
                 }
                 OpCode::LOADI => {
                     reg!(get_a(i)) = Value::Int(get_sbx(i) as i64);
@@ -356,8 +445,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     reg!(get_a(i)) = kst!(get_bx(i));
                 }
                 OpCode::LOADKX => {
-                    let ax = get_ax(fetch(code, pc));
-                    pc += 1;
+                    let ax = get_ax(fetch(pc));
+                    pc = pc.wrapping_add(1);
                     reg!(get_a(i)) = kst!(ax);
                 }
                 OpCode::LOADFALSE => {
@@ -365,7 +454,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::LFALSESKIP => {
                     reg!(get_a(i)) = Value::Bool(false);
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 }
                 OpCode::LOADTRUE => {
                     reg!(get_a(i)) = Value::Bool(true);
@@ -395,65 +484,79 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
+                    } else if let Some(v) = index_through_tables(l, t, key) {
+                        reg!(get_a(i)) = v;
                     } else {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l).top;
                         let v = l.index_miss(t, key, Operand::Upvalue(get_b(i) as usize))?;
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
                 OpCode::GETTABLE => {
-                    let t = reg!(get_b(i));
-                    let key = reg!(get_c(i));
-                    let fast = match (t, key) {
-                        (Value::Table(tab), Value::Int(n)) => tab.get_int(n),
-                        (Value::Table(tab), key) => tab.get(key),
+                    let fast = match reg!(get_b(i)) {
+                        Value::Table(tab) => match reg!(get_c(i)) {
+                            Value::Int(n) => tab.get_int(n),
+                            Value::Str(s) => tab.get_str(s),
+                            _ => tab.get(reg!(get_c(i))),
+                        },
                         _ => Value::Nil,
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
                     } else {
+                        let t = slow_reg!(get_b(i));
+                        let key = slow_reg!(get_c(i));
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l).top;
                         let v =
-                            l.index_miss(t, key, Operand::Register(base + get_b(i) as usize))?;
+                            l.index_miss(t, key, Operand::Register(base!() + get_b(i) as usize))?;
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
                 OpCode::GETI => {
-                    let t = reg!(get_b(i));
                     let n = get_c(i) as i64;
-                    let fast = match t {
+                    let fast = match reg!(get_b(i)) {
                         Value::Table(tab) => tab.get_int(n),
                         _ => Value::Nil,
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
                     } else {
+                        let t = slow_reg!(get_b(i));
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l).top;
                         let v = l.index_miss(
                             t,
                             Value::Int(n),
-                            Operand::Register(base + get_b(i) as usize),
+                            Operand::Register(base!() + get_b(i) as usize),
                         )?;
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
                 OpCode::GETFIELD => {
-                    let t = reg!(get_b(i));
                     let key = kst!(get_c(i));
-                    let fast = match (t, key) {
+                    let fast = match (reg!(get_b(i)), key) {
                         (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
                         _ => Value::Nil,
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
+                    } else if let Some(v) = {
+                        let t = slow_reg!(get_b(i));
+                        index_through_tables(l, t, key)
+                    } {
+                        reg!(get_a(i)) = v;
                     } else {
+                        let t = slow_reg!(get_b(i));
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l).top;
                         let v =
-                            l.index_miss(t, key, Operand::Register(base + get_b(i) as usize))?;
+                            l.index_miss(t, key, Operand::Register(base!() + get_b(i) as usize))?;
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -461,36 +564,41 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let uv = cl.upvalue(get_a(i) as usize);
                     let t = l.upvalue_get(uv);
                     let key = kst!(get_b(i));
-                    store!(t, key, rk_c!(i), Operand::Upvalue(get_a(i) as usize));
-                }
-                OpCode::SETTABLE => {
-                    let t = reg!(get_a(i));
-                    let key = reg!(get_b(i));
                     store!(
                         t,
                         key,
                         rk_c!(i),
-                        Operand::Register(base + get_a(i) as usize)
+                        [t, key, slow_rk_c!(i)],
+                        Operand::Upvalue(get_a(i) as usize)
+                    );
+                }
+                OpCode::SETTABLE => {
+                    store!(
+                        reg!(get_a(i)),
+                        reg!(get_b(i)),
+                        rk_c!(i),
+                        [slow_reg!(get_a(i)), slow_reg!(get_b(i)), slow_rk_c!(i)],
+                        Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
                 OpCode::SETI => {
-                    let t = reg!(get_a(i));
                     let key = Value::Int(get_b(i) as i64);
                     store!(
-                        t,
+                        reg!(get_a(i)),
                         key,
                         rk_c!(i),
-                        Operand::Register(base + get_a(i) as usize)
+                        [slow_reg!(get_a(i)), key, slow_rk_c!(i)],
+                        Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
                 OpCode::SETFIELD => {
-                    let t = reg!(get_a(i));
                     let key = kst!(get_b(i));
                     store!(
-                        t,
+                        reg!(get_a(i)),
                         key,
                         rk_c!(i),
-                        Operand::Register(base + get_a(i) as usize)
+                        [slow_reg!(get_a(i)), key, slow_rk_c!(i)],
+                        Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
                 OpCode::NEWTABLE => {
@@ -500,14 +608,15 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     // ask for a giant allocation (the table still grows as needed).
                     let hash_size = if b > 0 { 1usize << (b - 1).min(16) } else { 0 };
                     if get_k(i) {
-                        c += get_ax(fetch(code, pc)) as usize * (MAXARG_C as usize + 1);
+                        c += get_ax(fetch(pc)) as usize * (MAXARG_C as usize + 1);
                     }
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                     let t = l.new_table(c.min(1 << 20), hash_size);
                     reg!(get_a(i)) = Value::Table(t);
                     save_pc!();
-                    l.top = base + get_a(i) as usize + 1;
+                    l.top = base!() + get_a(i) as usize + 1;
                     l.check_gc()?;
+                    refresh!();
                 }
                 OpCode::SELF => {
                     let t = reg!(get_b(i));
@@ -519,15 +628,18 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
+                    } else if let Some(v) = index_through_tables(l, t, key) {
+                        reg!(get_a(i)) = v;
                     } else {
                         save_pc!();
-                        l.top = l.frames[ci_index].top;
-                        let op = Operand::Register(base + get_b(i) as usize);
+                        l.top = frame(l).top;
+                        let op = Operand::Register(base!() + get_b(i) as usize);
                         let v = if matches!(key, Value::Str(_)) {
                             l.index_miss(t, key, op)?
                         } else {
                             l.index_value(t, key, op)?
                         };
+                        refresh!();
                         reg!(get_a(i)) = v;
                     }
                 }
@@ -537,11 +649,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     match a {
                         Value::Int(x) => {
                             reg!(get_a(i)) = Value::Int(x.wrapping_add(im));
-                            pc += 1;
+                            pc = pc.wrapping_add(1);
                         }
                         Value::Float(f) => {
                             reg!(get_a(i)) = Value::Float(f + im as f64);
-                            pc += 1;
+                            pc = pc.wrapping_add(1);
                         }
                         _ => {}
                     }
@@ -593,13 +705,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::SHRI => {
                     if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
                         reg!(get_a(i)) = Value::Int(arith::shift_left(x, -(get_sc(i) as i64)));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                 }
                 OpCode::SHLI => {
                     if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
                         reg!(get_a(i)) = Value::Int(arith::shift_left(get_sc(i) as i64, x));
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                 }
                 OpCode::ADD => arith_fast!(
@@ -641,7 +753,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     arith::shift_left(x, y.wrapping_neg())
                 }),
                 OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => {
-                    let pi = code[pc - 2];
+                    let pi = fetch(pc.wrapping_sub(2));
                     let ra_val = reg!(get_a(i));
                     let event = TmKind::from_u32(get_c(i)).unwrap_or(TmKind::Add);
                     let op = event.arith_op().unwrap_or(ArithOp::Add);
@@ -650,13 +762,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             ra_val,
                             reg!(get_b(i)),
                             (
-                                Operand::Register(base + get_a(i) as usize),
-                                Operand::Register(base + get_b(i) as usize),
+                                Operand::Register(base!() + get_a(i) as usize),
+                                Operand::Register(base!() + get_b(i) as usize),
                             ),
                         ),
                         OpCode::MMBINI => {
                             let im = Value::Int(get_sb(i) as i64);
-                            let ra_op = Operand::Register(base + get_a(i) as usize);
+                            let ra_op = Operand::Register(base!() + get_a(i) as usize);
                             if get_k(i) {
                                 (im, ra_val, (Operand::None, ra_op))
                             } else {
@@ -665,7 +777,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                         _ => {
                             let kv = kst!(get_b(i));
-                            let ra_op = Operand::Register(base + get_a(i) as usize);
+                            let ra_op = Operand::Register(base!() + get_a(i) as usize);
                             if get_k(i) {
                                 (kv, ra_val, (Operand::Constant(get_b(i) as usize), ra_op))
                             } else {
@@ -674,9 +786,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                     };
                     save_pc!();
-                    l.top = l.frames[ci_index].top;
+                    l.top = frame(l).top;
                     let r = l.arith(op, a, b, ops)?;
-                    *slot(&mut l.stack, base + get_a(pi) as usize) = r;
+                    refresh!();
+                    reg!(get_a(pi)) = r;
                 }
                 OpCode::UNM => {
                     let a = reg!(get_b(i));
@@ -685,9 +798,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Value::Float(f) => reg!(get_a(i)) = Value::Float(-f),
                         _ => {
                             save_pc!();
-                            l.top = l.frames[ci_index].top;
-                            let op = Operand::Register(base + get_b(i) as usize);
+                            l.top = frame(l).top;
+                            let op = Operand::Register(base!() + get_b(i) as usize);
                             let r = l.arith(ArithOp::Unm, a, a, (op, op))?;
+                            refresh!();
                             reg!(get_a(i)) = r;
                         }
                     }
@@ -698,9 +812,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Value::Int(x) => reg!(get_a(i)) = Value::Int(!x),
                         _ => {
                             save_pc!();
-                            l.top = l.frames[ci_index].top;
-                            let op = Operand::Register(base + get_b(i) as usize);
+                            l.top = frame(l).top;
+                            let op = Operand::Register(base!() + get_b(i) as usize);
                             let r = l.arith(ArithOp::BNot, a, a, (op, op))?;
+                            refresh!();
                             reg!(get_a(i)) = r;
                         }
                     }
@@ -720,8 +835,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Some(v) => reg!(get_a(i)) = v,
                         None => {
                             save_pc!();
-                            l.top = l.frames[ci_index].top;
-                            let r = l.length(a, Operand::Register(base + get_b(i) as usize))?;
+                            l.top = frame(l).top;
+                            let r = l.length(a, Operand::Register(base!() + get_b(i) as usize))?;
+                            refresh!();
                             reg!(get_a(i)) = r;
                         }
                     }
@@ -734,25 +850,28 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     l.concat(ra, n)?;
                     l.top = ra + 1;
                     l.check_gc()?;
-                    l.top = l.frames[ci_index].top;
+                    refresh!();
+                    l.top = frame(l).top;
                 }
                 OpCode::CLOSE => {
                     save_pc!();
                     let ra = ra!(i);
-                    l.top = l.frames[ci_index].top;
+                    l.top = frame(l).top;
                     l.close_level_yieldable(ra)?;
+                    refresh!();
                 }
                 OpCode::TBC => {
                     save_pc!();
                     let ra = ra!(i);
                     let v = l.stack[ra];
                     l.check_closable(v, ra)?;
+                    refresh!();
                     if !v.is_falsy() {
                         l.tbc_slots.push(ra);
                     }
                 }
                 OpCode::JMP => {
-                    pc = (pc as i64 + get_sj(i) as i64) as usize;
+                    pc = pc.wrapping_offset(get_sj(i) as isize);
                 }
                 OpCode::EQ => {
                     let a = reg!(get_a(i));
@@ -761,15 +880,24 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         (Value::Table(_), Value::Table(_))
                         | (Value::UserData(_), Value::UserData(_)) => {
                             save_pc!();
-                            l.top = l.frames[ci_index].top;
-                            l.equals(a, b)?
+                            l.top = frame(l).top;
+                            let c = l.equals(a, b)?;
+                            refresh!();
+                            c
                         }
                         _ => a.raw_equals(&b),
                     };
                     cond_jump!(i, cond);
                 }
-                OpCode::LT => compare!(i, |x: i64, y: i64| x < y, less_than),
-                OpCode::LE => compare!(i, |x: i64, y: i64| x <= y, less_equal),
+                OpCode::LT => {
+                    compare!(i, |x: i64, y: i64| x < y, |x: f64, y: f64| x < y, less_than)
+                }
+                OpCode::LE => compare!(
+                    i,
+                    |x: i64, y: i64| x <= y,
+                    |x: f64, y: f64| x <= y,
+                    less_equal
+                ),
                 OpCode::EQK => {
                     let a = reg!(get_a(i));
                     let b = kst!(get_b(i));
@@ -820,11 +948,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 OpCode::TESTSET => {
                     let rb = reg!(get_b(i));
                     if rb.is_falsy() == get_k(i) {
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     } else {
                         reg!(get_a(i)) = rb;
-                        let ni = fetch(code, pc);
-                        pc = (pc as i64 + get_sj(ni) as i64 + 1) as usize;
+                        let ni = fetch(pc);
+                        pc = pc.wrapping_offset(get_sj(ni) as isize + 1);
                     }
                 }
                 OpCode::CALL => {
@@ -843,9 +971,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         PreCall::Lua => continue 'frame,
                         PreCall::Native => {
                             if nresults >= 0 {
-                                l.top = l.frames[ci_index].top;
+                                l.top = frame(l).top;
                             }
                             l.check_gc()?;
+                            refresh!();
                         }
                     }
                 }
@@ -854,7 +983,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let mut b = get_b(i) as usize;
                     let nparams1 = get_c(i) as usize;
                     let delta = if nparams1 != 0 {
-                        l.frames[ci_index].n_extra_args + nparams1
+                        frame(l).n_extra_args + nparams1
                     } else {
                         0
                     };
@@ -865,7 +994,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     save_pc!();
                     if get_k(i) {
-                        l.close_upvalues(base);
+                        l.close_upvalues(base!());
                     }
                     // Resolve `__call` chains first, so the callee is a function.
                     let mut func_val = l.stack[ra];
@@ -886,7 +1015,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     if let Value::LuaFn(_) = func_val {
                         // Reuse the frame: move the function and arguments down.
-                        let ci = l.frames[ci_index];
+                        let ci = *frame(l);
                         let func = ci.func - delta;
                         for j in 0..b {
                             l.stack[func + j] = l.stack[ra + j];
@@ -906,9 +1035,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     } else {
                         // A native function: call it, then return its results.
                         l.precall(ra, -1)?;
-                        l.frames[ci_index].func -= delta;
+                        frame(l).func -= delta;
                         let n = l.top.saturating_sub(ra);
-                        let fresh = l.frames[ci_index].status & call_status::FRESH != 0;
+                        let fresh = frame(l).status & call_status::FRESH != 0;
                         l.poscall(n);
                         if fresh {
                             return Ok(());
@@ -928,10 +1057,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if get_k(i) {
                         l.top = ra + n;
                         // Closing may call `__close`: protect the results above them.
-                        let saved = l.frames[ci_index].top;
-                        l.frames[ci_index].top = saved.max(ra + n);
-                        l.frames[ci_index].saved_nres = n;
-                        l.close_level_yieldable(base)?;
+                        let saved = frame(l).top;
+                        frame(l).top = saved.max(ra + n);
+                        frame(l).saved_nres = n;
+                        l.close_level_yieldable(base!())?;
                         l.top = ra + n;
                     }
                     if l.hook_mask != 0 {
@@ -939,11 +1068,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         ret_hook(l, ra, n)?;
                     }
                     if nparams1 != 0 {
-                        let extra = l.frames[ci_index].n_extra_args;
-                        l.frames[ci_index].func -= extra + nparams1;
+                        let extra = frame(l).n_extra_args;
+                        frame(l).func -= extra + nparams1;
                     }
                     l.top = ra + n;
-                    let fresh = l.frames[ci_index].status & call_status::FRESH != 0;
+                    let fresh = frame(l).status & call_status::FRESH != 0;
                     l.poscall(n);
                     if fresh {
                         return Ok(());
@@ -957,7 +1086,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.top = ra;
                         ret_hook(l, ra, 0)?;
                     }
-                    let (res, nresults, fresh) = frame_exit(l, ci_index);
+                    let (res, nresults, fresh) = frame_exit(l);
                     match nresults {
                         -1 | 0 => l.top = res,
                         w => {
@@ -982,13 +1111,19 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         let ra = ra!(i);
                         l.top = ra + 1;
                         ret_hook(l, ra, 1)?;
+                        regs = registers(l, base!());
                     }
-                    let v = reg!(get_a(i));
-                    let (res, nresults, fresh) = frame_exit(l, ci_index);
+                    let v = {
+                        let r = get_a(i) as usize;
+                        debug_assert!(regs == registers(l, base!()) && base!() + r < l.stack.len());
+                        // SAFETY: as in `reg!`.
+                        unsafe { ValueWords::read(regs.add(r)) }
+                    };
+                    let (res, nresults, fresh) = frame_exit(l);
                     match nresults {
                         0 => l.top = res,
                         -1 | 1 => {
-                            l.stack[res] = v;
+                            v.write_to(&mut l.stack[res]);
                             l.top = res + 1;
                         }
                         w => {
@@ -996,7 +1131,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             if res + w > l.stack.len() {
                                 l.stack.resize(res + w, Value::Nil);
                             }
-                            l.stack[res] = v;
+                            v.write_to(&mut l.stack[res]);
                             for j in 1..w {
                                 l.stack[res + j] = Value::Nil;
                             }
@@ -1009,24 +1144,23 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     continue 'frame;
                 }
                 OpCode::FORLOOP => {
-                    let ra = ra!(i);
-                    match *slot(&mut l.stack, ra + 2) {
+                    let a = get_a(i) as usize;
+                    match reg!(a + 2) {
                         Value::Int(step) => {
-                            if let Value::Int(count) = *slot(&mut l.stack, ra + 1) {
+                            if let Value::Int(count) = reg!(a + 1) {
                                 if count > 0 {
-                                    *slot(&mut l.stack, ra + 1) = Value::Int(count - 1);
-                                    if let Value::Int(idx) = *slot(&mut l.stack, ra) {
+                                    reg!(a + 1) = Value::Int(count - 1);
+                                    if let Value::Int(idx) = reg!(a) {
                                         let idx = idx.wrapping_add(step);
-                                        *slot(&mut l.stack, ra) = Value::Int(idx);
-                                        *slot(&mut l.stack, ra + 3) = Value::Int(idx);
+                                        reg!(a) = Value::Int(idx);
+                                        reg!(a + 3) = Value::Int(idx);
                                     }
-                                    pc -= get_bx(i) as usize;
+                                    pc = pc.wrapping_sub(get_bx(i) as usize);
                                 }
                             }
                         }
                         Value::Float(step) => {
-                            if let (Value::Float(idx), Value::Float(limit)) =
-                                (*slot(&mut l.stack, ra), *slot(&mut l.stack, ra + 1))
+                            if let (Value::Float(idx), Value::Float(limit)) = (reg!(a), reg!(a + 1))
                             {
                                 let idx = idx + step;
                                 let go = if step > 0.0 {
@@ -1035,9 +1169,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                                     limit <= idx
                                 };
                                 if go {
-                                    *slot(&mut l.stack, ra) = Value::Float(idx);
-                                    *slot(&mut l.stack, ra + 3) = Value::Float(idx);
-                                    pc -= get_bx(i) as usize;
+                                    reg!(a) = Value::Float(idx);
+                                    reg!(a + 3) = Value::Float(idx);
+                                    pc = pc.wrapping_sub(get_bx(i) as usize);
                                 }
                             }
                         }
@@ -1048,7 +1182,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let ra = ra!(i);
                     save_pc!();
                     if for_prep(l, ra)? {
-                        pc += get_bx(i) as usize + 1;
+                        pc = pc.wrapping_add(get_bx(i) as usize + 1);
                     }
                 }
                 OpCode::TFORPREP => {
@@ -1056,10 +1190,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     save_pc!();
                     let v = l.stack[ra + 3];
                     l.check_closable(v, ra + 3)?;
+                    refresh!();
                     if !v.is_falsy() {
                         l.tbc_slots.push(ra + 3);
                     }
-                    pc += get_bx(i) as usize;
+                    pc = pc.wrapping_add(get_bx(i) as usize);
                 }
                 OpCode::TFORCALL => {
                     let ra = ra!(i);
@@ -1072,15 +1207,18 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     // following TFORLOOP runs when it returns.
                     match l.precall(ra + 4, get_c(i) as i32)? {
                         PreCall::Lua => continue 'frame,
-                        PreCall::Native => l.top = l.frames[ci_index].top,
+                        PreCall::Native => {
+                            l.top = frame(l).top;
+                            refresh!();
+                        }
                     }
                 }
                 OpCode::TFORLOOP => {
-                    let ra = ra!(i);
-                    let v = *slot(&mut l.stack, ra + 4);
+                    let a = get_a(i) as usize;
+                    let v = reg!(a + 4);
                     if !v.is_nil() {
-                        *slot(&mut l.stack, ra + 2) = v;
-                        pc -= get_bx(i) as usize;
+                        reg!(a + 2) = v;
+                        pc = pc.wrapping_sub(get_bx(i) as usize);
                     }
                 }
                 OpCode::SETLIST => {
@@ -1090,12 +1228,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if n == 0 {
                         n = l.top.saturating_sub(ra + 1);
                     } else {
-                        l.top = l.frames[ci_index].top;
+                        l.top = frame(l).top;
                     }
                     last += n;
                     if get_k(i) {
-                        last += get_ax(fetch(code, pc)) as usize * (MAXARG_C as usize + 1);
-                        pc += 1;
+                        last += get_ax(fetch(pc)) as usize * (MAXARG_C as usize + 1);
+                        pc = pc.wrapping_add(1);
                     }
                     if let Value::Table(t) = l.stack[ra] {
                         // Presize only for plausible sizes (a crafted chunk can
@@ -1114,27 +1252,29 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                         l.global().heap.barrier_back(t);
                     }
-                    l.top = l.frames[ci_index].top;
+                    l.top = frame(l).top;
                 }
                 OpCode::CLOSURE => {
-                    let p = proto.protos[get_bx(i) as usize];
-                    let c = new_closure(l, cl, p, base);
+                    let p = cl.proto.protos[get_bx(i) as usize];
+                    let c = new_closure(l, cl, p, base!());
                     reg!(get_a(i)) = Value::LuaFn(c);
                     save_pc!();
-                    l.top = base + get_a(i) as usize + 1;
+                    l.top = base!() + get_a(i) as usize + 1;
                     l.check_gc()?;
-                    l.top = l.frames[ci_index].top;
+                    refresh!();
+                    l.top = frame(l).top;
                 }
                 OpCode::VARARG => {
                     let ra = ra!(i);
                     let wanted = get_c(i) as i64 - 1;
-                    let nextra = l.frames[ci_index].n_extra_args;
-                    let func = l.frames[ci_index].func;
+                    let nextra = frame(l).n_extra_args;
+                    let func = frame(l).func;
                     let n = if wanted < 0 { nextra } else { wanted as usize };
                     if wanted < 0 {
                         save_pc!();
                         if ra + n + 1 > l.stack.len() {
                             l.grow_stack(ra + n + 1)?;
+                            refresh!();
                         }
                     }
                     for j in 0..n {
@@ -1150,10 +1290,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 OpCode::VARARGPREP => {
                     let nfix = get_a(i) as usize;
-                    let ci = l.frames[ci_index];
+                    let ci = *frame(l);
                     let actual = l.top.saturating_sub(ci.func + 1);
                     let nextra = actual.saturating_sub(nfix);
-                    let fsize = proto.max_stack_size as usize;
+                    let fsize = cl.proto.max_stack_size as usize;
                     save_pc!();
                     let needed = l.top + fsize + nfix + 2;
                     if needed > l.stack.len() {
@@ -1166,19 +1306,30 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.stack[new_func + j] = l.stack[func + j];
                         l.stack[func + j] = Value::Nil;
                     }
-                    let f = &mut l.frames[ci_index];
+                    let f = frame(l);
                     f.n_extra_args = nextra;
                     f.func = new_func;
                     f.base = new_func + 1;
                     f.top = new_func + 1 + fsize;
-                    base = new_func + 1;
                     l.top = f.top;
                     if l.hook_mask != 0 {
                         hook_call(l, nfix)?;
                         l.old_pc = 1;
                     }
+                    refresh!();
                 }
                 OpCode::EXTRAARG => {
+                    if get_op(i) != OpCode::EXTRAARG {
+                        // Diverted for a hook: run it, then the instruction.
+                        save_pc!();
+                        trace_exec(l, &cl.proto, pc_index!() - 1, i)?;
+                        // Like `refresh!`, but this instruction had its event.
+                        regs = registers(l, base!());
+                        trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+                        armed = false;
+                        pc = pc.wrapping_sub(1);
+                        continue;
+                    }
                     save_pc!();
                     return Err(l.rt_error_msg("invalid instruction"));
                 }
@@ -1187,9 +1338,72 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
     }
 }
 
-/// A register. The compiler never names a register at or past the function's
-/// `max_stack_size`, `precall`/`VARARGPREP` make the stack at least that big
-/// above `base`, and a thread's stack never shrinks while frames are live.
+/// A value copied as two machine words, one load and one store each.
+///
+/// A plain copy of a `Value` is one 16-byte load, which the CPU cannot serve
+/// from its store buffer when the value was just written as two words (an
+/// arithmetic result: tag, then payload): it stalls until the stores retire.
+/// Word-sized loads are forwarded. Volatile accesses keep the compiler from
+/// merging the two words back into one vector load.
+#[derive(Clone, Copy)]
+struct ValueWords([MaybeUninit<u64>; 2]);
+
+impl ValueWords {
+    /// # Safety
+    /// `p` must point to a live `Value`.
+    #[inline(always)]
+    unsafe fn read(p: *const Value) -> ValueWords {
+        let w = p as *const MaybeUninit<u64>;
+        // SAFETY: a `Value` is 16 bytes, 8-aligned: two words (the second may
+        // hold uninitialised padding, which `MaybeUninit` allows).
+        unsafe { ValueWords([w.read_volatile(), w.add(1).read_volatile()]) }
+    }
+
+    #[inline(always)]
+    fn write_to(self, dst: &mut Value) {
+        let w = dst as *mut Value as *mut MaybeUninit<u64>;
+        // SAFETY: the words are those of a valid `Value`, so `dst` stays valid.
+        unsafe {
+            w.write_volatile(self.0[0]);
+            w.add(1).write_volatile(self.0[1]);
+        }
+    }
+}
+
+/// The address of register 0 of a frame whose registers start at `base`.
+#[inline(always)]
+fn registers(l: &mut State, base: usize) -> *mut Value {
+    debug_assert!(base <= l.stack.len());
+    // SAFETY: `base` is inside the stack (frames are pushed with room for their
+    // registers, and a thread's stack never shrinks below a live frame), so the
+    // offset stays within the buffer.
+    unsafe { l.stack.as_mut_ptr().add(base) }
+}
+
+/// The running frame: the last one while `execute` runs it (callees push
+/// frames above it and pop them before returning normally; errors leave the
+/// loop).
+#[inline(always)]
+fn frame(l: &mut State) -> &mut CallInfo {
+    debug_assert!(!l.frames.is_empty());
+    let n = l.frames.len() - 1;
+    // SAFETY: `execute` runs only with a frame on the list (see above).
+    unsafe { l.frames.get_unchecked_mut(n) }
+}
+
+/// The running frame, for reading.
+#[inline(always)]
+fn cur(l: &State) -> &CallInfo {
+    debug_assert!(!l.frames.is_empty());
+    let n = l.frames.len() - 1;
+    // SAFETY: as in `frame`.
+    unsafe { l.frames.get_unchecked(n) }
+}
+
+/// A register (for code outside `execute`'s loop). The compiler never names a
+/// register at or past the function's `max_stack_size`, `precall`/`VARARGPREP`
+/// make the stack at least that big above `base`, and a thread's stack never
+/// shrinks while frames are live.
 #[inline(always)]
 fn slot(stack: &mut [Value], i: usize) -> &mut Value {
     debug_assert!(i < stack.len());
@@ -1209,31 +1423,34 @@ fn decode_op(i: u32) -> OpCode {
     unsafe { std::mem::transmute::<u8, OpCode>(n) }
 }
 
-/// A constant of the running function; the compiler only emits valid indices.
+/// Constant `i` of the running function, whose constant table (`len` entries)
+/// starts at `k`; the compiler only emits valid indices.
 #[inline(always)]
-fn constant(k: &[Value], i: usize) -> Value {
-    debug_assert!(i < k.len());
+fn constant(k: *const Value, i: usize, len: usize) -> Value {
+    debug_assert!(i < len);
+    let _ = len;
     // SAFETY: constant operands are produced by the compiler (or checked by the
-    // binary chunk loader) as indices into this prototype's constant table.
-    unsafe { *k.get_unchecked(i) }
+    // binary chunk loader) as indices into this prototype's constant table,
+    // which lives as long as the running closure.
+    unsafe { *k.add(i) }
 }
 
-/// The instruction at `pc`; every function ends with a return and every jump
-/// target is inside the code, so `pc` stays in range.
+/// The instruction at `pc`, a pointer into the running function's code:
+/// every function ends with a return and every jump target is inside the
+/// code, so `pc` stays in range.
 #[inline(always)]
-fn fetch(code: &[u32], pc: usize) -> u32 {
-    debug_assert!(pc < code.len());
+fn fetch(pc: *const u32) -> u32 {
     // SAFETY: as above; jump offsets are produced by the compiler (or checked by
-    // the binary chunk loader).
-    unsafe { *code.get_unchecked(pc) }
+    // the binary chunk loader); the code lives as long as the running closure.
+    unsafe { *pc }
 }
 
 /// Pops the running frame for a return: (result slot, wanted results, fresh).
 #[inline(always)]
-fn frame_exit(l: &mut State, ci_index: usize) -> (usize, i32, bool) {
-    let ci = &l.frames[ci_index];
+fn frame_exit(l: &mut State) -> (usize, i32, bool) {
+    let ci = cur(l);
     let out = (ci.func, ci.nresults, ci.status & call_status::FRESH != 0);
-    l.frames.truncate(ci_index);
+    l.frames.pop();
     out
 }
 
@@ -1315,15 +1532,37 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
 #[inline(always)]
 fn unreachable_native() {}
 
-/// `t[k] = v` when it needs no metamethod and no new key: an existing array
-/// slot or an existing short-string field. False when the slow path must run.
-#[inline(always)]
-fn store_existing(t: Value, key: Value, v: Value) -> bool {
-    match (t, key) {
-        (Value::Table(tab), Value::Int(n)) => tab.try_set_array(n, v),
-        (Value::Table(tab), Value::Str(s)) => tab.try_set_existing_str(s, v),
-        _ => false,
+/// `t[key]` for a string key that a raw lookup did not find in `t`, when
+/// every `__index` on the way is a table (method lookups through classes,
+/// string methods, globals without a metatable). `None` when the slow path
+/// must run: an `__index` function, an error, a long chain, another key type.
+#[inline]
+fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
+    let Value::Str(key) = key else {
+        return None;
+    };
+    let mut mt = match t {
+        Value::Table(tab) => tab.metatable(),
+        Value::Str(_) => Some(l.global().type_metatable(crate::value::LuaType::String)?),
+        _ => return None,
+    };
+    for _ in 0..4 {
+        let Some(m) = mt else {
+            return Some(Value::Nil);
+        };
+        match l.get_tm_from(m, TmKind::Index) {
+            Value::Nil => return Some(Value::Nil),
+            Value::Table(next) => {
+                let v = next.get_str(key);
+                if !v.is_nil() {
+                    return Some(v);
+                }
+                mt = next.metatable();
+            }
+            _ => return None,
+        }
     }
+    None
 }
 
 /// `t[k] = v`: raw store into a table that has the key or no `__newindex`,

@@ -5,6 +5,7 @@
 
 pub mod code;
 pub mod dump;
+pub mod fast_hash;
 pub mod lexer;
 pub mod number;
 pub mod ops;

@@ -4,8 +4,8 @@
 use super::code::*;
 use super::lexer::{token_to_str, LStr, Lexer, SemInfo, Tok};
 use super::proto::{FunctionProto, UpvalueDesc};
+use crate::compiler::fast_hash::FastMap;
 use crate::opcodes::*;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Results carry complete error messages as raw bytes (they may quote
@@ -57,7 +57,7 @@ pub struct Parser<'a> {
     pub gt: Vec<LabelDesc>,
     pub label: Vec<LabelDesc>,
     /// Constant cache shared by all functions (PUC's scanner table `ls->h`).
-    pub kcache: HashMap<KKey, i32>,
+    pub kcache: FastMap<KKey, i32>,
     /// Set when a function exceeds the constant-table limit.
     pub k_overflow: bool,
     ccalls: u32,
@@ -97,7 +97,7 @@ pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
         actvar: Vec::new(),
         gt: Vec::new(),
         label: Vec::new(),
-        kcache: HashMap::new(),
+        kcache: FastMap::default(),
         k_overflow: false,
         ccalls,
         nested_source: nested_source(chunkname),
