@@ -22,6 +22,7 @@ pub mod dump;
 pub mod error;
 pub mod function;
 pub mod gc;
+pub mod interrupt;
 pub mod load;
 pub mod numfmt;
 pub mod opcodes;

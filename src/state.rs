@@ -197,6 +197,9 @@ pub struct Global {
     pub out_buffer: Vec<u8>,
     /// Whether standard output is a terminal (then output is flushed per line).
     pub stdout_is_tty: bool,
+    /// The state is closing (`lua_close`): objects given a `__gc` metatable
+    /// from now on are not finalized (PUC's `GCSTPCLS`).
+    pub closing: bool,
 }
 
 impl Global {
@@ -329,6 +332,7 @@ impl State {
             name_cache: Vec::new(),
             out_buffer: Vec::with_capacity(8192),
             stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            closing: false,
         });
         let gptr = NonNull::from(&mut *global);
         // SAFETY: the main thread was just created and nothing else refers to its
@@ -467,6 +471,7 @@ impl State {
 
     /// Collects and runs every finalizer (the state is closing: `lua_close`).
     pub fn close_state(&mut self) {
+        self.global().closing = true;
         self.collect_garbage();
         self.global().heap.finalize_all();
         self.run_pending_finalizers();
@@ -521,7 +526,7 @@ impl State {
             Some(mt) => mt,
             None => return,
         };
-        if mt.get_str(self.global().tm_name(TmKind::Gc)).is_nil() {
+        if self.global().closing || mt.get_str(self.global().tm_name(TmKind::Gc)).is_nil() {
             return;
         }
         let r = match obj {

@@ -188,6 +188,15 @@ fn hook_settings(l: &State, thread: Gc<Thread>) -> (u8, i64) {
     }
 }
 
+/// Resets the running thread's hook mask and count to what `debug.sethook`
+/// set (after an interruption borrowed the count hook).
+fn restore_hook_settings(l: &mut State) {
+    let (mask, count) = hook_settings(l, l.thread());
+    l.hook_mask = mask;
+    l.base_hook_count = count;
+    l.hook_count = count;
+}
+
 /// The event mask of the running thread's hook (0: no hook).
 pub fn hook_mask(l: &State) -> u8 {
     l.hook_mask
@@ -214,6 +223,7 @@ pub fn run_hook_transfer(
     ftransfer: usize,
     ntransfer: usize,
 ) -> LuaResult<()> {
+    crate::interrupt::check(l, restore_hook_settings)?;
     let me = l.thread();
     if in_hook(me) {
         return Ok(());
