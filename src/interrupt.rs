@@ -6,8 +6,8 @@
 //! calls [`Interrupter::interrupt`], which only stores to memory (it is
 //! async-signal-safe). The VM then runs the count hook at the next
 //! instruction, and [`check`] (called first thing by the hook dispatcher)
-//! turns the request into the error and restores the thread's own hook
-//! settings. Native functions are not interrupted: the request waits until
+//! turns the request into the error and, as `lua.c`, turns the thread's hook
+//! off. Native functions are not interrupted: the request waits until
 //! Lua code runs again.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,14 +62,14 @@ impl Interrupter {
     }
 }
 
-/// Delivers a pending interruption: restores the thread's hook settings
-/// (`restore(l)`, from `debug.sethook`'s records) and fails with
-/// "interrupted!". Does nothing when no interruption is pending.
-pub(crate) fn check(l: &mut State, restore: fn(&mut State)) -> LuaResult<()> {
+/// Delivers a pending interruption: turns the thread's hook off
+/// (`clear_hook(l)`, as `lua.c` does) and fails with "interrupted!". Does
+/// nothing when no interruption is pending.
+pub(crate) fn check(l: &mut State, clear_hook: fn(&mut State)) -> LuaResult<()> {
     if !REQUESTED.swap(false, Ordering::SeqCst) {
         return Ok(());
     }
-    restore(l);
+    clear_hook(l);
     let msg = l.new_str_value(b"interrupted!");
     Err(crate::error::LuaError::runtime(msg))
 }
