@@ -73,3 +73,54 @@ impl Drop for Lua {
         self.global.heap.free_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Lua;
+
+    /// A small program through every part that uses `unsafe` (heap and
+    /// `Gc` pointers, tables, closures and upvalues, threads, the VM's
+    /// register access, finalizers, weak tables, string interning), sized
+    /// so that Miri (`cargo +nightly miri test --lib miri_`) runs it in
+    /// minutes.
+    #[test]
+    fn miri_smoke_program() {
+        let mut lua = Lua::new();
+        let out = lua
+            .eval(
+                r#"
+                local log = {}
+                local function counter()
+                  local n = 0
+                  return function() n = n + 1; return n end
+                end
+                local c1, c2 = counter(), counter()
+                c1(); c1(); c2()
+                local t = {}
+                for i = 1, 40 do t[i] = i * i; t["k" .. i] = i end
+                for i = 1, 40, 2 do t[i] = nil end
+                local sum = 0
+                for k, v in pairs(t) do if type(k) == "number" then sum = sum + v end end
+                local co = coroutine.wrap(function(a)
+                  local b = coroutine.yield(a + 1)
+                  local s <close> = setmetatable({}, {__close = function() log[#log + 1] = "closed" end})
+                  return b * 2
+                end)
+                local y1, y2 = co(1), co(10)
+                local weak = setmetatable({}, {__mode = "k"})
+                weak[{}] = 1
+                setmetatable({}, {__gc = function() log[#log + 1] = "gc" end})
+                collectgarbage()
+                local n = 0
+                for _ in pairs(weak) do n = n + 1 end
+                local s = {}
+                for i = 1, 20 do s[#s + 1] = tostring(i / 3) end
+                local ok, err = pcall(error, {code = 7})
+                local f = load(string.dump(function(x) return x .. "!" end))
+                return c1(), c2(), sum, y1, y2, n, #table.concat(s), err.code, f("d"), table.concat(log, ",")
+                "#,
+            )
+            .unwrap();
+        assert_eq!(out, "3\t2\t11480\t2\t20\t0\t230\t7\td!\tclosed,gc");
+    }
+}

@@ -58,43 +58,128 @@ local g1, g2, g3 = 1, "s", {}
 "##;
 
 const LITERALS: &[&str] = &[
-    "0", "1", "-1", "2", "3", "10", "255", "0.5", "-0.0", "1e308", "2^53", "2^63",
-    "math.maxinteger", "math.mininteger", "0/0", "1/0", "-1/0", "0x7fffffffffffffff",
-    "0xff", "1e-310", "3.0", "-7", "100", "nil", "true", "false", "''", "'a'", "'10'",
-    "'0x10'", "' 5 '", "'abc'", "'\\0'", "'1e2'", "'-0'", "'\\u{7FF}'", "\"x\\ty\"",
-    "[[long\nstring]]", "{}", "{1, 2, 3}", "{x = 1, y = 'z'}", "setmetatable({}, mt)",
-    "wk", "g1", "g2", "g3", "...", "print", "string", "math.pi",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "3",
+    "10",
+    "255",
+    "0.5",
+    "-0.0",
+    "1e308",
+    "2^53",
+    "2^63",
+    "math.maxinteger",
+    "math.mininteger",
+    "0/0",
+    "1/0",
+    "-1/0",
+    "0x7fffffffffffffff",
+    "0xff",
+    "1e-310",
+    "3.0",
+    "-7",
+    "100",
+    "nil",
+    "true",
+    "false",
+    "''",
+    "'a'",
+    "'10'",
+    "'0x10'",
+    "' 5 '",
+    "'abc'",
+    "'\\0'",
+    "'1e2'",
+    "'-0'",
+    "'\\u{7FF}'",
+    "\"x\\ty\"",
+    "[[long\nstring]]",
+    "{}",
+    "{1, 2, 3}",
+    "{x = 1, y = 'z'}",
+    "setmetatable({}, mt)",
+    "wk",
+    "g1",
+    "g2",
+    "g3",
+    "...",
+    "print",
+    "string",
+    "math.pi",
 ];
 
 const BINOPS: &[&str] = &[
-    "+", "-", "*", "/", "//", "%", "^", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=",
-    ">", ">=", "and", "or",
+    "+", "-", "*", "/", "//", "%", "^", "&", "|", "~", "<<", ">>", "==", "~=", "<", "<=", ">",
+    ">=", "and", "or",
 ];
 
 const UNOPS: &[&str] = &["-", "not ", "#", "~"];
 
 /// Library calls: a function and how many generated arguments it takes.
 const CALLS: &[(&str, usize)] = &[
-    ("tostring", 1), ("tonumber", 1), ("tonumber", 2), ("type", 1), ("math.type", 1),
-    ("math.floor", 1), ("math.abs", 1), ("math.max", 2), ("math.fmod", 2),
-    ("math.tointeger", 1), ("math.ult", 2), ("select", 2), ("rawlen", 1), ("rawequal", 2),
-    ("rawget", 2), ("next", 1), ("string.sub", 3), ("string.byte", 2), ("string.len", 1),
-    ("string.upper", 1), ("string.reverse", 1), ("string.format", 2), ("string.char", 2),
-    ("table.concat", 2), ("table.unpack", 1), ("table.pack", 3), ("table.insert", 2),
-    ("table.remove", 1), ("table.sort", 1), ("pcall", 2), ("error", 1), ("assert", 2),
-    ("utf8.char", 2), ("utf8.len", 1), ("string.find", 2), ("string.match", 2),
-    ("getmetatable", 1), ("coroutine.isyieldable", 0), ("coroutine.running", 0),
-    ("collectgarbage", 1), ("load", 1), ("ipairs", 1), ("setmetatable", 2),
+    ("tostring", 1),
+    ("tonumber", 1),
+    ("tonumber", 2),
+    ("type", 1),
+    ("math.type", 1),
+    ("math.floor", 1),
+    ("math.abs", 1),
+    ("math.max", 2),
+    ("math.fmod", 2),
+    ("math.tointeger", 1),
+    ("math.ult", 2),
+    ("select", 2),
+    ("rawlen", 1),
+    ("rawequal", 2),
+    ("rawget", 2),
+    ("next", 1),
+    ("string.sub", 3),
+    ("string.byte", 2),
+    ("string.len", 1),
+    ("string.upper", 1),
+    ("string.reverse", 1),
+    ("string.format", 2),
+    ("string.char", 2),
+    ("table.concat", 2),
+    ("table.unpack", 1),
+    ("table.pack", 3),
+    ("table.insert", 2),
+    ("table.remove", 1),
+    ("table.sort", 1),
+    ("pcall", 2),
+    ("error", 1),
+    ("assert", 2),
+    ("utf8.char", 2),
+    ("utf8.len", 1),
+    ("string.find", 2),
+    ("string.match", 2),
+    ("getmetatable", 1),
+    ("coroutine.isyieldable", 0),
+    ("coroutine.running", 0),
+    ("collectgarbage", 1),
+    ("load", 1),
+    ("ipairs", 1),
+    ("setmetatable", 2),
 ];
 
 const PATTERNS: &[&str] = &[
-    "'.'", "'%d+'", "'(%a)(%w*)'", "'^%s*'", "'[a-c]-$'", "'%bxy'", "'%f[%w]%w+'",
-    "'(.-)%1'", "'()'", "'[^%z]'",
+    "'.'",
+    "'%d+'",
+    "'(%a)(%w*)'",
+    "'^%s*'",
+    "'[a-c]-$'",
+    "'%bxy'",
+    "'%f[%w]%w+'",
+    "'(.-)%1'",
+    "'()'",
+    "'[^%z]'",
 ];
 
 const FORMATS: &[&str] = &[
-    "'%d'", "'%5.2f'", "'%g'", "'%q'", "'%s|%s'", "'%x'", "'%a'", "'%c'", "'%-10s'",
-    "'%i'", "'%%'", "'%10.3q'",
+    "'%d'", "'%5.2f'", "'%g'", "'%q'", "'%s|%s'", "'%x'", "'%a'", "'%c'", "'%-10s'", "'%i'",
+    "'%%'", "'%10.3q'",
 ];
 
 /// Builds a program from the input.
@@ -215,7 +300,8 @@ impl<'a> Generator<'a> {
                 }
                 self.out.push_str(&format!("local {name} {attrib} = "));
                 if attrib == "<close>" {
-                    self.out.push_str(["nil", "setmetatable({}, mt)", "false"][self.c.pick(3)]);
+                    self.out
+                        .push_str(["nil", "setmetatable({}, mt)", "false"][self.c.pick(3)]);
                 } else {
                     self.exp(depth);
                 }
@@ -299,7 +385,8 @@ impl<'a> Generator<'a> {
                     "local {name} = coroutine.wrap(function(...)\n  coroutine.yield(...)\n"
                 ));
                 self.block(depth + 1);
-                self.out.push_str("  coroutine.yield(pcall(coroutine.yield, 1))\nend)\n");
+                self.out
+                    .push_str("  coroutine.yield(pcall(coroutine.yield, 1))\nend)\n");
                 self.locals.push(name.clone());
                 for _ in 0..self.c.pick(4) {
                     self.out.push_str(&format!("pcall({name}, "));

@@ -49,13 +49,22 @@ fn check_numeral(data: &[u8]) {
     match n {
         Number::Int(i) => {
             let back = str_to_number(i.to_string().as_bytes());
-            assert!(matches!(back, Some(Number::Int(j)) if j == i), "{data:?} -> {i}");
+            assert!(
+                matches!(back, Some(Number::Int(j)) if j == i),
+                "{data:?} -> {i}"
+            );
         }
         Number::Float(f) => {
             if f.is_finite() {
-                for text in [format!("{f:.17e}"), String::from_utf8_lossy(&crescent::numfmt::fmt_a(f, None, false, false)).into_owned()] {
+                for text in [
+                    format!("{f:.17e}"),
+                    String::from_utf8_lossy(&crescent::numfmt::fmt_a(f, None, false, false))
+                        .into_owned(),
+                ] {
                     match str_to_number(text.as_bytes()) {
-                        Some(Number::Float(g)) => assert!(same_float(f, g), "{data:?} -> {f} -> {text} -> {g}"),
+                        Some(Number::Float(g)) => {
+                            assert!(same_float(f, g), "{data:?} -> {f} -> {text} -> {g}")
+                        }
                         other => panic!("{data:?} -> {f} -> {text} -> {other:?}"),
                     }
                 }
@@ -69,7 +78,9 @@ fn check_numeral(data: &[u8]) {
     };
     let body = text.strip_prefix('-').unwrap_or(text);
     let plain = !body.is_empty()
-        && body.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
         && body.as_bytes()[0] != b'+'
         && body.as_bytes()[0] != b'-';
     if !plain {
@@ -123,11 +134,15 @@ fn field(l: &mut crescent::State, t: crescent::gc::Gc<crescent::table::Table>, k
 }
 
 fn list(v: Value) -> Vec<i64> {
-    let Value::Table(t) = v else { panic!("not a list") };
-    (1..=t.length()).map(|i| match t.get_int(i) {
-        Value::Int(x) => x,
-        other => panic!("not an integer: {other:?}"),
-    }).collect()
+    let Value::Table(t) = v else {
+        panic!("not a list")
+    };
+    (1..=t.length())
+        .map(|i| match t.get_int(i) {
+            Value::Int(x) => x,
+            other => panic!("not an integer: {other:?}"),
+        })
+        .collect()
 }
 
 fn check_lua(data: &[u8]) {
@@ -141,7 +156,9 @@ fn check_lua(data: &[u8]) {
         let lua = slot.get_or_insert_with(|| sandbox::new_lua_with(false));
         let l = lua.state();
         let top = l.top();
-        let f = l.load_chunk(DRIVER.as_bytes(), b"=driver", b"t", None).expect("driver compiles");
+        let f = l
+            .load_chunk(DRIVER.as_bytes(), b"=driver", b"t", None)
+            .expect("driver compiles");
         l.push(f);
         let sv = l.new_str_value(s);
         l.push(sv);
@@ -149,7 +166,9 @@ fn check_lua(data: &[u8]) {
         if let Err(e) = l.call(top, 1) {
             panic!("driver failed: {}", crescent::api::error_text(l, e));
         }
-        let Value::Table(r) = l.at(top) else { panic!("driver result") };
+        let Value::Table(r) = l.at(top) else {
+            panic!("driver result")
+        };
         // tonumber with a base
         let got = match field(l, r, "base") {
             Value::Int(i) => Some(i),

@@ -25,7 +25,9 @@ fuzz_target!(|data: &[u8]| {
             let base = l.top();
             if let Err(e) = l.load_chunk(&chunk, b"=gen", b"b", None) {
                 let msg = crescent::api::error_text(l, e);
-                panic!("the dump of a compiled program does not load (strip {strip}): {msg}\n{src}");
+                panic!(
+                    "the dump of a compiled program does not load (strip {strip}): {msg}\n{src}"
+                );
             }
             l.set_top(base);
         }
