@@ -1,12 +1,15 @@
 //! The host's handle on a Lua state.
 
+use std::ptr::NonNull;
+
 use crate::error::LuaError;
 use crate::state::{Global, State};
 use crate::value::Value;
 
 /// An independent Lua state: its global part, heap and main thread.
 pub struct Lua {
-    global: Box<Global>,
+    /// Owned (from `State::new_global`, freed in `Drop`).
+    global: NonNull<Global>,
 }
 
 impl Default for Lua {
@@ -32,9 +35,10 @@ impl Lua {
 
     /// The main thread.
     pub fn state(&mut self) -> &mut State {
-        // SAFETY: the main thread lives as long as the global state, and the
-        // `&mut self` borrow makes this the only reference handed out.
-        unsafe { &mut *self.global.main_thread.state_ptr() }
+        // SAFETY: `global` is live until `Drop`; the main thread lives as long
+        // as the global state, and the `&mut self` borrow makes this the only
+        // reference handed out.
+        unsafe { &mut *self.global.as_ref().main_thread.state_ptr() }
     }
 
     /// Runs a chunk and returns its results converted with `tostring`,
@@ -70,7 +74,12 @@ impl Drop for Lua {
     fn drop(&mut self) {
         self.state().close_state();
         crate::stdlib::flush_stdout(self.state());
-        self.global.heap.free_all();
+        // SAFETY: `global` came from `Box::leak` in `State::new_global` and is
+        // freed only here; no thread runs any more.
+        unsafe {
+            let mut global = Box::from_raw(self.global.as_ptr());
+            global.heap.free_all();
+        }
     }
 }
 
@@ -85,7 +94,17 @@ mod tests {
     /// minutes.
     #[test]
     fn miri_smoke_program() {
-        let mut lua = Lua::new();
+        // The libraries it needs (Miri cannot run the os library's `tzset`).
+        let mut lua = Lua::new_bare();
+        {
+            use crate::stdlib::{base, corolib, strlib, tablib};
+            let l = lua.state();
+            let _ = l.loaded_table();
+            base::open(l);
+            corolib::open(l);
+            strlib::open(l);
+            tablib::open(l);
+        }
         let out = lua
             .eval(
                 r#"

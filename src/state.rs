@@ -295,9 +295,12 @@ impl State {
         }
     }
 
-    /// Creates a new Lua state: its global part and its main thread.
-    /// The returned box owns the global state; the main thread lives in its heap.
-    pub fn new_global() -> Box<Global> {
+    /// Creates a new Lua state: its global part and its main thread (which
+    /// lives in the global part's heap). The caller owns the global state and
+    /// frees it with `Box::from_raw`. It is handed out as a raw pointer, as
+    /// every thread reaches it: a `Box` would claim unique access whenever it
+    /// moved, invalidating the threads' pointers (Miri's Stacked Borrows).
+    pub fn new_global() -> NonNull<Global> {
         let mut heap = Heap::new();
         let seed = random_seed();
         let mut strings = StringTable::new(seed);
@@ -319,7 +322,7 @@ impl State {
         let main_thread = heap.alloc(Thread {
             state: UnsafeCell::new(State::new(NonNull::dangling())),
         });
-        let mut global = Box::new(Global {
+        let global = Box::new(Global {
             heap,
             strings,
             registry,
@@ -334,7 +337,7 @@ impl State {
             stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             closing: false,
         });
-        let gptr = NonNull::from(&mut *global);
+        let gptr = NonNull::from(Box::leak(global));
         // SAFETY: the main thread was just created and nothing else refers to its
         // state yet.
         let main = unsafe { &mut *main_thread.state_ptr() };
@@ -342,7 +345,7 @@ impl State {
         main.thread = Some(main_thread);
         registry.set_int(REGISTRY_MAIN_THREAD, Value::Thread(main_thread));
         registry.set_int(REGISTRY_GLOBALS, Value::Table(globals));
-        global
+        gptr
     }
 
     /// Creates a new thread sharing this state's global part (`lua_newthread`).
