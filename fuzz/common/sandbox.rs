@@ -66,9 +66,18 @@ pub fn new_lua() -> Lua {
 /// Like `new_lua`; `arm` false leaves the main thread without the budget
 /// hook (for drivers that are bounded themselves and reuse the state).
 pub fn new_lua_with(arm: bool) -> Lua {
+    new_lua_budget(arm, 100_000)
+}
+
+/// Like `new_lua_with`, with an instruction budget of `budget`.
+pub fn new_lua_budget(arm: bool, budget: u32) -> Lua {
     let mut lua = Lua::new();
     let arm_code = if arm { "sethook(soft, \"\", STEP)" } else { "" };
-    if let Err(e) = lua.eval(&PRELUDE.replace("--ARM--", arm_code)) {
+    let prelude = PRELUDE.replace("--ARM--", arm_code).replace(
+        "BUDGET, MEMORY_KB = 1000, 100000,",
+        &format!("BUDGET, MEMORY_KB = 1000, {budget},"),
+    );
+    if let Err(e) = lua.eval(&prelude) {
         panic!("fuzz prelude failed: {e}");
     }
     lua

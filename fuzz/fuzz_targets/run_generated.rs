@@ -17,7 +17,9 @@ fuzz_target!(|data: &[u8]| {
     if let Some(path) = std::env::var_os("FUZZ_SHOW_PROGRAM") {
         let _ = std::fs::write(path, &src);
     }
-    let mut lua = sandbox::new_lua();
+    // A smaller budget than run_source's: generated loops often run until
+    // the budget ends them, and a shorter run means more programs.
+    let mut lua = sandbox::new_lua_budget(true, 20_000);
     if let Ok(proto) = crescent::compiler::compile(src.as_bytes(), b"=gen") {
         for strip in [false, true] {
             let chunk = crescent::dump::dump(&proto, strip);
