@@ -45,6 +45,7 @@ pub mod error;
 pub mod function;
 pub mod gc;
 pub mod host;
+pub mod interrupt;
 pub mod load;
 pub mod numfmt;
 pub mod opcodes;
