@@ -11,9 +11,17 @@ fn main() {
     std::fs::create_dir_all(out).expect("create OUTDIR");
     let mut n = 0;
     for file in args {
-        let Ok(src) = std::fs::read(&file) else { continue };
-        let Ok(p) = crescent::compiler::compile(&src, b"=seed") else { continue };
-        let base = Path::new(&file).file_name().unwrap().to_string_lossy().into_owned();
+        let Ok(src) = std::fs::read(&file) else {
+            continue;
+        };
+        let Ok(p) = crescent::compiler::compile(&src, b"=seed") else {
+            continue;
+        };
+        let base = Path::new(&file)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         for strip in [false, true] {
             let name = format!("{base}.{}", if strip { "stripped" } else { "full" });
             std::fs::write(out.join(name), crescent::dump::dump(&p, strip)).expect("write seed");

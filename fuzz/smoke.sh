@@ -8,16 +8,17 @@
 #   fuzz/smoke.sh run_source      # only the named targets
 #
 # Environment:
-#   SMOKE_SECONDS   seconds of fuzzing per target (default 30; 5 targets fit
-#                   in 4 minutes with the build cached)
+#   SMOKE_SECONDS   seconds of fuzzing per target (default 30; 7 targets fit
+#                   in 5 minutes with the build cached)
 #   SMOKE_STRICT=1  also fail on timeouts and out-of-memory reports (by default
 #                   they are printed as warnings: a script can still build huge
 #                   strings by repeated concatenation, and pattern matching can
 #                   backtrack for a long time inside one native call)
 #   LUA_TESTS       the official Lua 5.4 test files used as extra seeds
 #                   (default ../shared/lua-5.4-tests beside the repository;
-#                   skipped when absent). They are copied into fuzz/corpus/,
-#                   which is git-ignored: never commit them.
+#                   skipped when absent). corpus.sh cuts them into pieces in
+#                   fuzz/corpus/, which is git-ignored: never commit them.
+#   KEEP_CORPUS=1   keep fuzz/corpus/ from earlier runs (see corpus.sh)
 #   CARGO_TARGET_DIR  as usual (default fuzz/target)
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`) and a C++ compiler. libFuzzer
@@ -31,7 +32,7 @@ cd "$FUZZ_DIR"
 
 SECONDS_EACH=${SMOKE_SECONDS:-30}
 LUA_TESTS=${LUA_TESTS:-$REPO/../shared/lua-5.4-tests}
-ALL_TARGETS=(compile load_binary load_binary_mutate run_source string_lib)
+ALL_TARGETS=(compile load_binary load_binary_mutate run_source string_lib run_generated decoders)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 
 export RUSTC_BOOTSTRAP=1
@@ -47,32 +48,8 @@ fi
 echo "== building fuzz targets (release, debug assertions and overflow checks on)"
 cargo fuzz build
 
-# ---- corpora: hand-written seeds, plus pieces of the official tests --------
-rm -rf corpus
-for t in "${ALL_TARGETS[@]}"; do
-  mkdir -p "corpus/$t" "artifacts/$t"
-  if [ -d "seeds/$t" ]; then cp seeds/"$t"/* "corpus/$t/"; fi
-done
-# Source seeds for load_binary (compiled to chunks below).
-mkdir -p corpus/.sources
-cp seeds/run_source/* corpus/.sources/
-if [ -d "$LUA_TESTS" ] && ls "$LUA_TESTS"/*.lua >/dev/null 2>&1; then
-  echo "== seeding from $LUA_TESTS"
-  for f in "$LUA_TESTS"/*.lua; do
-    b=$(basename "$f" .lua)
-    # Pieces of at most 2 KiB, cut at line ends: whole files are too slow.
-    split -C 2048 -d -a 3 "$f" "corpus/compile/official_${b}_"
-    split -C 1024 -d -a 3 "$f" "corpus/.sources/official_${b}_"
-  done
-  cp corpus/compile/official_* corpus/run_source/
-  for b in strings pm tpack utf8; do
-    [ -f "$LUA_TESTS/$b.lua" ] && split -C 256 -d -a 3 "$LUA_TESTS/$b.lua" "corpus/string_lib/official_${b}_"
-  done
-else
-  echo "== $LUA_TESTS not found: using only the hand-written seeds"
-fi
-"$BIN/seedgen" corpus/load_binary corpus/.sources/*
-rm -rf corpus/.sources
+# ---- corpora (see corpus.sh) ----------------------------------------------
+LUA_TESTS=$LUA_TESTS ./corpus.sh "$BIN"
 
 # ---- runs -----------------------------------------------------------------
 failed=()

@@ -300,6 +300,8 @@ impl State {
 
     /// Collects and runs every finalizer (the state is closing: `lua_close`).
     pub fn close_state(&mut self) {
+        // Objects given a `__gc` metatable from now on are not finalized.
+        self.global().closing = true;
         self.collect_garbage();
         self.global().heap.finalize_all();
         self.run_pending_finalizers();

@@ -33,9 +33,9 @@
 //! modules are public for the `crescent` command and the tests but hidden
 //! from this reference: embedders use [`api`] (typed), [`raw`] (the stack
 //! API), [`sandbox`], [`host`], [`plain`], [`stdlib`] (including
-//! [`stdlib::lproc`]), [`error`], [`State`] and [`Value`]. See
-//! ARCHITECTURE.md, and docs/EMBEDDING.md for the embedding guide (threads,
-//! sandboxes, host features).
+//! [`stdlib::lproc`]), [`interrupt`] (Ctrl-C), [`error`], [`State`] and
+//! [`Value`]. See ARCHITECTURE.md, and docs/EMBEDDING.md for the embedding
+//! guide (threads, sandboxes, host features).
 
 #![warn(missing_docs)]
 
@@ -62,6 +62,7 @@ pub mod function;
 #[doc(hidden)]
 pub mod gc;
 pub mod host;
+pub mod interrupt;
 #[doc(hidden)]
 pub mod load;
 #[doc(hidden)]

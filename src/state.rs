@@ -227,6 +227,9 @@ pub struct Global {
     pub host: crate::raw::HostHooks,
     /// A host's instruction budget, interrupt flag and sandbox bounds.
     pub limits: crate::sandbox::Limits,
+    /// The state is closing (`lua_close`): objects given a `__gc` metatable
+    /// from now on are not finalized (PUC's `GCSTPCLS`).
+    pub closing: bool,
 }
 
 impl Global {
@@ -293,9 +296,12 @@ impl State {
         }
     }
 
-    /// Creates a new Lua state: its global part and its main thread.
-    /// The returned box owns the global state; the main thread lives in its heap.
-    pub fn new_global() -> Box<Global> {
+    /// Creates a new Lua state: its global part and its main thread (which
+    /// lives in the global part's heap). The caller owns the global state and
+    /// frees it with `Box::from_raw`. It is handed out as a raw pointer, as
+    /// every thread reaches it: a `Box` would claim unique access whenever it
+    /// moved, invalidating the threads' pointers (Miri's Stacked Borrows).
+    pub fn new_global() -> NonNull<Global> {
         let mut heap = Heap::new();
         let seed = random_seed();
         let mut strings = StringTable::new(seed);
@@ -315,7 +321,7 @@ impl State {
             tm_names.push(s);
         }
         let main_thread = heap.alloc(Thread::new(State::new(NonNull::dangling())));
-        let mut global = Box::new(Global {
+        let global = Box::new(Global {
             heap,
             strings,
             registry,
@@ -330,8 +336,9 @@ impl State {
             stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             host: crate::raw::HostHooks::default(),
             limits: crate::sandbox::Limits::default(),
+            closing: false,
         });
-        let gptr = NonNull::from(&mut *global);
+        let gptr = NonNull::from(Box::leak(global));
         // SAFETY: the main thread was just created and nothing else refers to its
         // state yet.
         let main = unsafe { &mut *main_thread.state_ptr() };
@@ -339,7 +346,7 @@ impl State {
         main.thread = Some(main_thread);
         registry.set_int(REGISTRY_MAIN_THREAD, Value::Thread(main_thread));
         registry.set_int(REGISTRY_GLOBALS, Value::Table(globals));
-        global
+        gptr
     }
 
     /// Creates a new thread sharing this state's global part (`lua_newthread`).
@@ -468,7 +475,7 @@ impl State {
             Some(mt) => mt,
             None => return,
         };
-        if self.get_tm_from(mt, TmKind::Gc).is_nil() {
+        if self.global().closing || self.get_tm_from(mt, TmKind::Gc).is_nil() {
             return;
         }
         let r = match obj {

@@ -192,6 +192,19 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         let mut regs: *mut Value = registers(l, cur(l).base);
         let mut trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
         let mut armed = trap;
+        // A hook set asynchronously (a signal handler's `lua_sethook`, as for
+        // Ctrl-C) is noticed at backward jumps, so no loop runs on unhooked.
+        // Volatile: the compiler may not keep the mask from before the loop.
+        macro_rules! poll_hook {
+            () => {
+                // SAFETY: a read of a plain field of the live state.
+                let mask = unsafe { std::ptr::read_volatile(std::ptr::addr_of!(l.hook_mask)) };
+                if mask & (MASK_LINE | MASK_COUNT) != 0 {
+                    trap = true;
+                    armed = true;
+                }
+            };
+        }
         macro_rules! refresh {
             () => {
                 regs = registers(l, cur(l).base);
@@ -871,7 +884,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 OpCode::JMP => {
-                    pc = pc.wrapping_offset(get_sj(i) as isize);
+                    let offset = get_sj(i) as isize;
+                    pc = pc.wrapping_offset(offset);
+                    if offset < 0 {
+                        poll_hook!();
+                    }
                 }
                 OpCode::EQ => {
                     let a = reg!(get_a(i));
@@ -1144,6 +1161,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     continue 'frame;
                 }
                 OpCode::FORLOOP => {
+                    poll_hook!();
                     let a = get_a(i) as usize;
                     match reg!(a + 2) {
                         Value::Int(step) => {
@@ -1214,6 +1232,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 OpCode::TFORLOOP => {
+                    poll_hook!();
                     let a = get_a(i) as usize;
                     let v = reg!(a + 4);
                     if !v.is_nil() {

@@ -24,9 +24,11 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use crescent::debug::Operand;
 use crescent::error::ErrorKind;
+use crescent::interrupt::Interrupter;
 use crescent::stdlib::flush_stdout;
 use crescent::tm::TmKind;
 use crescent::value::Value;
@@ -126,8 +128,40 @@ fn msghandler(l: &mut State) -> LuaResult<usize> {
 
 /// Calls the function at `func` (arguments above it) under the message
 /// handler (`docall`). With `nres == -1` the results stay on the stack.
+/// Meanwhile a first Ctrl-C (SIGINT) stops the Lua code with "interrupted!";
+/// a second one, with the default action restored, kills the process.
 fn docall(l: &mut State, func: usize, nres: i32) -> Result<(), LuaError> {
-    l.pcall(func, nres, Some(Value::LightNative(msghandler)))
+    set_sigint(on_sigint as *const () as libc::sighandler_t);
+    let r = l.pcall(func, nres, Some(Value::LightNative(msghandler)));
+    set_sigint(libc::SIG_DFL);
+    r
+}
+
+/// Where SIGINT interrupts the main thread (set once in `main`).
+static INTERRUPTER: OnceLock<Interrupter> = OnceLock::new();
+
+/// The SIGINT handler (`laction`): default action for the next signal, and
+/// an interruption request for the running Lua code.
+extern "C" fn on_sigint(_sig: libc::c_int) {
+    set_sigint(libc::SIG_DFL);
+    if let Some(i) = INTERRUPTER.get() {
+        // SAFETY: the handler runs on the main thread, which runs the state;
+        // the state lives until `main` returns (the handler is reset first,
+        // in `docall`).
+        unsafe { i.interrupt() };
+    }
+}
+
+/// Installs `handler` for SIGINT (without SA_RESTART, as `lua.c`).
+fn set_sigint(handler: libc::sighandler_t) {
+    // SAFETY: a zeroed `sigaction` is valid (empty mask, no flags); the
+    // handler only touches atomics and the state's hook fields.
+    unsafe {
+        let mut act: libc::sigaction = std::mem::zeroed();
+        act.sa_sigaction = handler;
+        libc::sigemptyset(&mut act.sa_mask);
+        libc::sigaction(libc::SIGINT, &act, std::ptr::null_mut());
+    }
 }
 
 /// Runs a loaded chunk with no arguments (`dochunk`).
@@ -475,6 +509,7 @@ fn main() -> ExitCode {
     ARGV.with(|a| *a.borrow_mut() = argv);
     let mut lua = Lua::new_bare();
     let l = lua.state();
+    let _ = INTERRUPTER.set(Interrupter::new(l));
     let base = l.top();
     l.push(Value::LightNative(pmain));
     let status = l.pcall(base, 1, None);

@@ -5,8 +5,9 @@
 
 use crescent::{Lua, Value};
 
-/// Lua run before any fuzz input. A count hook ends runaway loops: after
-/// `BUDGET` instructions the hook errors, and from then on it fires (and
+/// Lua run before any fuzz input. A count hook ends runaway loops and
+/// memory hogs: after `BUDGET` instructions (in all threads), or once the
+/// heap passes `MEMORY_KB`, the hook errors, and from then on it fires (and
 /// errors) on every instruction of that thread, so a `pcall` loop cannot
 /// swallow the error forever. Coroutines get the same hook when created
 /// (new threads do not inherit hooks). Libraries that reach outside the
@@ -14,17 +15,28 @@ use crescent::{Lua, Value};
 pub const PRELUDE: &str = r#"
 local sethook, cocreate, cowrap = debug.sethook, coroutine.create, coroutine.wrap
 local type, error = type, error
-local BUDGET = 100000
+local collectgarbage = collectgarbage
+-- The count hook runs every STEP instructions: after BUDGET instructions in
+-- all, or once the heap passes MEMORY_KB, the run is over.
+local STEP, BUDGET, MEMORY_KB = 1000, 100000, 256 * 1024
+local steps = BUDGET // STEP
 local function hard() error("fuzz budget", 0) end
-local function soft() sethook(hard, "", 1); error("fuzz budget", 0) end
+local function soft()
+  steps = steps - 1
+  local kb = collectgarbage("count")   -- nil inside a finalizer
+  if steps <= 0 or (kb and kb > MEMORY_KB) then
+    sethook(hard, "", 1)
+    error("fuzz budget", 0)
+  end
+end
 coroutine.create = function(f)
   local co = cocreate(f)
-  sethook(co, soft, "", BUDGET)
+  sethook(co, soft, "", STEP)
   return co
 end
 coroutine.wrap = function(f)
   if type(f) ~= "function" then return cowrap(f) end
-  return cowrap(function(...) sethook(soft, "", BUDGET); return f(...) end)
+  return cowrap(function(...) sethook(soft, "", STEP); return f(...) end)
 end
 debug.sethook = function() end
 local rep = string.rep
@@ -54,9 +66,18 @@ pub fn new_lua() -> Lua {
 /// Like `new_lua`; `arm` false leaves the main thread without the budget
 /// hook (for drivers that are bounded themselves and reuse the state).
 pub fn new_lua_with(arm: bool) -> Lua {
+    new_lua_budget(arm, 100_000)
+}
+
+/// Like `new_lua_with`, with an instruction budget of `budget`.
+pub fn new_lua_budget(arm: bool, budget: u32) -> Lua {
     let mut lua = Lua::new();
-    let arm_code = if arm { "sethook(soft, \"\", BUDGET)" } else { "" };
-    if let Err(e) = lua.eval(&PRELUDE.replace("--ARM--", arm_code)) {
+    let arm_code = if arm { "sethook(soft, \"\", STEP)" } else { "" };
+    let prelude = PRELUDE.replace("--ARM--", arm_code).replace(
+        "BUDGET, MEMORY_KB = 1000, 100000,",
+        &format!("BUDGET, MEMORY_KB = 1000, {budget},"),
+    );
+    if let Err(e) = lua.eval(&prelude) {
         panic!("fuzz prelude failed: {e}");
     }
     lua

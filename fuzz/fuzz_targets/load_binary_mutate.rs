@@ -44,7 +44,10 @@ fn chunks() -> &'static Vec<[Vec<u8>; 2]> {
             .map(|src| {
                 let p = crescent::compiler::compile(src.as_bytes(), b"=seed")
                     .unwrap_or_else(|e| panic!("seed does not compile: {e}"));
-                [crescent::dump::dump(&p, false), crescent::dump::dump(&p, true)]
+                [
+                    crescent::dump::dump(&p, false),
+                    crescent::dump::dump(&p, true),
+                ]
             })
             .collect()
     })

@@ -182,7 +182,10 @@ impl Lua {
 
     /// A state with `options` (libraries, memory limit).
     pub fn with_options(options: Options) -> Lua {
-        let mut global = State::new_global();
+        let global_ptr = State::new_global();
+        // SAFETY: the global state was just created; this is the only
+        // reference to it until `Inner` takes the pointer below.
+        let global = unsafe { &mut *global_ptr.as_ptr() };
         let id = crate::raw::next_state_id();
         global.host.id = id;
         global.host.memory_limit = options.memory_limit;
@@ -192,7 +195,7 @@ impl Lua {
         let registry = global.registry;
         let key = global.new_string(b"crescent.handles");
         registry.set_str(key, RawValue::Table(refs));
-        let global = NonNull::from(Box::leak(global));
+        let global = global_ptr;
         let lua = Lua {
             inner: Rc::new(Inner {
                 global,
@@ -664,5 +667,65 @@ impl Chunk<'_> {
             Err(_) => self.compile(&self.source)?,
         };
         f.call(())
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::Lua;
+
+    /// A small program through every part that uses `unsafe` (heap and
+    /// `Gc` pointers, tables, closures and upvalues, threads, the VM's
+    /// register access, finalizers, weak tables, string interning), sized
+    /// so that Miri (`cargo +nightly miri test --lib miri_`) runs it in
+    /// minutes.
+    #[test]
+    fn miri_smoke_program() {
+        // The libraries it needs (Miri cannot run the os library's `tzset`).
+        let mut lua = Lua::new_bare();
+        {
+            use crate::stdlib::{base, corolib, strlib, tablib};
+            let l = lua.state();
+            let _ = l.loaded_table();
+            base::open(l);
+            corolib::open(l);
+            strlib::open(l);
+            tablib::open(l);
+        }
+        let out = lua
+            .eval(
+                r#"
+                local log = {}
+                local function counter()
+                  local n = 0
+                  return function() n = n + 1; return n end
+                end
+                local c1, c2 = counter(), counter()
+                c1(); c1(); c2()
+                local t = {}
+                for i = 1, 40 do t[i] = i * i; t["k" .. i] = i end
+                for i = 1, 40, 2 do t[i] = nil end
+                local sum = 0
+                for k, v in pairs(t) do if type(k) == "number" then sum = sum + v end end
+                local co = coroutine.wrap(function(a)
+                  local b = coroutine.yield(a + 1)
+                  local s <close> = setmetatable({}, {__close = function() log[#log + 1] = "closed" end})
+                  return b * 2
+                end)
+                local y1, y2 = co(1), co(10)
+                local weak = setmetatable({}, {__mode = "k"})
+                weak[{}] = 1
+                setmetatable({}, {__gc = function() log[#log + 1] = "gc" end})
+                collectgarbage()
+                local n = 0
+                for _ in pairs(weak) do n = n + 1 end
+                local s = {}
+                for i = 1, 20 do s[#s + 1] = tostring(i / 3) end
+                local ok, err = pcall(error, {code = 7})
+                local f = load(string.dump(function(x) return x .. "!" end))
+                return c1(), c2(), sum, y1, y2, n, #table.concat(s), err.code, f("d"), table.concat(log, ",")
+                "#,
+            )
+            .unwrap();
+        assert_eq!(out, "3\t2\t11480\t2\t20\t0\t230\t7\td!\tclosed,gc");
     }
 }

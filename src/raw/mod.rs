@@ -218,7 +218,8 @@ pub struct RawLua {
 impl RawLua {
     /// Creates a state with `options`.
     pub fn new(options: Options) -> RawLua {
-        let mut global = State::new_global();
+        // SAFETY: `new_global` hands over a leaked box; it becomes ours here.
+        let mut global = unsafe { Box::from_raw(State::new_global().as_ptr()) };
         global.host.id = next_state_id();
         global.host.memory_limit = options.memory_limit;
         global.heap.set_memory_limit(options.memory_limit);

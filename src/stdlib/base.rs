@@ -64,6 +64,9 @@ fn print(l: &mut State) -> LuaResult<usize> {
     }
     line.push(b'\n');
     crate::stdlib::write_stdout(l, &line);
+    // PUC's `print` flushes standard output (`lua_writeline`): a reader on
+    // the other end of a pipe sees each line at once.
+    crate::stdlib::flush_stdout(l);
     Ok(0)
 }
 

@@ -193,6 +193,20 @@ fn hook_settings(l: &State, thread: Gc<Thread>) -> (u8, i64) {
     }
 }
 
+/// Turns the running thread's hook off, as `lua.c`'s interruption hook
+/// does with `lua_sethook(L, NULL, 0, 0)`.
+fn clear_hook(l: &mut State) {
+    let key = Value::Thread(l.thread());
+    for name in [HOOKKEY, HOOKMASK] {
+        if let Some(t) = existing_table(l, name) {
+            let _ = t.set(key, Value::Nil);
+        }
+    }
+    l.hook_mask = 0;
+    l.base_hook_count = 0;
+    l.hook_count = 0;
+}
+
 /// The event mask of the running thread's hook (0: no hook).
 pub fn hook_mask(l: &State) -> u8 {
     l.hook_mask
@@ -219,6 +233,7 @@ pub fn run_hook_transfer(
     ftransfer: usize,
     ntransfer: usize,
 ) -> LuaResult<()> {
+    crate::interrupt::check(l, clear_hook)?;
     let me = l.thread();
     if in_hook(me) {
         return Ok(());

@@ -153,8 +153,10 @@ fn os_exit(l: &mut State) -> LuaResult<usize> {
     if !l.arg(2).is_falsy() {
         // Close the state first (`lua_close`): pending to-be-closed variables
         // of the running thread, then every finalizer. Errors are ignored, as
-        // the process ends anyway.
+        // the process ends anyway. Called from a finalizer (maybe one that
+        // the closing state runs), the remaining finalizers still run.
         let _ = l.close_level(0);
+        l.global().heap.in_finalizer = false;
         l.close_state();
     }
     crate::stdlib::flush_stdout(l);
