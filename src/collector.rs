@@ -153,7 +153,7 @@ impl State {
         // quadratic, so check every few steps (every one with `verify_steps`).
         let heap = &mut self.global().heap;
         heap.stress_steps += 1;
-        if heap.verify_steps || heap.stress_steps % STRESS_VERIFY_EVERY == 0 {
+        if heap.verify_steps || heap.stress_steps.is_multiple_of(STRESS_VERIFY_EVERY) {
             self.verify_heap_or_abort();
         }
     }

@@ -603,17 +603,8 @@ fn env_load(l: &mut State) -> LuaResult<usize> {
     } else {
         l.native_upvalue(1)
     };
-    match l.load_chunk(&source, &name, b"t", Some(env)) {
-        Ok(f) => {
-            l.push(f);
-            Ok(1)
-        }
-        Err(e) => {
-            l.push(Value::Nil);
-            l.push(e.value);
-            Ok(2)
-        }
-    }
+    let loaded = l.load_chunk(&source, &name, b"t", Some(env));
+    Ok(crate::stdlib::base::push_load_result(l, loaded))
 }
 
 // ----- bounded library functions -----

@@ -26,6 +26,8 @@ fn ten_gigabytes_allocated_in_bounded_memory() {
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("alloc.lua");
     std::fs::write(&script, SCRIPT).unwrap();
+    // Reaped below with `wait4`, which also reports the peak RSS.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_crescent"))
         .arg(&script)
         .stdout(std::process::Stdio::null())

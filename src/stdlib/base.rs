@@ -608,17 +608,8 @@ fn load(l: &mut State) -> LuaResult<usize> {
         Some(s) => s.as_bytes().to_vec(),
         None => default_name,
     };
-    match l.load_chunk(&chunk, &name, &mode, env) {
-        Ok(f) => {
-            l.push(f);
-            Ok(1)
-        }
-        Err(e) => {
-            l.push(Value::Nil);
-            l.push(e.value);
-            Ok(2)
-        }
-    }
+    let loaded = l.load_chunk(&chunk, &name, &mode, env);
+    Ok(push_load_result(l, loaded))
 }
 
 /// Reads a file for `loadfile`/`dofile`; `None` reads standard input.
@@ -681,15 +672,21 @@ fn loadfile(l: &mut State) -> LuaResult<usize> {
     } else {
         None
     };
-    match load_file(l, path.as_deref(), &mode, env) {
+    let loaded = load_file(l, path.as_deref(), &mode, env);
+    Ok(push_load_result(l, loaded))
+}
+
+/// Pushes what `load` returns: the function, or nil and the error message.
+pub(crate) fn push_load_result(l: &mut State, loaded: LuaResult<Value>) -> usize {
+    match loaded {
         Ok(f) => {
             l.push(f);
-            Ok(1)
+            1
         }
         Err(e) => {
             l.push(Value::Nil);
             l.push(e.value);
-            Ok(2)
+            2
         }
     }
 }
