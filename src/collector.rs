@@ -29,6 +29,8 @@ const FINALIZER_COST: usize = 50;
 /// Work of one step in stress mode: small, so steps interleave finely with
 /// the program.
 const STRESS_STEP_WORK: usize = 64;
+/// Safe points between two young collections in generational stress mode.
+const STRESS_YOUNG_EVERY: usize = 8;
 /// Stress steps between two heap verifications.
 const STRESS_VERIFY_EVERY: usize = 64;
 
@@ -147,7 +149,13 @@ impl State {
                     self.set_pause();
                 }
             }
-            GcKind::Generational => self.young_collection(),
+            GcKind::Generational => {
+                // A young collection rebuilds the string table (O(strings)):
+                // one every few safe points keeps stress runs linear enough.
+                if self.global().heap.stress_steps % STRESS_YOUNG_EVERY == 0 {
+                    self.young_collection();
+                }
+            }
         }
         // Verifying walks the whole heap: every step would make stress runs
         // quadratic, so check every few steps (every one with `verify_steps`).
