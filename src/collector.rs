@@ -152,7 +152,12 @@ impl State {
             GcKind::Generational => {
                 // A young collection rebuilds the string table (O(strings)):
                 // one every few safe points keeps stress runs linear enough.
-                if self.global().heap.stress_steps % STRESS_YOUNG_EVERY == 0 {
+                if self
+                    .global()
+                    .heap
+                    .stress_steps
+                    .is_multiple_of(STRESS_YOUNG_EVERY)
+                {
                     self.young_collection();
                 }
             }
