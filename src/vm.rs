@@ -988,9 +988,16 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         PreCall::Lua => continue 'frame,
                         PreCall::Native => {
                             if nresults >= 0 {
+                                // Registers above the results are dead: collect
+                                // with the top there, so stale values in them
+                                // are not kept alive (PUC collects with the top
+                                // at the call's end too).
+                                l.top = ra + nresults as usize;
+                                l.check_gc()?;
                                 l.top = frame(l).top;
+                            } else {
+                                l.check_gc()?;
                             }
-                            l.check_gc()?;
                             refresh!();
                         }
                     }

@@ -1,13 +1,17 @@
 -- Finalizers: order, registration time, resurrection, errors.
 
 -- run in reverse order of registration (when collected in the same cycle:
--- the collector is stopped while they are created)
+-- the collector is stopped while they are created, in a function of their
+-- own so that no stale register keeps the last one alive)
 do
   local order = {}
-  collectgarbage("stop")
-  for i = 1, 5 do
-    setmetatable({}, {__gc = function() order[#order + 1] = i end})
+  local function make()
+    for i = 1, 5 do
+      setmetatable({}, {__gc = function() order[#order + 1] = i end})
+    end
   end
+  collectgarbage("stop")
+  make()
   collectgarbage("restart")
   collectgarbage()
   assert(table.concat(order, ",") == "5,4,3,2,1", table.concat(order, ","))
