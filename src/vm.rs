@@ -172,7 +172,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             let ci = cur(l);
             (ci.closure, ci.pc)
         };
-        let cl = match closure {
+        let mut cl = match closure {
             Some(c) => c,
             None => return Ok(()),
         };
@@ -181,7 +181,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         // The code and constants stay put while the frame runs (boxed slices
         // owned by the prototype, which the frame's closure keeps alive).
-        let k: *const Value = cl.proto.constants.as_ptr();
+        let mut k: *const Value = cl.proto.constants.as_ptr();
         // The next instruction. Jumps stay inside the code: the compiler (and
         // `dump::verify_code` for loaded chunks) only emits such jumps.
         let mut pc: *const u32 = cl.proto.code.as_ptr().wrapping_add(start_pc);
@@ -210,6 +210,36 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 regs = registers(l, cur(l).base);
                 trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
                 armed = trap;
+            };
+        }
+        // Continues in the Lua frame on top (just pushed, or returned to)
+        // without going through the frame head, when no hook is set (the
+        // head runs the call hook): what it would read back is at hand.
+        macro_rules! enter_lua {
+            ($cl:expr, $pc:expr, $base:expr) => {{
+                cl = $cl;
+                k = cl.proto.constants.as_ptr();
+                pc = cl.proto.code.as_ptr().wrapping_add($pc);
+                regs = registers(l, $base);
+                trap = false;
+                armed = false;
+            }};
+        }
+        // After a return into a caller run by this loop: continue it.
+        macro_rules! resume_caller {
+            () => {
+                if l.hook_mask != 0 {
+                    continue 'frame;
+                }
+                let (caller, saved_pc, base) = {
+                    let ci = cur(l);
+                    (ci.closure, ci.pc, ci.base)
+                };
+                match caller {
+                    Some(c) => enter_lua!(c, saved_pc, base),
+                    None => return Ok(()),
+                }
+                continue;
             };
         }
         // The frame's first register, as a stack index.
@@ -982,7 +1012,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     save_pc!();
                     if let Value::LuaFn(callee) = *slot(&mut l.stack, ra) {
                         l.push_lua_frame(ra, callee, nresults)?;
-                        continue 'frame;
+                        if l.hook_mask != 0 {
+                            // The frame head runs the call hook.
+                            continue 'frame;
+                        }
+                        // Enter the callee here: what the frame head would
+                        // read back from the new frame is at hand.
+                        enter_lua!(callee, 0, ra + 1);
+                        continue;
                     }
                     match l.precall(ra, nresults)? {
                         PreCall::Lua => continue 'frame,
@@ -1101,7 +1138,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if fresh {
                         return Ok(());
                     }
-                    continue 'frame;
+                    resume_caller!();
                 }
                 OpCode::RETURN0 => {
                     if l.hook_mask != 0 {
@@ -1127,7 +1164,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if fresh {
                         return Ok(());
                     }
-                    continue 'frame;
+                    resume_caller!();
                 }
                 OpCode::RETURN1 => {
                     if l.hook_mask != 0 {
@@ -1165,7 +1202,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if fresh {
                         return Ok(());
                     }
-                    continue 'frame;
+                    resume_caller!();
                 }
                 OpCode::FORLOOP => {
                     poll_hook!();
