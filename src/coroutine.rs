@@ -14,6 +14,13 @@ use crate::opcodes::{get_a, get_c, get_k, get_op, OpCode};
 use crate::state::{call_status, State, ThreadStatus, MAX_CCALLS};
 use crate::value::Value;
 
+/// How a `resume_in_place` ended (the values stay in the coroutine).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ResumeEnd {
+    Yielded,
+    Returned,
+}
+
 /// What a resume ended with.
 pub enum ResumeOutcome {
     /// The coroutine yielded these values.
@@ -39,6 +46,24 @@ impl State {
     /// nesting count. Errors kill the coroutine (its stack is kept for
     /// inspection, as PUC does).
     pub fn resume(&mut self, args: &[Value], from_ccalls: u32) -> Result<ResumeOutcome, LuaError> {
+        match self.resume_in_place(args, from_ccalls)? {
+            ResumeEnd::Yielded => Ok(ResumeOutcome::Yield(std::mem::take(&mut self.transfer))),
+            ResumeEnd::Returned => {
+                let results = self.stack[..self.top].to_vec();
+                self.top = 0;
+                Ok(ResumeOutcome::Return(results))
+            }
+        }
+    }
+
+    /// `resume` leaving the values passed back where the coroutine put them
+    /// (its `transfer` list, or its stack for a return) for `move_resume_results`,
+    /// which copies them without building a list (PUC's `lua_xmove`).
+    pub(crate) fn resume_in_place(
+        &mut self,
+        args: &[Value],
+        from_ccalls: u32,
+    ) -> Result<ResumeEnd, LuaError> {
         self.n_ccalls = from_ccalls + 1;
         if self.n_ccalls >= MAX_CCALLS {
             let e = self.rt_error_msg("C stack overflow");
@@ -50,20 +75,53 @@ impl State {
         self.active = false;
         match r {
             Ok(()) => {
-                let results = self.stack[..self.top].to_vec();
-                self.top = 0;
                 self.status = ThreadStatus::Dead;
-                Ok(ResumeOutcome::Return(results))
+                Ok(ResumeEnd::Returned)
             }
             Err(e) if e.kind == ErrorKind::Yield => {
                 self.status = ThreadStatus::Yielded;
-                Ok(ResumeOutcome::Yield(std::mem::take(&mut self.transfer)))
+                Ok(ResumeEnd::Yielded)
             }
             Err(e) => {
                 self.status = ThreadStatus::Dead;
                 self.errored = true;
                 self.transfer = vec![e.value];
                 Err(e)
+            }
+        }
+    }
+
+    /// The number of values a `resume_in_place` that ended with `end` passes back.
+    pub(crate) fn resume_result_count(&self, end: ResumeEnd) -> usize {
+        match end {
+            ResumeEnd::Yielded => self.transfer.len(),
+            ResumeEnd::Returned => self.top,
+        }
+    }
+
+    /// Drops the values passed back by a `resume_in_place` that ended with `end`.
+    pub(crate) fn drop_resume_results(&mut self, end: ResumeEnd) {
+        match end {
+            ResumeEnd::Yielded => self.transfer.clear(),
+            ResumeEnd::Returned => self.top = 0,
+        }
+    }
+
+    /// Pushes the values passed back by a `resume_in_place` that ended with
+    /// `end` onto `to` (which has room for them), and drops them here.
+    pub(crate) fn move_resume_results(&mut self, end: ResumeEnd, to: &mut State) {
+        match end {
+            ResumeEnd::Yielded => {
+                for &v in &self.transfer {
+                    to.push(v);
+                }
+                self.transfer.clear();
+            }
+            ResumeEnd::Returned => {
+                for &v in &self.stack[..self.top] {
+                    to.push(v);
+                }
+                self.top = 0;
             }
         }
     }
@@ -274,6 +332,19 @@ impl State {
     /// Return the result as the native's error: `return Err(l.yield_values(v))`.
     /// When the coroutine is resumed, the resume arguments become the native
     /// function's results.
+    /// `coroutine.yield` of the running native function's arguments: like
+    /// `yield_values`, reusing the transfer list's storage.
+    pub(crate) fn yield_arguments(&mut self) -> LuaError {
+        let first = self.arg_base().min(self.top);
+        self.transfer.clear();
+        self.transfer
+            .extend_from_slice(&self.stack[first..self.top]);
+        LuaError {
+            kind: ErrorKind::Yield,
+            value: Value::Nil,
+        }
+    }
+
     pub fn yield_values(&mut self, values: Vec<Value>) -> LuaError {
         self.transfer = values;
         LuaError {

@@ -2,7 +2,6 @@
 
 use std::cell::Cell;
 
-use crate::coroutine::ResumeOutcome;
 use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::function::NativeClosure;
 use crate::gc::Gc;
@@ -51,13 +50,15 @@ fn create(l: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// Resumes `co` with the arguments from `first_arg` on; `Ok(values)` or the error.
-/// Resumes `co`; on failure, the error value and whether it was a memory error.
+/// Resumes `co` with the arguments from `first_arg` on, pushing `prefix`
+/// and then the values it passes back; `Ok(count pushed)`, or the error value
+/// and whether it was a memory error.
 fn aux_resume(
     l: &mut State,
     co: Gc<Thread>,
     first_arg: usize,
-) -> Result<Vec<Value>, (Value, bool)> {
+    prefix: Option<Value>,
+) -> Result<usize, (Value, bool)> {
     if Some(co) == l.thread {
         let m = l.new_str_value(b"cannot resume non-suspended coroutine");
         return Err((m, false));
@@ -67,19 +68,36 @@ fn aux_resume(
         let m = l.new_str_value(msg.as_bytes());
         return Err((m, false));
     }
-    let n = l.arg_count();
-    let args: Vec<Value> = (first_arg..=n).map(|i| l.arg(i)).collect();
+    // The arguments are copied out of this stack (which the coroutine may
+    // touch through upvalues), without a heap list for the usual few.
+    let first = (l.arg_base() + first_arg - 1).min(l.top);
+    let n = l.top - first;
+    let mut few = [Value::Nil; 8];
+    let many: Vec<Value>;
+    let args: &[Value] = if n <= few.len() {
+        few[..n].copy_from_slice(&l.stack[first..l.top]);
+        &few[..n]
+    } else {
+        many = l.stack[first..l.top].to_vec();
+        &many
+    };
     let ccalls = l.n_ccalls;
     l.active = true;
-    let r = cs.resume(&args, ccalls);
+    let r = cs.resume_in_place(args, ccalls);
     l.active = false;
     match r {
-        Ok(ResumeOutcome::Yield(v)) | Ok(ResumeOutcome::Return(v)) => {
-            if l.check_stack(v.len() + 1).is_err() {
+        Ok(end) => {
+            let count = cs.resume_result_count(end);
+            if l.check_stack(count + 1).is_err() {
+                cs.drop_resume_results(end);
                 let m = l.new_str_value(b"too many results to resume");
                 return Err((m, false));
             }
-            Ok(v)
+            if let Some(v) = prefix {
+                l.push(v);
+            }
+            cs.move_resume_results(end, l);
+            Ok(count + usize::from(prefix.is_some()))
         }
         Err(e) => Err((e.value, e.kind == ErrorKind::Memory)),
     }
@@ -87,12 +105,8 @@ fn aux_resume(
 
 fn resume(l: &mut State) -> LuaResult<usize> {
     let co = check_co(l, 1)?;
-    match aux_resume(l, co, 2) {
-        Ok(vals) => {
-            l.check_stack(vals.len() + 1)?;
-            l.push(Value::Bool(true));
-            Ok(1 + l.push_all(&vals))
-        }
+    match aux_resume(l, co, 2, Some(Value::Bool(true))) {
+        Ok(n) => Ok(n),
         Err((e, _)) => {
             l.push(Value::Bool(false));
             l.push(e);
@@ -106,11 +120,8 @@ fn wrap_aux(l: &mut State) -> LuaResult<usize> {
         Value::Thread(t) => t,
         _ => return Err(l.error("invalid coroutine")),
     };
-    match aux_resume(l, co, 1) {
-        Ok(vals) => {
-            l.check_stack(vals.len())?;
-            Ok(l.push_all(&vals))
-        }
+    match aux_resume(l, co, 1, None) {
+        Ok(n) => Ok(n),
         Err((mut e, mut memory_error)) => {
             let cs = thread_state(&co);
             if cs.status == ThreadStatus::Dead && cs.errored && !cs.active {
@@ -156,9 +167,7 @@ fn yield_(l: &mut State) -> LuaResult<usize> {
     if l.nny > 0 {
         return Err(l.rt_error_msg("attempt to yield across a C-call boundary"));
     }
-    let n = l.arg_count();
-    let vals: Vec<Value> = (1..=n).map(|i| l.arg(i)).collect();
-    Err(l.yield_values(vals))
+    Err(l.yield_arguments())
 }
 
 fn status_name(l: &State, co: Gc<Thread>) -> &'static str {
