@@ -28,7 +28,8 @@ impl State {
         loop {
             match self.stack[func] {
                 Value::LuaFn(cl) => {
-                    self.push_lua_frame(func, cl, nresults)?;
+                    let status = call_status::LUA | std::mem::take(&mut self.next_call_status);
+                    self.push_lua_frame(func, cl, nresults, status)?;
                     return Ok(PreCall::Lua);
                 }
                 Value::LightNative(f) => {
@@ -60,13 +61,15 @@ impl State {
     }
 
     /// Pushes the frame for calling Lua closure `cl` at `func` (arguments up
-    /// to `top`): missing parameters become nil, the frame gets its registers.
+    /// to `top`) with `status`: missing parameters become nil, the frame gets
+    /// its registers.
     #[inline(always)]
     pub(crate) fn push_lua_frame(
         &mut self,
         func: usize,
         cl: crate::gc::Gc<crate::function::LuaClosure>,
         nresults: i32,
+        status: u8,
     ) -> LuaResult<()> {
         let p = cl.proto;
         let nargs = self.top.saturating_sub(func + 1);
@@ -86,7 +89,7 @@ impl State {
             nresults,
             closure: Some(cl),
             n_extra_args: 0,
-            status: call_status::LUA | std::mem::take(&mut self.next_call_status),
+            status,
             k: None,
             saved_nres: 0,
         });

@@ -509,16 +509,16 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 OpCode::GETUPVAL => {
-                    let uv = cl.upvalue(get_b(i) as usize);
+                    let uv = upvalue_of(cl, get_b(i));
                     reg!(get_a(i)) = l.upvalue_get(uv);
                 }
                 OpCode::SETUPVAL => {
-                    let uv = cl.upvalue(get_b(i) as usize);
+                    let uv = upvalue_of(cl, get_b(i));
                     let v = reg!(get_a(i));
                     l.upvalue_set(uv, v);
                 }
                 OpCode::GETTABUP => {
-                    let uv = cl.upvalue(get_b(i) as usize);
+                    let uv = upvalue_of(cl, get_b(i));
                     let t = l.upvalue_get(uv);
                     let key = kst!(get_c(i));
                     let fast = match (t, key) {
@@ -604,7 +604,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 OpCode::SETTABUP => {
-                    let uv = cl.upvalue(get_a(i) as usize);
+                    let uv = upvalue_of(cl, get_a(i));
                     let t = l.upvalue_get(uv);
                     let key = kst!(get_b(i));
                     store!(
@@ -1011,7 +1011,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     save_pc!();
                     if let Value::LuaFn(callee) = *slot(&mut l.stack, ra) {
-                        l.push_lua_frame(ra, callee, nresults)?;
+                        // (`next_call_status` marks only frames that
+                        // `State::call` pushes, never one of these.)
+                        l.push_lua_frame(ra, callee, nresults, call_status::LUA)?;
                         if l.hook_mask != 0 {
                             // The frame head runs the call hook.
                             continue 'frame;
@@ -1431,6 +1433,17 @@ impl ValueWords {
             w.add(1).write_volatile(self.0[1]);
         }
     }
+}
+
+/// Upvalue `i` of the running closure: the compiler (and `dump::verify_code`
+/// for loaded chunks) only names upvalues the prototype has, and every closure
+/// of a prototype has that many.
+#[inline(always)]
+fn upvalue_of(cl: Gc<LuaClosure>, i: u32) -> Gc<crate::function::UpVal> {
+    let cells = &cl.upvalues;
+    debug_assert!((i as usize) < cells.len());
+    // SAFETY: `i` is in range by the invariant above.
+    unsafe { cells.get_unchecked(i as usize) }.get()
 }
 
 /// The address of register 0 of a frame whose registers start at `base`.
