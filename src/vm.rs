@@ -434,12 +434,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! compare_imm {
             ($i:expr, $int:expr, $flt:expr, $slow:ident, $flip:expr) => {{
-                let a = reg!(get_a($i));
                 let im = get_sb($i) as i64;
-                let cond = match a {
+                let cond = match reg!(get_a($i)) {
                     Value::Int(x) => $int(x, im),
                     Value::Float(f) => $flt(f, im as f64),
                     _ => {
+                        let a = slow_reg!(get_a($i));
                         save_pc!();
                         l.top = frame(l).top;
                         let imv = if get_c($i) != 0 {
