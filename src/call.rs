@@ -97,7 +97,10 @@ impl State {
         Ok(())
     }
 
-    fn call_native(
+    /// Calls native function `f` at `func` (arguments up to `top`) and moves
+    /// its results into place.
+    #[inline(always)]
+    pub(crate) fn call_native(
         &mut self,
         func: usize,
         nresults: i32,
@@ -125,7 +128,9 @@ impl State {
         if self.hook_mask != 0 {
             crate::vm::ret_hook(self, self.top - n, n)?;
         }
-        self.poscall(n);
+        // `poscall`, with the frame's result slot and count at hand.
+        self.frames.pop();
+        self.move_results(func, self.top - n, n, nresults);
         Ok(())
     }
 

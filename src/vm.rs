@@ -1023,23 +1023,32 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         enter_lua!(callee, 0, ra + 1);
                         continue;
                     }
-                    match l.precall(ra, nresults)? {
-                        PreCall::Lua => continue 'frame,
-                        PreCall::Native => {
-                            if nresults >= 0 {
-                                // Registers above the results are dead: collect
-                                // with the top there, so stale values in them
-                                // are not kept alive (PUC collects with the top
-                                // at the call's end too).
-                                l.top = ra + nresults as usize;
-                                l.check_gc()?;
-                                l.top = frame(l).top;
-                            } else {
-                                l.check_gc()?;
+                    // Native functions are called from here too (not
+                    // through `precall`): most calls are Lua or native.
+                    let native = match *slot(&mut l.stack, ra) {
+                        Value::LightNative(f) => Some(f),
+                        Value::NativeFn(c) => Some(c.function),
+                        _ => None,
+                    };
+                    match native {
+                        Some(f) => l.call_native(ra, nresults, f)?,
+                        None => {
+                            if let PreCall::Lua = l.precall(ra, nresults)? {
+                                continue 'frame;
                             }
-                            refresh!();
                         }
                     }
+                    if nresults >= 0 {
+                        // Registers above the results are dead: collect with
+                        // the top there, so stale values in them are not kept
+                        // alive (PUC collects with the top at the call's end too).
+                        l.top = ra + nresults as usize;
+                        l.check_gc()?;
+                        l.top = frame(l).top;
+                    } else {
+                        l.check_gc()?;
+                    }
+                    refresh!();
                 }
                 OpCode::TAILCALL => {
                     let ra = ra!(i);
