@@ -1106,7 +1106,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                     } else {
                         // A native function: call it, then return its results.
-                        l.precall(ra, -1)?;
+                        match func_val {
+                            Value::LightNative(f) => l.call_native(ra, -1, f)?,
+                            Value::NativeFn(c) => l.call_native(ra, -1, c.function)?,
+                            _ => {
+                                l.precall(ra, -1)?;
+                            }
+                        }
                         frame(l).func -= delta;
                         let n = l.top.saturating_sub(ra);
                         let fresh = frame(l).status & call_status::FRESH != 0;
@@ -1114,7 +1120,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         if fresh {
                             return Ok(());
                         }
-                        continue 'frame;
+                        resume_caller!();
                     }
                 }
                 OpCode::RETURN => {
