@@ -184,7 +184,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         let mut k: *const Value = cl.proto.constants.as_ptr();
         // The next instruction. Jumps stay inside the code: the compiler (and
         // `dump::verify_code` for loaded chunks) only emits such jumps.
-        let mut pc: *const u32 = cl.proto.code.as_ptr().wrapping_add(start_pc);
+        let mut code: *const u32 = cl.proto.code.as_ptr();
+        let mut pc: *const u32 = code.wrapping_add(start_pc);
         // The frame's registers, and the hook state (0: no line/count hook;
         // 1: hooks on; 3: hooks on, the next instruction already had its
         // event): re-read (`refresh!`) after anything that may run other
@@ -219,7 +220,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             ($cl:expr, $pc:expr, $base:expr) => {{
                 cl = $cl;
                 k = cl.proto.constants.as_ptr();
-                pc = cl.proto.code.as_ptr().wrapping_add($pc);
+                code = cl.proto.code.as_ptr();
+                pc = code.wrapping_add($pc);
                 regs = registers(l, $base);
                 trap = false;
                 armed = false;
@@ -251,7 +253,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         // The index of the next instruction.
         macro_rules! pc_index {
             () => {
-                (pc as usize - cl.proto.code.as_ptr() as usize) / 4
+                (pc as usize - code as usize) / 4
             };
         }
 
