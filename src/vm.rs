@@ -230,7 +230,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         // After a return into a caller run by this loop: continue it.
         macro_rules! resume_caller {
             () => {
-                if l.hook_mask != 0 {
+                resume_caller!(l.hook_mask != 0)
+            };
+            ($hooked:expr) => {
+                if $hooked {
                     continue 'frame;
                 }
                 let (caller, saved_pc, base) = {
@@ -1160,7 +1163,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     resume_caller!();
                 }
                 OpCode::RETURN0 => {
-                    if l.hook_mask != 0 {
+                    let hooked = l.hook_mask != 0;
+                    if hooked {
                         save_pc!();
                         let ra = ra!(i);
                         l.top = ra;
@@ -1183,10 +1187,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if fresh {
                         return Ok(());
                     }
-                    resume_caller!();
+                    resume_caller!(hooked);
                 }
                 OpCode::RETURN1 => {
-                    if l.hook_mask != 0 {
+                    let hooked = l.hook_mask != 0;
+                    if hooked {
                         save_pc!();
                         let ra = ra!(i);
                         l.top = ra + 1;
@@ -1201,11 +1206,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     let (res, nresults, fresh) = frame_exit(l);
                     match nresults {
-                        0 => l.top = res,
-                        -1 | 1 => {
-                            v.write_to(&mut l.stack[res]);
+                        1 | -1 => {
+                            // The function's slot: inside the stack.
+                            v.write_to(slot(&mut l.stack, res));
                             l.top = res + 1;
                         }
+                        0 => l.top = res,
                         w => {
                             let w = w as usize;
                             if res + w > l.stack.len() {
@@ -1221,7 +1227,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if fresh {
                         return Ok(());
                     }
-                    resume_caller!();
+                    resume_caller!(hooked);
                 }
                 OpCode::FORLOOP => {
                     poll_hook!();
