@@ -1090,25 +1090,20 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             None => return Err(l.call_error(ra)),
                         }
                     }
-                    if let Value::LuaFn(_) = func_val {
+                    if let Value::LuaFn(callee) = func_val {
                         // Reuse the frame: move the function and arguments down.
-                        let ci = *frame(l);
-                        let func = ci.func - delta;
+                        let (func, nresults, fresh) = {
+                            let ci = cur(l);
+                            (ci.func - delta, ci.nresults, ci.status & call_status::FRESH)
+                        };
                         for j in 0..b {
                             l.stack[func + j] = l.stack[ra + j];
                         }
-                        let status = ci.status;
                         l.frames.pop();
                         l.top = func + b;
-                        match l.precall(func, ci.nresults)? {
-                            PreCall::Lua => {
-                                let n = l.frames.len();
-                                l.frames[n - 1].status |=
-                                    call_status::TAIL | (status & call_status::FRESH);
-                                continue 'frame;
-                            }
-                            PreCall::Native => unreachable_native(),
-                        }
+                        let status = call_status::LUA | call_status::TAIL | fresh;
+                        push_tail_frame(l, func, callee, nresults, status)?;
+                        continue 'frame;
                     } else {
                         // A native function: call it, then return its results.
                         match func_val {
@@ -1627,9 +1622,18 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
     Ok(())
 }
 
-/// `precall` of a Lua value never reports a native call.
-#[inline(always)]
-fn unreachable_native() {}
+/// `push_lua_frame` for a tail call, out of line: a second inlined copy in
+/// `execute` costs the whole loop machine registers.
+#[inline(never)]
+fn push_tail_frame(
+    l: &mut State,
+    func: usize,
+    callee: Gc<LuaClosure>,
+    nresults: i32,
+    status: u8,
+) -> LuaResult<()> {
+    l.push_lua_frame(func, callee, nresults, status)
+}
 
 /// `t[key]` for a string key that a raw lookup did not find in `t`, when
 /// every `__index` on the way is a table (method lookups through classes,
