@@ -1096,8 +1096,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             let ci = cur(l);
                             (ci.func - delta, ci.nresults, ci.status & call_status::FRESH)
                         };
+                        debug_assert!(func < ra && ra + b <= l.stack.len());
                         for j in 0..b {
-                            l.stack[func + j] = l.stack[ra + j];
+                            // The function and arguments, below the top.
+                            *slot(&mut l.stack, func + j) = *slot(&mut l.stack, ra + j);
                         }
                         l.frames.pop();
                         l.top = func + b;
