@@ -210,10 +210,42 @@ pub(crate) fn open_std_libs(l: &mut State, libs: StdLibs) {
 
 /// An independent Lua state driven through the stack API (`lua_newstate` …
 /// `lua_close`). Dropping it closes the state.
+///
+/// A `RawLua` is `Send` (a state may move to another OS thread, or run on
+/// one of its own) but not `Sync`:
+///
+/// ```
+/// use crescent::raw::{Options, RawLua};
+/// let workers: Vec<_> = (1..=4)
+///     .map(|n| {
+///         let mut lua = RawLua::new(Options::default());
+///         std::thread::spawn(move || {
+///             let mut st = lua.stack();
+///             st.load(format!("return {n} * 10").as_bytes(), "=job", "t").unwrap();
+///             st.call(0, Some(1)).unwrap();
+///             st.to_integer(-1)
+///         })
+///     })
+///     .collect();
+/// let results: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+/// assert_eq!(results, [Some(10), Some(20), Some(30), Some(40)]);
+/// ```
 pub struct RawLua {
     global: Box<Global>,
     closed: bool,
 }
+
+// SAFETY: a `RawLua` owns its global state alone (a `Box`, never shared), and
+// every object of the state is reached only through it. What the heap holds
+// from Rust is `Send` by construction: userdata payloads and Rust functions
+// (`new_userdata`, `push_function`, `push_closure` require `Send`), text
+// handlers and continuations (boxed `+ Send`). The crate's own non-`Send`
+// closures (`push_function_local`) exist only in states of the typed API,
+// which a `RawLua` never is. The engine's thread-local data (pattern step
+// budget, running hooks) lives only during one call, which a move cannot
+// interrupt. So moving the whole state to another OS thread is sound; it is
+// not `Sync` (the engine has no locks).
+unsafe impl Send for RawLua {}
 
 impl RawLua {
     /// Creates a state with `options`.
