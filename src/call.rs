@@ -515,8 +515,9 @@ impl State {
                     self.stack[index]
                 } else {
                     // SAFETY: another thread's stack, read while that thread is
-                    // suspended (only one thread runs at a time).
-                    unsafe { (&(*thread.state_ptr()).stack)[index] }
+                    // suspended (only one thread runs at a time), through the
+                    // pointer `state_of` says may be used.
+                    unsafe { (&(*self.state_of(thread)).stack)[index] }
                 }
             }
         }
@@ -536,7 +537,7 @@ impl State {
                 } else {
                     // SAFETY: as in `upvalue_get`; the other thread is suspended
                     // and no reference into its stack is live.
-                    unsafe { (&mut (*thread.state_ptr()).stack)[index] = v };
+                    unsafe { (&mut (*self.state_of(thread)).stack)[index] = v };
                 }
             }
         }

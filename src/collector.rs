@@ -172,7 +172,12 @@ impl State {
     }
 
     fn verify_heap_or_abort(&mut self) {
-        if let Err(e) = self.global().heap.verify() {
+        let running = running_states(self);
+        let heap = &mut self.global().heap;
+        heap.marker.set_running_states(running);
+        let verified = heap.verify();
+        heap.marker.set_running_states(Vec::new());
+        if let Err(e) = verified {
             // A broken heap invariant would free live objects later: stop
             // here, where the cause is closest.
             eprintln!("crescent: heap verification failed: {e}");
@@ -225,6 +230,8 @@ impl State {
     /// returns the work done.
     fn single_step(&mut self, budget: usize) -> usize {
         let me = self.thread();
+        // Derived before `g` borrows `self` (see `running_states`).
+        let this: *mut State = self;
         let g = self.global();
         match g.heap.phase {
             Phase::Pause => {
@@ -238,11 +245,16 @@ impl State {
                     g.heap.phase = Phase::Atomic;
                     0
                 } else {
-                    g.heap.propagate_step(budget)
+                    g.heap.marker.set_running_states(running_states(this));
+                    let work = g.heap.propagate_step(budget);
+                    g.heap.marker.set_running_states(Vec::new());
+                    work
                 }
             }
             Phase::Atomic => {
+                g.heap.marker.set_running_states(running_states(this));
                 let work = g.atomic(me);
+                g.heap.marker.set_running_states(Vec::new());
                 g.heap.enter_sweep();
                 work
             }
@@ -327,7 +339,9 @@ impl State {
     pub fn enter_generational(&mut self) {
         let me = self.thread();
         self.run_until(Phase::Pause);
+        let this: *mut State = self;
         let g = self.global();
+        g.heap.marker.set_running_states(running_states(this));
         let mode = g.tm_name(TmKind::Mode);
         g.heap.restart(mode);
         g.mark_roots(me);
@@ -335,6 +349,7 @@ impl State {
             g.heap.propagate_step(usize::MAX);
         }
         g.atomic(me);
+        g.heap.marker.set_running_states(Vec::new());
         g.heap.sweep_to_old();
         g.heap.estimate = g.heap.total_bytes();
         self.set_minor_threshold();
@@ -384,9 +399,12 @@ impl State {
     /// Collects young objects only (PUC's `youngcollection`).
     fn young_collection(&mut self) {
         let me = self.thread();
+        let this: *mut State = self;
         let g = self.global();
+        g.heap.marker.set_running_states(running_states(this));
         g.heap.mark_old1();
         g.atomic(me);
+        g.heap.marker.set_running_states(Vec::new());
         g.heap.sweep_young();
         g.heap.correct_gray_lists();
         if !g.heap.emergency {
@@ -484,4 +502,24 @@ fn thread_cpu_time() -> std::time::Duration {
         return std::time::Duration::ZERO;
     }
     std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// The states with a live `&mut State` up the call stack while the collector
+/// runs (`running`, and the threads resuming it), as pointers the marker may
+/// use to trace them: derived from those references, so that tracing does not
+/// alias them. The caller passes its `&mut State` (the pointer derives from
+/// it), hands the list to the marker right before marking, and touches the
+/// state only through the collector until marking is over; code run in
+/// between (finalizers) needs a new list.
+fn running_states(running: *mut State) -> Vec<*mut State> {
+    let mut states = vec![running];
+    // SAFETY: `running` comes from a live `&mut State`; resumers stay alive
+    // (suspended in `resume`) while the thread they resume runs.
+    let mut p = unsafe { (*running).resumer };
+    while !p.is_null() {
+        states.push(p);
+        // SAFETY: as above.
+        p = unsafe { (*p).resumer };
+    }
+    states
 }

@@ -38,7 +38,7 @@ use std::ops::Deref;
 use std::ptr::NonNull;
 
 use crate::function::{LuaClosure, NativeClosure, Proto, UpVal};
-use crate::state::Thread;
+use crate::state::{State, Thread};
 use crate::string::LuaString;
 use crate::table::Table;
 use crate::userdata::UserData;
@@ -364,6 +364,10 @@ pub struct Marker {
     record_only: bool,
     /// Bytes objects found they use beyond what the heap accounted for.
     size_change: isize,
+    /// The states of the running thread and of the threads resuming it, as
+    /// pointers derived from their live `&mut State`s (see
+    /// `State::publish_running_threads`).
+    running_states: Vec<*mut State>,
 }
 
 impl Marker {
@@ -409,6 +413,22 @@ impl Marker {
     #[inline]
     pub fn add_work(&mut self, n: usize) {
         self.work += n;
+    }
+
+    /// Tells the marker which states are in use by the running code.
+    pub fn set_running_states(&mut self, states: Vec<*mut State>) {
+        self.running_states = states;
+    }
+
+    /// How to reach `state`: through the pointer the running code gave (a
+    /// state with a live `&mut` up the call stack may be touched only through
+    /// pointers derived from it), or `state` itself for a suspended thread.
+    pub fn reach_state(&self, state: *mut State) -> *mut State {
+        self.running_states
+            .iter()
+            .copied()
+            .find(|&p| std::ptr::eq(p, state))
+            .unwrap_or(state)
     }
 
     /// Only references are being recorded (heap verification): visiting must
@@ -1320,7 +1340,7 @@ impl Heap {
                 continue;
             }
             let mut children = Vec::new();
-            collect_children(r, &mut children);
+            collect_children(r, &self.marker.running_states, &mut children);
             for c in children {
                 if !seen.contains(&c) {
                     return Err(format!(
@@ -1406,9 +1426,10 @@ fn age_object(r: GcRef, white: u8) {
 }
 
 /// Every object `r` refers to (for verification).
-fn collect_children(r: GcRef, out: &mut Vec<GcRef>) {
+fn collect_children(r: GcRef, running_states: &[*mut State], out: &mut Vec<GcRef>) {
     let mut m = Marker {
         record_only: true,
+        running_states: running_states.to_vec(),
         ..Marker::default()
     };
     r.trace(&mut m);

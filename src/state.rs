@@ -120,6 +120,10 @@ pub struct State {
     pub(crate) old_pc: usize,
     /// Status bits for the next frame pushed (marks a finalizer's frame).
     pub(crate) next_call_status: u8,
+    /// While this thread runs as a coroutine: the state resuming it, as a
+    /// pointer derived from the resumer's live `&mut State` (null otherwise).
+    /// Code running here reaches the resumer's state only through it.
+    pub(crate) resumer: *mut State,
 }
 
 /// The collectable object owning a thread's `State`.
@@ -143,8 +147,12 @@ impl Thread {
 
     /// Bytes the thread uses now.
     fn measure(&self) -> usize {
-        // SAFETY: reads the capacities only; no reference escapes.
-        let state = unsafe { &*self.state.get() };
+        // SAFETY: reads the capacities only; no reference escapes. Called only
+        // while no `&mut` to the state is live (creation).
+        Self::measure_state(unsafe { &*self.state.get() })
+    }
+
+    fn measure_state(state: &State) -> usize {
         std::mem::size_of::<GcBox<Thread>>()
             + state.stack.capacity() * 16
             + state.frames.capacity() * std::mem::size_of::<CallInfo>()
@@ -169,8 +177,10 @@ impl Collectable for Thread {
     }
     fn trace(&self, marker: &mut Marker) {
         // SAFETY: marking runs at a safe point where no other reference into
-        // this state is in use.
-        let state = unsafe { &mut *self.state.get() };
+        // this state is in use. A running thread, or one resuming it, has a
+        // live `&mut State` up the call stack: it is reached through the
+        // pointer derived from that reference (`Marker::reach_state`).
+        let state = unsafe { &mut *marker.reach_state(self.state.get()) };
         // Slots at and above `top` are dead: clear them so they can never hold
         // a reference to a freed object (PUC clears the dead stack slice too).
         let top = state.top.min(state.stack.len());
@@ -192,7 +202,7 @@ impl Collectable for Thread {
             }
         }
         if !marker.is_recording() {
-            let now = self.measure();
+            let now = Self::measure_state(state);
             marker.add_size_change(now as isize - self.accounted_size.get() as isize);
             self.accounted_size.set(now);
         }
@@ -293,7 +303,27 @@ impl State {
             hook_count: 0,
             old_pc: 0,
             next_call_status: 0,
+            resumer: std::ptr::null_mut(),
         }
+    }
+
+    /// How code running on this thread reaches the state of `thread`: the
+    /// pointer its resumer gave, if `thread` is resuming us (directly or
+    /// further up), else the thread object's own pointer (a suspended
+    /// thread, which no live reference points into).
+    pub(crate) fn state_of(&self, thread: Gc<Thread>) -> *mut State {
+        let mut p = self.resumer;
+        while !p.is_null() {
+            // SAFETY: a resumer stays alive, suspended in its `resume` call,
+            // while the thread it resumes runs; `p` is derived from its
+            // `&mut State`.
+            let resumer = unsafe { &*p };
+            if resumer.thread == Some(thread) {
+                return p;
+            }
+            p = resumer.resumer;
+        }
+        thread.state_ptr()
     }
 
     /// Creates a new Lua state: its global part and its main thread (which

@@ -752,7 +752,10 @@ impl Table {
                 Some(i) => {
                     let n = &mut inner.nodes[i];
                     n.val = value;
-                    // Found by address: the key is `key` itself, live.
+                    // Found by address: the key is `key` itself, live. A dead
+                    // node's key may be an earlier object freed at the same
+                    // address: store the live pointer.
+                    n.key = Value::Str(key);
                     n.dead = false;
                     0
                 }
@@ -887,7 +890,9 @@ fn set_in_hash(inner: &mut Inner, key: Value, value: Value) -> isize {
         Some(i) => {
             let n = &mut inner.nodes[i];
             n.val = value;
-            // A dead key is only found by address: it is `key` itself, live.
+            // A dead key is only found by address: it is `key` itself, live (a
+            // new object at a freed one's address: store the live pointer).
+            n.key = key;
             n.dead = false;
             0
         }

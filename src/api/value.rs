@@ -420,10 +420,7 @@ impl Thread {
             });
         }
         let co = self.thread_state()?;
-        let ccalls = l.n_ccalls;
-        l.active = true;
-        let r = co.resume(&raws, ccalls);
-        l.active = false;
+        let r = co.resume(l, &raws);
         let vals = match r {
             Ok(crate::coroutine::ResumeOutcome::Yield(v))
             | Ok(crate::coroutine::ResumeOutcome::Return(v)) => v,

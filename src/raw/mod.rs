@@ -231,11 +231,14 @@ pub(crate) fn open_std_libs(l: &mut State, libs: StdLibs) {
 /// assert_eq!(results, [Some(10), Some(20), Some(30), Some(40)]);
 /// ```
 pub struct RawLua {
-    global: Box<Global>,
+    /// Owned (freed in `Drop`), but kept as a raw pointer: the threads point
+    /// into it, and a `Box` would claim unique access whenever the `RawLua`
+    /// moved, invalidating their pointers (Miri's Stacked Borrows).
+    global: std::ptr::NonNull<Global>,
     closed: bool,
 }
 
-// SAFETY: a `RawLua` owns its global state alone (a `Box`, never shared), and
+// SAFETY: a `RawLua` owns its global state alone (never shared), and
 // every object of the state is reached only through it. What the heap holds
 // from Rust is `Send` by construction: userdata payloads and Rust functions
 // (`new_userdata`, `push_function`, `push_closure` require `Send`), text
@@ -250,23 +253,29 @@ unsafe impl Send for RawLua {}
 impl RawLua {
     /// Creates a state with `options`.
     pub fn new(options: Options) -> RawLua {
-        // SAFETY: `new_global` hands over a leaked box; it becomes ours here.
-        let mut global = unsafe { Box::from_raw(State::new_global().as_ptr()) };
+        let mut lua = RawLua {
+            global: State::new_global(),
+            closed: false,
+        };
+        let global = lua.global_mut();
         global.host.id = next_state_id();
         global.host.memory_limit = options.memory_limit;
         global.heap.set_memory_limit(options.memory_limit);
-        let mut lua = RawLua {
-            global,
-            closed: false,
-        };
         open_std_libs(lua.state(), options.libs);
         lua
+    }
+
+    fn global_mut(&mut self) -> &mut Global {
+        // SAFETY: `new_global` handed the global state over to this `RawLua`,
+        // which frees it only in `Drop`; `&mut self` makes this reference the
+        // only one handed out.
+        unsafe { self.global.as_mut() }
     }
 
     fn state(&mut self) -> &mut State {
         // SAFETY: the main thread lives as long as the global state, and the
         // `&mut self` borrow makes this the only reference handed out.
-        unsafe { &mut *self.global.main_thread.state_ptr() }
+        unsafe { &mut *self.global_mut().main_thread.state_ptr() }
     }
 
     /// The main thread's stack.
@@ -276,7 +285,8 @@ impl RawLua {
 
     /// The memory limit given at creation.
     pub fn memory_limit(&self) -> Option<usize> {
-        self.global.host.memory_limit
+        // SAFETY: as in `global_mut`, for reading.
+        unsafe { self.global.as_ref() }.host.memory_limit
     }
 
     /// Closes the state (`lua_close`): closes pending to-be-closed variables
@@ -292,7 +302,7 @@ impl RawLua {
         }
         self.closed = true;
         close_main_thread(self.state());
-        self.global.heap.free_all();
+        self.global_mut().heap.free_all();
     }
 }
 
@@ -310,6 +320,9 @@ pub(crate) fn close_main_thread(l: &mut State) {
 impl Drop for RawLua {
     fn drop(&mut self) {
         self.close_now();
+        // SAFETY: `global` came from `State::new_global` (a leaked box) and
+        // is freed only here; `close_now` freed every object in its heap.
+        drop(unsafe { Box::from_raw(self.global.as_ptr()) });
     }
 }
 

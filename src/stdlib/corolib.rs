@@ -69,10 +69,7 @@ fn aux_resume(
     }
     let n = l.arg_count();
     let args: Vec<Value> = (first_arg..=n).map(|i| l.arg(i)).collect();
-    let ccalls = l.n_ccalls;
-    l.active = true;
-    let r = cs.resume(&args, ccalls);
-    l.active = false;
+    let r = cs.resume(l, &args);
     match r {
         Ok(ResumeOutcome::Yield(v)) | Ok(ResumeOutcome::Return(v)) => {
             if l.check_stack(v.len() + 1).is_err() {
