@@ -29,7 +29,7 @@ impl State {
         &mut self,
         fp: FunctionProto,
         source: Gc<LuaString>,
-        strings: &mut FastMap<Vec<u8>, Gc<LuaString>>,
+        strings: &mut FastMap<crate::compiler::lexer::LStr, Gc<LuaString>>,
     ) -> Gc<Proto> {
         let constants: Vec<Value> = fp
             .constants
