@@ -146,7 +146,8 @@ pub struct SendableLua(Lua);
 // alive (no rooted slot), so nothing outside the state refers to it. What is
 // left inside — the heap's objects, weak references captured by the crate's
 // own callbacks, userdata payloads (which must be `Send`), Rust functions
-// (whose public constructors require `Send`) — is reached only through the
+// (whose public constructors require `Send`), the `Rc<[u8]>` names that
+// prototypes share with each other only — is reached only through the
 // state and moves with it. Nothing in a state is shared with another state or
 // with thread-local storage between calls.
 unsafe impl Send for SendableLua {}

@@ -244,7 +244,10 @@ pub struct RawLua {
 // (`new_userdata`, `push_function`, `push_closure` require `Send`), text
 // handlers and continuations (boxed `+ Send`). The crate's own non-`Send`
 // closures (`push_function_local`) exist only in states of the typed API,
-// which a `RawLua` never is. The engine's thread-local data (pattern step
+// which a `RawLua` never is. Prototypes share debug names and constant
+// strings as `Rc<[u8]>` only with each other: the compiler's and
+// `string.dump`'s own clones are dropped before `load`/`dump` return. The
+// engine's thread-local data (pattern step
 // budget, running hooks) lives only during one call, which a move cannot
 // interrupt. So moving the whole state to another OS thread is sound; it is
 // not `Sync` (the engine has no locks).
