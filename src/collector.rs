@@ -85,7 +85,8 @@ impl State {
     #[inline(never)]
     fn gc_step_slow(&mut self) -> LuaResult<()> {
         let heap = &self.global().heap;
-        if heap.running && !heap.in_finalizer {
+        // A pending injected failure is raised below without a step first.
+        if heap.running && !heap.in_finalizer && !heap.failures.pending {
             if heap.stress {
                 self.stress_step();
             } else {
@@ -98,12 +99,24 @@ impl State {
     /// Fails with "not enough memory" if the heap, plus `extra` bytes about to
     /// be allocated, is over the state's limit after an emergency collection.
     pub fn check_memory_limit(&mut self, extra: usize) -> LuaResult<()> {
+        self.global().heap.note_buffer(extra);
         if !self.global().heap.over_limit(extra) {
             return Ok(());
         }
         self.full_gc(true);
         if self.global().heap.over_limit(extra) {
+            self.global().heap.injected_failure_reported();
             return Err(self.memory_error());
+        }
+        Ok(())
+    }
+
+    /// Fails with "not enough memory" if the state is over its limit (after
+    /// an emergency collection), without a collector step otherwise.
+    #[inline]
+    pub fn check_memory(&mut self) -> LuaResult<()> {
+        if self.global().heap.over_limit(0) {
+            return self.check_memory_limit(0);
         }
         Ok(())
     }
@@ -210,6 +223,7 @@ impl State {
         } else {
             let credit = (-debt / stepmul) * WORK_TO_MEM as isize;
             heap.threshold = (heap.total_bytes() as isize + credit.max(0)) as usize;
+            heap.cap_threshold_at_limit();
         }
     }
 
@@ -219,6 +233,7 @@ impl State {
         let heap = &mut self.global().heap;
         let target = (heap.estimate / 100).saturating_mul(heap.pause);
         heap.threshold = target.max(heap.total_bytes());
+        heap.cap_threshold_at_limit();
     }
 
     /// One step of the incremental state machine (PUC's `singlestep`);
@@ -357,6 +372,7 @@ impl State {
         let heap = &mut self.global().heap;
         let total = heap.total_bytes();
         heap.threshold = total + (total / 100).saturating_mul(heap.minormul.max(1));
+        heap.cap_threshold_at_limit();
     }
 
     /// A step in generational mode (PUC's `genstep`): a major collection when
@@ -468,6 +484,17 @@ impl State {
         let heap = &mut self.global().heap;
         heap.running = was_running;
         debt > 0 && heap.phase == Phase::Pause
+    }
+}
+
+impl crate::gc::Heap {
+    /// With a memory limit, the next step, and the limit check after it, run
+    /// no later than when the heap reaches the limit: without this a heap
+    /// could grow past the limit up to the collector's threshold unnoticed.
+    fn cap_threshold_at_limit(&mut self) {
+        if let Some(limit) = self.memory_limit() {
+            self.threshold = self.threshold.min(limit);
+        }
     }
 }
 

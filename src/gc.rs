@@ -669,6 +669,9 @@ pub struct Heap {
     sweep_cursor: usize,
     /// Bytes currently accounted for.
     total_bytes: usize,
+    /// Test-only allocation-failure injection (`crate::alloc_failure`); off
+    /// unless a test arms it. Next to `total_bytes`, which `alloc` touches.
+    pub(crate) failures: crate::alloc_failure::FailureInjection,
     /// A step runs when `total_bytes` reaches this (`GCdebt` = total - threshold).
     pub(crate) threshold: usize,
     /// Estimate of live bytes (after the last cycle, or the last major collection).
@@ -721,6 +724,7 @@ impl Heap {
             current_white: WHITE0,
             sweep_cursor: 0,
             total_bytes: 0,
+            failures: crate::alloc_failure::FailureInjection::OFF,
             threshold: 256 * 1024,
             estimate: 0,
             pause: DEFAULT_PAUSE,
@@ -753,6 +757,9 @@ impl Heap {
         let gc = Gc { ptr };
         self.objects.push(T::into_ref(gc));
         self.total_bytes += size;
+        if self.failures.is_armed() {
+            self.note_allocation();
+        }
         gc
     }
 
@@ -761,6 +768,20 @@ impl Heap {
     #[inline]
     pub fn adjust(&mut self, delta: isize) {
         self.total_bytes = (self.total_bytes as isize + delta).max(0) as usize;
+        if delta > 0 && self.failures.is_armed() {
+            self.note_allocation();
+        }
+    }
+
+    /// Counts an allocation for the failure injector; at the chosen one the
+    /// heap counts as over its limit until the next limit check fails, and
+    /// the next safe point checks at once.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn note_allocation(&mut self) {
+        if self.failures.count_one() {
+            self.threshold = 0;
+        }
     }
 
     #[inline(always)]
@@ -789,6 +810,9 @@ impl Heap {
     /// the limit.
     #[inline]
     pub fn over_limit(&self, extra: usize) -> bool {
+        if self.failures.pending {
+            return true;
+        }
         match self.memory_limit {
             Some(limit) => self.total_bytes.saturating_add(extra) > limit,
             None => false,

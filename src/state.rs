@@ -125,9 +125,10 @@ pub struct State {
 /// The collectable object owning a thread's `State`.
 pub struct Thread {
     state: UnsafeCell<State>,
-    /// Bytes the heap accounts for this thread. Its stack and frame list grow
-    /// without telling the heap; the collector re-measures them when it visits
-    /// the thread, so the total stays exact when the thread is freed.
+    /// Bytes the heap accounts for this thread. Growing the stack tells the
+    /// heap at once (`State::resize_stack`); the frame list grows without
+    /// telling it, and shrinking neither: the collector re-measures them when
+    /// it visits the thread, so the total stays exact when the thread is freed.
     accounted_size: Cell<usize>,
 }
 
@@ -145,9 +146,7 @@ impl Thread {
     fn measure(&self) -> usize {
         // SAFETY: reads the capacities only; no reference escapes.
         let state = unsafe { &*self.state.get() };
-        std::mem::size_of::<GcBox<Thread>>()
-            + state.stack.capacity() * 16
-            + state.frames.capacity() * std::mem::size_of::<CallInfo>()
+        std::mem::size_of::<GcBox<Thread>>() + state.buffers_size()
     }
 }
 
@@ -403,8 +402,26 @@ impl State {
             });
         }
         let new_len = needed.max(self.stack.len() * 2).min(MAX_STACK);
-        self.stack.resize(new_len, Value::Nil);
+        self.resize_stack(new_len);
         Ok(())
+    }
+
+    /// Resizes the stack and accounts for the thread's growth (stack and
+    /// frame list): the memory limit sees it at the next check, and the
+    /// allocation-failure injector counts it.
+    fn resize_stack(&mut self, len: usize) {
+        self.stack.resize(len, Value::Nil);
+        if let Some(th) = self.thread {
+            let now = std::mem::size_of::<GcBox<Thread>>() + self.buffers_size();
+            let before = th.accounted_size.replace(now);
+            self.global().heap.adjust(now as isize - before as isize);
+        }
+    }
+
+    /// Bytes of the stack and frame list.
+    fn buffers_size(&self) -> usize {
+        self.stack.capacity() * std::mem::size_of::<Value>()
+            + self.frames.capacity() * std::mem::size_of::<CallInfo>()
     }
 
     /// Pushes a value.
@@ -414,7 +431,7 @@ impl State {
             // Natives get MIN_STACK free slots; past that the stack grows
             // (ignoring the limit here keeps `push` infallible).
             let n = (self.stack.len() * 2).max(2 * MIN_STACK);
-            self.stack.resize(n, Value::Nil);
+            self.resize_stack(n);
         }
         self.stack[self.top] = v;
         self.top += 1;
@@ -444,7 +461,7 @@ impl State {
     /// Sets the top (absolute index); new slots are nil.
     pub fn set_top(&mut self, top: usize) {
         if top > self.stack.len() {
-            self.stack.resize(top, Value::Nil);
+            self.resize_stack(top);
         }
         for slot in &mut self.stack[self.top.min(top)..top] {
             *slot = Value::Nil;
