@@ -64,7 +64,11 @@ impl Global {
         self.mark_roots(running);
         let mut work = self.heap.atomic_propagate();
         let strings = &mut self.strings;
+        let before = strings.bytes();
         work += self.heap.atomic_finish(|| strings.remove_dead());
+        // The string table shrinks with the strings that died.
+        self.heap
+            .adjust(self.strings.bytes() as isize - before as isize);
         work
     }
 }

@@ -99,6 +99,9 @@ impl State {
                     String::from_utf8_lossy(mode)
                 )));
             }
+            // The compiler's working memory grows with the source: reserve
+            // that much first, so a huge chunk fails as running out of memory.
+            self.check_memory_limit(chunk.len())?;
             match crate::compiler::compile_at_depth(chunk, chunkname, self.n_ccalls + 2) {
                 Ok(fp) => fp,
                 Err(msg) => {

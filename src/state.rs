@@ -250,7 +250,12 @@ impl Global {
                 return s;
             }
             let s = self.heap.alloc(make_string(bytes, seed));
+            let before = self.strings.bytes();
             self.strings.insert(s);
+            let grown = self.strings.bytes() - before;
+            if grown != 0 {
+                self.heap.adjust(grown as isize);
+            }
             s
         } else {
             self.heap.alloc(make_string(bytes, 0))
@@ -320,6 +325,7 @@ impl State {
             tm_names.push(s);
         }
         let main_thread = heap.alloc(Thread::new(State::new(NonNull::dangling())));
+        heap.adjust(strings.bytes() as isize);
         let global = Box::new(Global {
             heap,
             strings,

@@ -117,11 +117,12 @@ const SCRIPTS: &[(&str, &str)] = &[
     ),
     (
         "load",
-        r##"local f = load("local a, b = ... return a + b, 'x' .. a") 
+        r##"-- `load` returns nil and "not enough memory" when memory runs out.
+           local f = assert(load("local a, b = ... return a + b, 'x' .. a"))
            local x, y = f(1, 2) assert(x == 3 and y == "x1")
            local parts = {"return ", "1 ", "+ ", "41"} local i = 0
-           local g = load(function() i = i + 1 return parts[i] end) assert(g() == 42)
-           local h = load(string.dump(function(a) return a * 2 end)) assert(h(21) == 42)
+           local g = assert(load(function() i = i + 1 return parts[i] end)) assert(g() == 42)
+           local h = assert(load(string.dump(function(a) return a * 2 end))) assert(h(21) == 42)
            local bad, msg = load("return +") assert(not bad) memerr(false, msg, "unexpected")"##,
     ),
     (
