@@ -405,7 +405,9 @@ impl State {
                     };
                 }
                 Err(e2) => {
-                    if e2.kind == ErrorKind::ErrorHandler {
+                    // Running out of memory in the handler ends the call
+                    // with that error (PUC raises it without the handler).
+                    if matches!(e2.kind, ErrorKind::ErrorHandler | ErrorKind::Memory) {
                         return e2;
                     }
                     err = LuaError {

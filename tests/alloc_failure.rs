@@ -437,3 +437,31 @@ fn handles_made_in_generational_mode_keep_their_values() {
         "a long enough string to be its own object"
     );
 }
+
+fn limited(limit: usize) -> Lua {
+    Lua::with_options(crescent::raw::Options {
+        memory_limit: Some(limit),
+        ..crescent::raw::Options::default()
+    })
+}
+
+/// Regression: a message handler that ran out of memory was treated as a
+/// failing handler and called again on "not enough memory" (here failing
+/// each time, until "error in error handling"). As PUC's, a memory error in
+/// the handler ends the protected call with that error.
+#[test]
+fn memory_error_in_a_message_handler() {
+    let lua = limited(8 << 20);
+    let (ok, msg, calls): (bool, String, i64) = lua
+        .load(
+            "local calls = 0 \
+             local ok, msg = xpcall(error, function(m) calls = calls + 1 \
+               return string.rep('x', 1e9) end, 'boom') \
+             return ok, msg, calls",
+        )
+        .eval()
+        .unwrap();
+    assert!(!ok);
+    assert_eq!(msg, "not enough memory");
+    assert_eq!(calls, 1);
+}
