@@ -53,6 +53,7 @@ impl Global {
         for &s in &self.name_cache {
             marker.mark_string(s);
         }
+        marker.mark_string(self.memory_error_message);
         self.heap.marker = marker;
         self.heap.mark_being_finalized();
     }
@@ -103,15 +104,26 @@ impl State {
     /// Fails with "not enough memory" if the heap, plus `extra` bytes about to
     /// be allocated, is over the state's limit after an emergency collection.
     pub fn check_memory_limit(&mut self, extra: usize) -> LuaResult<()> {
-        self.global().heap.note_buffer(extra);
-        if !self.global().heap.over_limit(extra) {
+        let heap = &mut self.global().heap;
+        heap.note_buffer(extra);
+        if !heap.over_limit(extra) {
+            heap.forget_overshoot_if_under_limit();
             return Ok(());
         }
         self.full_gc(true);
-        if self.global().heap.over_limit(extra) {
-            self.global().heap.injected_failure_reported();
+        let heap = &mut self.global().heap;
+        if heap.over_limit(extra) {
+            heap.injected_failure_reported();
+            // A buffer (`extra`) is refused before it exists; an object
+            // already made stays: report its overshoot once.
+            if extra == 0 {
+                if let Some(limit) = heap.memory_limit() {
+                    heap.reported_overshoot = heap.total_bytes().saturating_sub(limit);
+                }
+            }
             return Err(self.memory_error());
         }
+        heap.forget_overshoot_if_under_limit();
         Ok(())
     }
 
@@ -140,9 +152,10 @@ impl State {
     /// The error raised when the memory limit is reached (PUC's `LUA_ERRMEM`
     /// with its fixed message).
     pub fn memory_error(&mut self) -> LuaError {
+        // Made with the state: raising it allocates nothing.
         LuaError {
             kind: ErrorKind::Memory,
-            value: self.new_str_value(b"not enough memory"),
+            value: Value::Str(self.global().memory_error_message),
         }
     }
 
@@ -492,6 +505,17 @@ impl State {
 }
 
 impl crate::gc::Heap {
+    /// Back under the limit: the next overshoot fails again.
+    fn forget_overshoot_if_under_limit(&mut self) {
+        if self.reported_overshoot != 0
+            && self
+                .memory_limit()
+                .is_some_and(|limit| self.total_bytes() <= limit)
+        {
+            self.reported_overshoot = 0;
+        }
+    }
+
     /// With a memory limit, the next step, and the limit check after it, run
     /// no later than when the heap reaches the limit: without this a heap
     /// could grow past the limit up to the collector's threshold unnoticed.

@@ -685,6 +685,10 @@ pub struct Heap {
     pub running: bool,
     /// Bytes above which allocation fails with "not enough memory".
     memory_limit: Option<usize>,
+    /// Bytes over the limit already reported by a memory error: the object
+    /// that went over exists (unlike a failed `malloc`), so only growth past
+    /// it fails again, not every check until it dies.
+    pub(crate) reported_overshoot: usize,
     /// An emergency collection is running (finalizers must not run).
     pub emergency: bool,
     /// A finalizer is running (finalizers do not nest).
@@ -734,6 +738,7 @@ impl Heap {
             majormul: DEFAULT_MAJORMUL,
             running: true,
             memory_limit: None,
+            reported_overshoot: 0,
             emergency: false,
             in_finalizer: false,
             verify_steps: false,
@@ -814,7 +819,10 @@ impl Heap {
             return true;
         }
         match self.memory_limit {
-            Some(limit) => self.total_bytes.saturating_add(extra) > limit,
+            Some(limit) => {
+                self.total_bytes.saturating_add(extra)
+                    > limit.saturating_add(self.reported_overshoot)
+            }
             None => false,
         }
     }

@@ -80,6 +80,9 @@ impl State {
         mode: &[u8],
         env: Option<Value>,
     ) -> LuaResult<Value> {
+        // The compiler's (or undumper's) working memory grows with the chunk:
+        // reserve that much first, so a huge chunk fails as out of memory.
+        self.check_memory_limit(chunk.len())?;
         let is_binary = chunk.starts_with(&BINARY_SIGNATURE[..1]);
         let fp = if is_binary {
             if !mode.contains(&b'b') {
@@ -99,9 +102,6 @@ impl State {
                     String::from_utf8_lossy(mode)
                 )));
             }
-            // The compiler's working memory grows with the source: reserve
-            // that much first, so a huge chunk fails as running out of memory.
-            self.check_memory_limit(chunk.len())?;
             match crate::compiler::compile_at_depth(chunk, chunkname, self.n_ccalls + 2) {
                 Ok(fp) => fp,
                 Err(msg) => {

@@ -217,6 +217,8 @@ pub struct Global {
     pub warning_buffer: Vec<u8>,
     /// Strings a native function keeps alive across calls (memoised names).
     pub name_cache: Vec<Gc<LuaString>>,
+    /// "not enough memory", made in advance (PUC's `memerrmsg`).
+    pub memory_error_message: Gc<LuaString>,
     /// Buffered standard output shared by `print` and `io.write`.
     pub out_buffer: Vec<u8>,
     /// Whether standard output is a terminal (then output is flushed per line).
@@ -324,6 +326,12 @@ impl State {
             };
             tm_names.push(s);
         }
+        let memory_error_message = {
+            let text = b"not enough memory";
+            let s = heap.alloc(make_string(text, seed));
+            strings.insert(s);
+            s
+        };
         let main_thread = heap.alloc(Thread::new(State::new(NonNull::dangling())));
         heap.adjust(strings.bytes() as isize);
         let global = Box::new(Global {
@@ -337,6 +345,7 @@ impl State {
             warnings_on: false,
             warning_buffer: Vec::new(),
             name_cache: Vec::new(),
+            memory_error_message,
             out_buffer: Vec::with_capacity(8192),
             stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             host: crate::raw::HostHooks::default(),

@@ -465,3 +465,32 @@ fn memory_error_in_a_message_handler() {
     assert_eq!(msg, "not enough memory");
     assert_eq!(calls, 1);
 }
+
+/// Regression: the object whose allocation went over the limit stays
+/// (unlike a failed `malloc`), and here stays reachable: a dead coroutine
+/// keeps its stack. Every later check failed again, with no new allocation,
+/// so the script failed right after `coroutine.resume` reported the error.
+/// Only growth past the reported overshoot fails now. (The message "not
+/// enough memory" is also made in advance: raising it allocated before.)
+#[test]
+fn after_a_memory_error_code_that_does_not_allocate_goes_on() {
+    let lua = limited(4 << 20);
+    let (ok, msg, used): (bool, String, f64) = lua
+        .load(
+            "local co = coroutine.create(function() local t = {} \
+               while true do t[#t + 1] = {} end end) \
+             local ok, e = coroutine.resume(co) \
+             local used = collectgarbage('count') \
+             return ok, e, math.max(used, 1)",
+        )
+        .eval()
+        .unwrap();
+    assert!(!ok);
+    assert_eq!(msg, "not enough memory");
+    assert!(used > 1000.0);
+    // Growing further still fails.
+    let r = lua
+        .load("local t = {} for i = 1, 1e7 do t[i] = {} end")
+        .exec();
+    assert!(matches!(r, Err(Error::Memory { .. })), "{r:?}");
+}
