@@ -10,8 +10,11 @@
 //! loading source). At the chosen allocation the heap counts as over its
 //! limit: the next limit check (at once for a reserved buffer, else at the
 //! next safe point or table store) runs an emergency collection and raises
-//! "not enough memory", exactly as a real limit would. It fails once; later
-//! allocations succeed, so error recovery can be checked too.
+//! "not enough memory", exactly as a real limit would. It fails once and
+//! later allocations succeed, so recovery can be checked; or, with
+//! `fail_allocations_from`, every check from then on fails too (memory stays
+//! exhausted, as PUC's `T.alloccount`), which drives the error paths
+//! themselves (message handlers, `__close`, coroutines) out of memory.
 //!
 //! Off, it costs one test of a field next to the byte count `alloc` updates.
 
@@ -28,6 +31,8 @@ pub struct FailureInjection {
     pub(crate) pending: bool,
     /// The injected failure was raised as an error.
     raised: bool,
+    /// Every limit check after the chosen allocation fails.
+    persistent: bool,
 }
 
 impl FailureInjection {
@@ -37,6 +42,7 @@ impl FailureInjection {
         count: 0,
         pending: false,
         raised: false,
+        persistent: false,
     };
 
     #[inline(always)]
@@ -65,6 +71,16 @@ impl Heap {
         };
     }
 
+    /// Makes the `n`-th accounted allocation from now on fail, and every
+    /// limit check after it, until `fail_allocation_at(0)`. For tests only.
+    pub fn fail_allocations_from(&mut self, n: u64) {
+        self.failures = FailureInjection {
+            fail_at: n,
+            persistent: n != 0,
+            ..FailureInjection::OFF
+        };
+    }
+
     /// Allocations counted since `fail_allocation_at` armed the injector.
     pub fn counted_allocations(&self) -> u64 {
         self.failures.count
@@ -83,8 +99,12 @@ impl Heap {
     /// The failing limit check reports the injected failure: it is over.
     pub(crate) fn injected_failure_reported(&mut self) {
         if self.failures.pending {
-            self.failures.pending = false;
+            self.failures.pending = self.failures.persistent;
             self.failures.raised = true;
+            if self.failures.persistent {
+                // The next safe point checks (and fails) again.
+                self.threshold = 0;
+            }
         }
     }
 

@@ -262,10 +262,15 @@ fn new_state() -> Lua {
     lua
 }
 
+/// Whether `e` is the memory error: that kind with that message, or a
+/// runtime error with that message, possibly after a position
+/// (`coroutine.wrap` and `error(e, 0)` re-raise it as a runtime error, and
+/// `assert(load(...))` raises `load`'s message with one, as PUC's do).
 fn is_memory_error(e: &Error) -> bool {
     match e {
-        Error::Memory { message } => message.contains("not enough memory"),
-        other => other.to_string().contains("not enough memory"),
+        Error::Memory { message } => message == "not enough memory",
+        Error::Runtime { message, .. } => message.ends_with("not enough memory"),
+        _ => false,
     }
 }
 
@@ -292,13 +297,18 @@ enum Mode {
     PcallThenAgain,
     /// Loaded before the failure is armed, run inside a coroutine.
     InCoroutine,
+    /// Run under `pcall` then again, and every limit check after the n-th
+    /// allocation fails (memory stays exhausted): the error paths run out
+    /// of memory too.
+    Exhausted,
 }
 
-const MODES: [Mode; 4] = [
+const MODES: [Mode; 5] = [
     Mode::Plain,
     Mode::Generational,
     Mode::PcallThenAgain,
     Mode::InCoroutine,
+    Mode::Exhausted,
 ];
 
 /// Runs the chunk given as argument under `pcall`, then again.
@@ -330,7 +340,7 @@ fn run_with_failure_at(
             lua.state().global().heap.fail_allocation_at(n);
             lua.load(script).set_name(chunk_name).exec()
         }
-        Mode::PcallThenAgain | Mode::InCoroutine => {
+        Mode::PcallThenAgain | Mode::InCoroutine | Mode::Exhausted => {
             let f = lua
                 .load(script)
                 .set_name(chunk_name)
@@ -342,7 +352,11 @@ fn run_with_failure_at(
                 PCALL_THEN_AGAIN
             };
             let driver = lua.load(driver).into_function().unwrap();
-            lua.state().global().heap.fail_allocation_at(n);
+            if mode == Mode::Exhausted {
+                lua.state().global().heap.fail_allocations_from(n);
+            } else {
+                lua.state().global().heap.fail_allocation_at(n);
+            }
             driver.call::<_, ()>(f)
         }
     };
