@@ -519,7 +519,7 @@ impl crate::gc::Heap {
     /// With a memory limit, the next step, and the limit check after it, run
     /// no later than when the heap reaches the limit: without this a heap
     /// could grow past the limit up to the collector's threshold unnoticed.
-    fn cap_threshold_at_limit(&mut self) {
+    pub(crate) fn cap_threshold_at_limit(&mut self) {
         if let Some(limit) = self.memory_limit() {
             self.threshold = self.threshold.min(limit);
         }

@@ -805,6 +805,8 @@ impl Heap {
     /// Sets (or removes) the most bytes the state may use.
     pub fn set_memory_limit(&mut self, limit: Option<usize>) {
         self.memory_limit = limit;
+        self.reported_overshoot = 0;
+        self.cap_threshold_at_limit();
     }
 
     pub fn memory_limit(&self) -> Option<usize> {

@@ -376,20 +376,26 @@ fn run_with_failure_at(
         );
         assert!(reached, "{name}: error without an injected failure: {e}");
     }
+    check_recovered(&mut lua, &format!("{name}, failure at allocation {n}"));
+    reached
+}
+
+/// The heap's invariants hold, a full collection works, and the state runs
+/// another script correctly.
+fn check_recovered(lua: &mut Lua, what: &str) {
     let l = lua.state();
     if let Err(e) = l.global().heap.verify() {
-        panic!("{name}, failure at allocation {n}: heap broken: {e}");
+        panic!("{what}: heap broken: {e}");
     }
     l.collect_garbage();
     if let Err(e) = l.global().heap.verify() {
-        panic!("{name}, failure at allocation {n}: heap broken after a collection: {e}");
+        panic!("{what}: heap broken after a collection: {e}");
     }
     let after: String = lua
         .load(AFTER)
         .eval()
-        .unwrap_or_else(|e| panic!("{name}, failure at allocation {n}: next script failed: {e}"));
-    assert_eq!(after, AFTER_RESULT, "{name}, failure at allocation {n}");
-    reached
+        .unwrap_or_else(|e| panic!("{what}: next script failed: {e}"));
+    assert_eq!(after, AFTER_RESULT, "{what}");
 }
 
 /// Runs `script` for every n; returns how many runs it took.
@@ -404,6 +410,52 @@ fn run_every_n(name: &str, script: &str, mode: Mode) -> (u64, Outcomes) {
         );
     }
     (n, outcomes)
+}
+
+/// Step between two memory limits tried by `every_memory_limit`.
+const LIMIT_STEP: usize = 192;
+
+/// Runs `script` under a real memory limit of the bytes in use plus `room`;
+/// returns whether it hit the limit.
+fn run_with_limit(name: &str, script: &str, room: usize) -> bool {
+    let mut lua = new_state();
+    let used = lua.used_memory();
+    lua.state()
+        .global()
+        .heap
+        .set_memory_limit(Some(used + room));
+    let result = lua.load(script).set_name(format!("={name}")).exec();
+    lua.state().global().heap.set_memory_limit(None);
+    let what = format!("{name}, limit {room} bytes over the start");
+    let hit = match &result {
+        Ok(()) => false,
+        Err(e) => {
+            assert!(is_memory_error(e), "{what}: unexpected error {e}");
+            true
+        }
+    };
+    check_recovered(&mut lua, &what);
+    hit
+}
+
+/// PUC's `testamem` (with `T.totalmem`): each script under a memory limit
+/// growing from what the state uses at the start, until the script runs
+/// through. Checks the real limit (emergency collections, the reported
+/// overshoot, checks at safe points) where the injector fakes it.
+#[test]
+fn every_memory_limit() {
+    let mut report = Vec::new();
+    for (name, script) in SCRIPTS {
+        let mut room = 0;
+        let mut runs = 1;
+        while run_with_limit(name, script, room) {
+            room += LIMIT_STEP;
+            runs += 1;
+            assert!(room < 64 << 20, "{name}: fails even with 64 MB");
+        }
+        report.push(format!("{name}: {runs} limits, passes with {room} bytes"));
+    }
+    eprintln!("{}", report.join("\n"));
 }
 
 #[test]
@@ -507,4 +559,22 @@ fn after_a_memory_error_code_that_does_not_allocate_goes_on() {
         .load("local t = {} for i = 1, 1e7 do t[i] = {} end")
         .exec();
     assert!(matches!(r, Err(Error::Memory { .. })), "{r:?}");
+}
+
+/// Regression: a limit below the collector's first threshold (256 KB) was
+/// not checked until the heap reached that threshold: a state created with
+/// a limit 32 KB over what it starts with could grow by 150 KB unchecked.
+/// Setting the limit now brings the threshold down to it.
+#[test]
+fn a_small_limit_holds_from_the_start() {
+    let start = Lua::new().used_memory();
+    let limit = start + (32 << 10);
+    let lua = limited(limit);
+    let r = lua
+        // A chain of closures: no table grows (a table's growth checks the
+        // limit directly), only the collector's safe points check.
+        .load("local f for i = 1, 2000 do local g = f f = function() return g end end return 1")
+        .eval::<i64>();
+    assert!(matches!(r, Err(Error::Memory { .. })), "{r:?}");
+    assert!(lua.used_memory() <= limit + 1024, "{}", lua.used_memory());
 }
