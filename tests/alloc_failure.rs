@@ -225,6 +225,28 @@ const SCRIPTS: &[(&str, &str)] = &[
            local keys = {} for k in pairs(string) do keys[#keys + 1] = k end table.sort(keys)
            assert(#keys > 10)"##,
     ),
+    (
+        "files",
+        r##"local f = assert(io.tmpfile())
+           f:write("line 1\n", 2, "\n", ("x"):rep(100), "\n") f:seek("set")
+           assert(f:read("l") == "line 1") assert(f:read("n") == 2)
+           local n = 0 for l in f:lines() do n = n + 1 end assert(n >= 1)
+           do local g <close> = assert(io.tmpfile()) g:write("closed") end
+           f:close() assert(io.type(f) == "closed file")"##,
+    ),
+    (
+        "modules and the debug library",
+        r##"package.preload.mymod = function(name) return {name = name} end
+           local m = require("mymod") assert(m.name == "mymod" and package.loaded.mymod == m)
+           local ok, e = pcall(require, "no.such.module") assert(not ok) memerr(ok, e, "not found")
+           local function f(a, b) local c = a + b return debug.getlocal(1, 3) end
+           assert(f(1, 2) == "c")
+           local count = 0 debug.sethook(function() count = count + 1 end, "l")
+           local x = 0 for i = 1, 3 do x = x + i end debug.sethook()
+           assert(count > 0) assert(debug.getinfo(f, "S").what == "Lua")
+           local up = 5 local function g() return up end
+           assert(debug.getupvalue(g, 1) == "up") debug.setupvalue(g, 1, 6) assert(g() == 6)"##,
+    ),
 ];
 
 /// Defined before each script (not counted: it runs before the injector is
