@@ -202,7 +202,10 @@ impl State {
                 self.frames[depth - 1].status |= call_status::FRESH;
                 crate::vm::execute(self)
             }
-            Ok(PreCall::Native) => Ok(()),
+            // A native called from Rust (not from the VM, which checks after
+            // each call) reports running out of memory to its caller, so a
+            // `pcall` of it catches the error.
+            Ok(PreCall::Native) => self.check_memory(),
             Err(e) => Err(e),
         };
         self.n_ccalls -= 1;
@@ -402,7 +405,9 @@ impl State {
                     };
                 }
                 Err(e2) => {
-                    if e2.kind == ErrorKind::ErrorHandler {
+                    // Running out of memory in the handler ends the call
+                    // with that error (PUC raises it without the handler).
+                    if matches!(e2.kind, ErrorKind::ErrorHandler | ErrorKind::Memory) {
                         return e2;
                     }
                     err = LuaError {

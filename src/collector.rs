@@ -53,6 +53,7 @@ impl Global {
         for &s in &self.name_cache {
             marker.mark_string(s);
         }
+        marker.mark_string(self.memory_error_message);
         self.heap.marker = marker;
         self.heap.mark_being_finalized();
     }
@@ -64,7 +65,11 @@ impl Global {
         self.mark_roots(running);
         let mut work = self.heap.atomic_propagate();
         let strings = &mut self.strings;
+        let before = strings.bytes();
         work += self.heap.atomic_finish(|| strings.remove_dead());
+        // The string table shrinks with the strings that died.
+        self.heap
+            .adjust(self.strings.bytes() as isize - before as isize);
         work
     }
 }
@@ -85,7 +90,8 @@ impl State {
     #[inline(never)]
     fn gc_step_slow(&mut self) -> LuaResult<()> {
         let heap = &self.global().heap;
-        if heap.running && !heap.in_finalizer {
+        // A pending injected failure is raised below without a step first.
+        if heap.running && !heap.in_finalizer && !heap.failures.pending {
             if heap.stress {
                 self.stress_step();
             } else {
@@ -98,12 +104,35 @@ impl State {
     /// Fails with "not enough memory" if the heap, plus `extra` bytes about to
     /// be allocated, is over the state's limit after an emergency collection.
     pub fn check_memory_limit(&mut self, extra: usize) -> LuaResult<()> {
-        if !self.global().heap.over_limit(extra) {
+        let heap = &mut self.global().heap;
+        heap.note_buffer(extra);
+        if !heap.over_limit(extra) {
+            heap.forget_overshoot_if_under_limit();
             return Ok(());
         }
         self.full_gc(true);
-        if self.global().heap.over_limit(extra) {
+        let heap = &mut self.global().heap;
+        if heap.over_limit(extra) {
+            heap.injected_failure_reported();
+            // A buffer (`extra`) is refused before it exists; an object
+            // already made stays: report its overshoot once.
+            if extra == 0 {
+                if let Some(limit) = heap.memory_limit() {
+                    heap.reported_overshoot = heap.total_bytes().saturating_sub(limit);
+                }
+            }
             return Err(self.memory_error());
+        }
+        heap.forget_overshoot_if_under_limit();
+        Ok(())
+    }
+
+    /// Fails with "not enough memory" if the state is over its limit (after
+    /// an emergency collection), without a collector step otherwise.
+    #[inline]
+    pub fn check_memory(&mut self) -> LuaResult<()> {
+        if self.global().heap.over_limit(0) {
+            return self.check_memory_limit(0);
         }
         Ok(())
     }
@@ -123,9 +152,10 @@ impl State {
     /// The error raised when the memory limit is reached (PUC's `LUA_ERRMEM`
     /// with its fixed message).
     pub fn memory_error(&mut self) -> LuaError {
+        // Made with the state: raising it allocates nothing.
         LuaError {
             kind: ErrorKind::Memory,
-            value: self.new_str_value(b"not enough memory"),
+            value: Value::Str(self.global().memory_error_message),
         }
     }
 
@@ -215,6 +245,7 @@ impl State {
         } else {
             let credit = (-debt / stepmul) * WORK_TO_MEM as isize;
             heap.threshold = (heap.total_bytes() as isize + credit.max(0)) as usize;
+            heap.cap_threshold_at_limit();
         }
     }
 
@@ -224,6 +255,7 @@ impl State {
         let heap = &mut self.global().heap;
         let target = (heap.estimate / 100).saturating_mul(heap.pause);
         heap.threshold = target.max(heap.total_bytes());
+        heap.cap_threshold_at_limit();
     }
 
     /// One step of the incremental state machine (PUC's `singlestep`);
@@ -372,6 +404,7 @@ impl State {
         let heap = &mut self.global().heap;
         let total = heap.total_bytes();
         heap.threshold = total + (total / 100).saturating_mul(heap.minormul.max(1));
+        heap.cap_threshold_at_limit();
     }
 
     /// A step in generational mode (PUC's `genstep`): a major collection when
@@ -486,6 +519,28 @@ impl State {
         let heap = &mut self.global().heap;
         heap.running = was_running;
         debt > 0 && heap.phase == Phase::Pause
+    }
+}
+
+impl crate::gc::Heap {
+    /// Back under the limit: the next overshoot fails again.
+    fn forget_overshoot_if_under_limit(&mut self) {
+        if self.reported_overshoot != 0
+            && self
+                .memory_limit()
+                .is_some_and(|limit| self.total_bytes() <= limit)
+        {
+            self.reported_overshoot = 0;
+        }
+    }
+
+    /// With a memory limit, the next step, and the limit check after it, run
+    /// no later than when the heap reaches the limit: without this a heap
+    /// could grow past the limit up to the collector's threshold unnoticed.
+    pub(crate) fn cap_threshold_at_limit(&mut self) {
+        if let Some(limit) = self.memory_limit() {
+            self.threshold = self.threshold.min(limit);
+        }
     }
 }
 

@@ -689,6 +689,9 @@ pub struct Heap {
     sweep_cursor: usize,
     /// Bytes currently accounted for.
     total_bytes: usize,
+    /// Test-only allocation-failure injection (`crate::alloc_failure`); off
+    /// unless a test arms it. Next to `total_bytes`, which `alloc` touches.
+    pub(crate) failures: crate::alloc_failure::FailureInjection,
     /// A step runs when `total_bytes` reaches this (`GCdebt` = total - threshold).
     pub(crate) threshold: usize,
     /// Estimate of live bytes (after the last cycle, or the last major collection).
@@ -702,6 +705,10 @@ pub struct Heap {
     pub running: bool,
     /// Bytes above which allocation fails with "not enough memory".
     memory_limit: Option<usize>,
+    /// Bytes over the limit already reported by a memory error: the object
+    /// that went over exists (unlike a failed `malloc`), so only growth past
+    /// it fails again, not every check until it dies.
+    pub(crate) reported_overshoot: usize,
     /// An emergency collection is running (finalizers must not run).
     pub emergency: bool,
     /// A finalizer is running (finalizers do not nest).
@@ -741,6 +748,7 @@ impl Heap {
             current_white: WHITE0,
             sweep_cursor: 0,
             total_bytes: 0,
+            failures: crate::alloc_failure::FailureInjection::OFF,
             threshold: 256 * 1024,
             estimate: 0,
             pause: DEFAULT_PAUSE,
@@ -750,6 +758,7 @@ impl Heap {
             majormul: DEFAULT_MAJORMUL,
             running: true,
             memory_limit: None,
+            reported_overshoot: 0,
             emergency: false,
             in_finalizer: false,
             verify_steps: false,
@@ -773,6 +782,9 @@ impl Heap {
         let gc = Gc { ptr };
         self.objects.push(T::into_ref(gc));
         self.total_bytes += size;
+        if self.failures.is_armed() {
+            self.note_allocation();
+        }
         gc
     }
 
@@ -781,6 +793,20 @@ impl Heap {
     #[inline]
     pub fn adjust(&mut self, delta: isize) {
         self.total_bytes = (self.total_bytes as isize + delta).max(0) as usize;
+        if delta > 0 && self.failures.is_armed() {
+            self.note_allocation();
+        }
+    }
+
+    /// Counts an allocation for the failure injector; at the chosen one the
+    /// heap counts as over its limit until the next limit check fails, and
+    /// the next safe point checks at once.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn note_allocation(&mut self) {
+        if self.failures.count_one() {
+            self.threshold = 0;
+        }
     }
 
     #[inline(always)]
@@ -799,6 +825,8 @@ impl Heap {
     /// Sets (or removes) the most bytes the state may use.
     pub fn set_memory_limit(&mut self, limit: Option<usize>) {
         self.memory_limit = limit;
+        self.reported_overshoot = 0;
+        self.cap_threshold_at_limit();
     }
 
     pub fn memory_limit(&self) -> Option<usize> {
@@ -809,8 +837,14 @@ impl Heap {
     /// the limit.
     #[inline]
     pub fn over_limit(&self, extra: usize) -> bool {
+        if self.failures.pending {
+            return true;
+        }
         match self.memory_limit {
-            Some(limit) => self.total_bytes.saturating_add(extra) > limit,
+            Some(limit) => {
+                self.total_bytes.saturating_add(extra)
+                    > limit.saturating_add(self.reported_overshoot)
+            }
             None => false,
         }
     }

@@ -129,9 +129,10 @@ pub struct State {
 /// The collectable object owning a thread's `State`.
 pub struct Thread {
     state: UnsafeCell<State>,
-    /// Bytes the heap accounts for this thread. Its stack and frame list grow
-    /// without telling the heap; the collector re-measures them when it visits
-    /// the thread, so the total stays exact when the thread is freed.
+    /// Bytes the heap accounts for this thread. Growing the stack tells the
+    /// heap at once (`State::resize_stack`); the frame list grows without
+    /// telling it, and shrinking neither: the collector re-measures them when
+    /// it visits the thread, so the total stays exact when the thread is freed.
     accounted_size: Cell<usize>,
 }
 
@@ -153,9 +154,7 @@ impl Thread {
     }
 
     fn measure_state(state: &State) -> usize {
-        std::mem::size_of::<GcBox<Thread>>()
-            + state.stack.capacity() * 16
-            + state.frames.capacity() * std::mem::size_of::<CallInfo>()
+        std::mem::size_of::<GcBox<Thread>>() + state.buffers_size()
     }
 }
 
@@ -228,6 +227,8 @@ pub struct Global {
     pub warning_buffer: Vec<u8>,
     /// Strings a native function keeps alive across calls (memoised names).
     pub name_cache: Vec<Gc<LuaString>>,
+    /// "not enough memory", made in advance (PUC's `memerrmsg`).
+    pub memory_error_message: Gc<LuaString>,
     /// Buffered standard output shared by `print` and `io.write`.
     pub out_buffer: Vec<u8>,
     /// Whether standard output is a terminal (then output is flushed per line).
@@ -261,7 +262,12 @@ impl Global {
                 return s;
             }
             let s = self.heap.alloc(make_string(bytes, seed));
+            let before = self.strings.bytes();
             self.strings.insert(s);
+            let grown = self.strings.bytes() - before;
+            if grown != 0 {
+                self.heap.adjust(grown as isize);
+            }
             s
         } else {
             self.heap.alloc(make_string(bytes, 0))
@@ -350,7 +356,14 @@ impl State {
             };
             tm_names.push(s);
         }
+        let memory_error_message = {
+            let text = b"not enough memory";
+            let s = heap.alloc(make_string(text, seed));
+            strings.insert(s);
+            s
+        };
         let main_thread = heap.alloc(Thread::new(State::new(NonNull::dangling())));
+        heap.adjust(strings.bytes() as isize);
         let global = Box::new(Global {
             heap,
             strings,
@@ -362,6 +375,7 @@ impl State {
             warnings_on: false,
             warning_buffer: Vec::new(),
             name_cache: Vec::new(),
+            memory_error_message,
             out_buffer: Vec::with_capacity(8192),
             stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             host: crate::raw::HostHooks::default(),
@@ -433,8 +447,26 @@ impl State {
             });
         }
         let new_len = needed.max(self.stack.len() * 2).min(MAX_STACK);
-        self.stack.resize(new_len, Value::Nil);
+        self.resize_stack(new_len);
         Ok(())
+    }
+
+    /// Resizes the stack and accounts for the thread's growth (stack and
+    /// frame list): the memory limit sees it at the next check, and the
+    /// allocation-failure injector counts it.
+    fn resize_stack(&mut self, len: usize) {
+        self.stack.resize(len, Value::Nil);
+        if let Some(th) = self.thread {
+            let now = std::mem::size_of::<GcBox<Thread>>() + self.buffers_size();
+            let before = th.accounted_size.replace(now);
+            self.global().heap.adjust(now as isize - before as isize);
+        }
+    }
+
+    /// Bytes of the stack and frame list.
+    fn buffers_size(&self) -> usize {
+        self.stack.capacity() * std::mem::size_of::<Value>()
+            + self.frames.capacity() * std::mem::size_of::<CallInfo>()
     }
 
     /// Pushes a value.
@@ -444,7 +476,7 @@ impl State {
             // Natives get MIN_STACK free slots; past that the stack grows
             // (ignoring the limit here keeps `push` infallible).
             let n = (self.stack.len() * 2).max(2 * MIN_STACK);
-            self.stack.resize(n, Value::Nil);
+            self.resize_stack(n);
         }
         self.stack[self.top] = v;
         self.top += 1;
@@ -474,7 +506,7 @@ impl State {
     /// Sets the top (absolute index); new slots are nil.
     pub fn set_top(&mut self, top: usize) {
         if top > self.stack.len() {
-            self.stack.resize(top, Value::Nil);
+            self.resize_stack(top);
         }
         for slot in &mut self.stack[self.top.min(top)..top] {
             *slot = Value::Nil;

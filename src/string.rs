@@ -155,6 +155,11 @@ impl StringTable {
         self.seed
     }
 
+    /// Bytes of the slot array (the heap accounts for them).
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of_val(self.slots.as_slice())
+    }
+
     /// Finds an interned string with these contents.
     #[inline]
     pub fn find(&self, bytes: &[u8], hash: u32) -> Option<Gc<LuaString>> {

@@ -77,7 +77,11 @@ impl Inner {
             n
         });
         let grown = self.refs.set_int(slot, v);
-        self.state().global().heap.adjust(grown);
+        // The reference table is old in generational mode: without the
+        // barrier a young collection would free `v` under its handle.
+        let heap = &mut self.state().global().heap;
+        heap.barrier_back(self.refs);
+        heap.adjust(grown);
         slot
     }
 

@@ -429,6 +429,10 @@ impl<'a> Stack<'a> {
             }
             Some(Slot::Upvalue(c, n)) => {
                 c.upvalues[n].set(v);
+                self.l
+                    .global()
+                    .heap
+                    .barrier_forward(crate::gc::GcRef::NativeClosure(c), v);
                 Ok(())
             }
             Some(Slot::Registry) => Err(self.misuse("the registry cannot be replaced")),
@@ -1014,7 +1018,9 @@ impl<'a> Stack<'a> {
         self.need(1)?;
         let v = self.l.at(self.l.top() - 1);
         let grown = t.set_int(n, v);
-        self.l.global().heap.adjust(grown);
+        let heap = &mut self.l.global().heap;
+        heap.barrier_back(t);
+        heap.adjust(grown);
         self.pop(1);
         Ok(())
     }
@@ -1073,9 +1079,17 @@ impl<'a> Stack<'a> {
                 )))
             }
         };
+        let heap = &mut self.l.global().heap;
         match obj {
-            Value::Table(t) => t.set_metatable(mt),
-            Value::UserData(u) => u.set_metatable(mt),
+            Value::Table(t) => {
+                t.set_metatable(mt);
+                heap.barrier_back(t);
+            }
+            Value::UserData(u) => {
+                u.set_metatable(mt);
+                let mt_value = mt.map_or(Value::Nil, Value::Table);
+                heap.barrier_forward(crate::gc::GcRef::UserData(u), mt_value);
+            }
             v => self.l.global().type_metatables[v.type_of() as usize] = mt,
         }
         self.l.check_finalizer(obj, mt);
@@ -1120,6 +1134,10 @@ impl<'a> Stack<'a> {
         self.need(1)?;
         let v = self.l.at(self.l.top() - 1);
         let ok = u.set_user_value(n, v);
+        self.l
+            .global()
+            .heap
+            .barrier_forward(crate::gc::GcRef::UserData(u), v);
         self.pop(1);
         Ok(ok)
     }
