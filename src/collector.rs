@@ -84,7 +84,8 @@ impl State {
 
     #[inline(never)]
     fn gc_step_slow(&mut self) -> LuaResult<()> {
-        let heap = &self.global().heap;
+        let heap = &mut self.global().heap;
+        heap.created_since_step = false;
         if heap.running && !heap.in_finalizer {
             if heap.stress {
                 self.stress_step();

@@ -669,6 +669,11 @@ pub struct Heap {
     sweep_cursor: usize,
     /// Bytes currently accounted for.
     total_bytes: usize,
+    /// An object was created since the last collector step. Steps run only
+    /// then (as PUC's run only where objects are created): a program that only
+    /// fills a table calls no step until its next allocation, so a collection
+    /// does not catch a half-built structure and take it as the live size.
+    pub(crate) created_since_step: bool,
     /// A step runs when `total_bytes` reaches this (`GCdebt` = total - threshold).
     pub(crate) threshold: usize,
     /// Estimate of live bytes (after the last cycle, or the last major collection).
@@ -721,6 +726,7 @@ impl Heap {
             current_white: WHITE0,
             sweep_cursor: 0,
             total_bytes: 0,
+            created_since_step: false,
             threshold: 256 * 1024,
             estimate: 0,
             pause: DEFAULT_PAUSE,
@@ -753,6 +759,7 @@ impl Heap {
         let gc = Gc { ptr };
         self.objects.push(T::into_ref(gc));
         self.total_bytes += size;
+        self.created_since_step = true;
         gc
     }
 
@@ -765,7 +772,7 @@ impl Heap {
 
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
-        self.total_bytes >= self.threshold || self.stress
+        (self.total_bytes >= self.threshold && self.created_since_step) || self.stress
     }
 
     pub fn total_bytes(&self) -> usize {
