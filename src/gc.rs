@@ -106,6 +106,19 @@ impl<T> Gc<T> {
         self.ptr.as_ptr() as usize
     }
 
+    /// The pointer whose address `addr` gave.
+    ///
+    /// # Safety
+    /// `addr` must be `Gc::<T>::addr` of some pointer (so it is not null); the
+    /// result may only be dereferenced while that object is alive.
+    #[inline(always)]
+    pub(crate) unsafe fn from_addr(addr: usize) -> Gc<T> {
+        Gc {
+            // SAFETY: an address from `addr()` is not null (see above).
+            ptr: unsafe { NonNull::new_unchecked(addr as *mut GcBox<T>) },
+        }
+    }
+
     #[inline(always)]
     fn boxed(&self) -> &GcBox<T> {
         // SAFETY: see the module invariant: a reachable `Gc` points to a live box.

@@ -34,7 +34,7 @@ use std::mem::size_of;
 
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
 use crate::string::LuaString;
-use crate::value::{float_to_integer, Value};
+use crate::value::{float_to_integer, key_tag, Value};
 
 /// Why a key cannot be stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,27 +52,62 @@ const MAX_ASIZE: u64 = 1 << MAX_ABITS;
 /// Largest power of two of the hash part's size: `next` offsets must fit an `i32`.
 const MAX_HBITS: u32 = 30;
 
-/// A hash-part slot.
+/// A hash-part slot: 32 bytes (PUC's is 24; a `Value` key would make it 40).
 #[derive(Clone, Copy)]
 struct Node {
-    /// Nil only in a node that was never used since the last rehash (a free node).
-    key: Value,
     /// Nil when the node is free or its key was removed.
     val: Value,
-    /// Offset of the next node in the chain; 0 ends the chain.
-    next: i32,
+    /// The key, as `Value::key_parts` splits it. Nil only in a node that was
+    /// never used since the last rehash (a free node).
+    key_bits: u64,
+    key_tag: u8,
     /// The key was not marked by the collector (the value was nil when the table
     /// was traversed): it may point to a freed object and is compared by address
     /// only.
     dead: bool,
+    /// Offset of the next node in the chain; 0 ends the chain.
+    next: i32,
 }
 
 const FREE_NODE: Node = Node {
-    key: Value::Nil,
     val: Value::Nil,
-    next: 0,
+    key_bits: 0,
+    key_tag: key_tag::NIL,
     dead: false,
+    next: 0,
 };
+
+impl Node {
+    /// The key as a value. A dead key's object may be gone: such a key is
+    /// only compared by address, never dereferenced.
+    #[inline(always)]
+    fn key(&self) -> Value {
+        // SAFETY: the parts were made by `key_parts` in `set_key`.
+        unsafe { Value::from_key_parts(self.key_tag, self.key_bits) }
+    }
+
+    #[inline(always)]
+    fn set_key(&mut self, key: Value) {
+        let (tag, bits) = key.key_parts();
+        self.key_tag = tag;
+        self.key_bits = bits;
+    }
+
+    #[inline(always)]
+    fn key_is_nil(&self) -> bool {
+        self.key_tag == key_tag::NIL
+    }
+
+    #[inline(always)]
+    fn has_int_key(&self, k: i64) -> bool {
+        self.key_tag == key_tag::INT && self.key_bits == k as u64
+    }
+
+    #[inline(always)]
+    fn has_str_key_at(&self, s: Gc<LuaString>) -> bool {
+        self.key_tag == key_tag::STR && self.key_bits == s.addr() as u64
+    }
+}
 
 /// The mutable contents of a table.
 struct Inner {
@@ -141,21 +176,20 @@ fn normalise_key(key: Value) -> Result<Value, TableError> {
 /// compared by address only: it may be gone.
 #[inline]
 fn node_has_key(node: &Node, key: &Value) -> bool {
-    match (node.key, *key) {
-        (Value::Int(a), Value::Int(b)) => a == b,
+    let (tag, bits) = key.key_parts();
+    if node.key_tag != tag {
+        return false;
+    }
+    if node.key_bits == bits {
+        return true;
+    }
+    // Normalised keys are equal exactly when their parts are (no NaN, and
+    // floats with an integral value became integers), except long strings.
+    match (node.key(), *key) {
         (Value::Str(a), Value::Str(b)) => {
             // `b` is live; test it and `dead` before looking into `a`.
-            Gc::ptr_eq(a, b) || (!b.is_short() && !node.dead && LuaString::equals(a, b))
+            !b.is_short() && !node.dead && LuaString::equals(a, b)
         }
-        (Value::Float(a), Value::Float(b)) => a == b,
-        (Value::Bool(a), Value::Bool(b)) => a == b,
-        (Value::Table(a), Value::Table(b)) => a == b,
-        (Value::LuaFn(a), Value::LuaFn(b)) => a == b,
-        (Value::NativeFn(a), Value::NativeFn(b)) => a == b,
-        (Value::LightNative(a), Value::LightNative(b)) => a as usize == b as usize,
-        (Value::UserData(a), Value::UserData(b)) => a == b,
-        (Value::LightUserData(a), Value::LightUserData(b)) => a == b,
-        (Value::Thread(a), Value::Thread(b)) => a == b,
         _ => false,
     }
 }
@@ -233,10 +267,8 @@ impl Inner {
         let mut i = fib_hash(k as u64, self.log2);
         let mut n = nodes.get(i)?;
         loop {
-            if let Value::Int(x) = n.key {
-                if x == k {
-                    return Some(i);
-                }
+            if n.has_int_key(k) {
+                return Some(i);
             }
             if n.next == 0 {
                 return None;
@@ -253,10 +285,8 @@ impl Inner {
         let mut i = s.hash() as usize & nodes.len().wrapping_sub(1);
         let mut n = nodes.get(i)?;
         loop {
-            if let Value::Str(x) = n.key {
-                if Gc::ptr_eq(x, s) {
-                    return Some(i);
-                }
+            if n.has_str_key_at(s) {
+                return Some(i);
             }
             if n.next == 0 {
                 return None;
@@ -317,7 +347,7 @@ impl Inner {
     fn free_pos(&mut self) -> Option<usize> {
         while self.last_free > 0 {
             self.last_free -= 1;
-            if self.nodes[self.last_free].key.is_nil() {
+            if self.nodes[self.last_free].key_is_nil() {
                 return Some(self.last_free);
             }
         }
@@ -337,7 +367,7 @@ impl Inner {
                 return false;
             };
             // The intruder's key is live: its value is not nil.
-            let other = self.main_position(&self.nodes[mp].key);
+            let other = self.main_position(&self.nodes[mp].key());
             if other != mp {
                 // The intruder is not in its main position: move it to the free node
                 // (relinking its predecessor) and take its place.
@@ -372,7 +402,7 @@ impl Inner {
         // A free node, or one whose key was removed (its chain link stays valid: the
         // chains through it still reach their keys).
         let n = &mut self.nodes[mp];
-        n.key = key;
+        n.set_key(key);
         n.val = value;
         n.dead = false;
         true
@@ -429,7 +459,7 @@ impl Inner {
         for n in self.nodes.iter() {
             if !n.val.is_nil() {
                 total += 1;
-                if let Value::Int(k) = n.key {
+                if let Value::Int(k) = n.key() {
                     na += count_int(k, &mut nums);
                 }
             }
@@ -464,7 +494,7 @@ impl Inner {
         }
         for n in old_nodes.iter() {
             if !n.val.is_nil() {
-                self.insert_absent(n.key, n.val);
+                self.insert_absent(n.key(), n.val);
             }
         }
     }
@@ -636,10 +666,8 @@ impl Table {
             let nodes = &*inner.nodes;
             let mut i = key.short_hash() as usize & nodes.len().wrapping_sub(1);
             while let Some(n) = nodes.get(i) {
-                if let Value::Str(x) = n.key {
-                    if Gc::ptr_eq(x, key) {
-                        return n.val;
-                    }
+                if n.has_str_key_at(key) {
+                    return n.val;
                 }
                 if n.next == 0 {
                     break;
@@ -813,7 +841,7 @@ impl Table {
         }
         for n in &inner.nodes[i - asize..] {
             if !n.val.is_nil() {
-                return Ok(Some((n.key, n.val)));
+                return Ok(Some((n.key(), n.val)));
             }
         }
         Ok(None)
@@ -845,7 +873,7 @@ impl Table {
         }
         for n in inner.nodes.iter() {
             if !n.val.is_nil() {
-                match n.key {
+                match n.key() {
                     Value::Int(k) if (k as u64).wrapping_sub(1) < array_size as u64 => {}
                     _ => needed += 1,
                 }
@@ -920,7 +948,7 @@ impl Table {
             if n.val.is_nil() {
                 n.dead = true;
             } else {
-                out.push((n.key, n.val));
+                out.push((n.key(), n.val));
             }
         }
         out
@@ -949,7 +977,7 @@ impl Collectable for Table {
                 // address only.
                 n.dead = true;
             } else {
-                marker.mark_value(n.key);
+                marker.mark_value(n.key());
                 marker.mark_value(n.val);
             }
         }
@@ -1007,17 +1035,17 @@ mod tests {
                 indegree[j] += 1;
             }
             if i >= inner.last_free {
-                assert!(!node.key.is_nil());
+                assert!(!node.key_is_nil());
             }
-            if node.key.is_nil() {
+            if node.key_is_nil() {
                 assert!(node.val.is_nil());
             }
         }
         assert!(indegree.iter().all(|&d| d <= 1));
         for (i, node) in inner.nodes.iter().enumerate() {
             if !node.val.is_nil() {
-                assert_eq!(inner.find(&node.key), Some(i));
-                if let Value::Int(k) = node.key {
+                assert_eq!(inner.find(&node.key()), Some(i));
+                if let Value::Int(k) = node.key() {
                     assert!((k as u64).wrapping_sub(1) >= inner.array.len() as u64);
                 }
             }
@@ -1036,8 +1064,8 @@ mod tests {
     }
 
     #[test]
-    fn node_is_forty_bytes() {
-        assert_eq!(size_of::<Node>(), 40);
+    fn node_is_thirty_two_bytes() {
+        assert_eq!(size_of::<Node>(), 32);
     }
 
     #[test]

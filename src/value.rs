@@ -55,6 +55,22 @@ pub enum Value {
     Thread(Gc<Thread>),
 }
 
+/// Numbers of the variants of `Value`, as `Value::key_parts` gives them.
+pub(crate) mod key_tag {
+    pub const NIL: u8 = 0;
+    pub const BOOL: u8 = 1;
+    pub const INT: u8 = 2;
+    pub const FLOAT: u8 = 3;
+    pub const STR: u8 = 4;
+    pub const TABLE: u8 = 5;
+    pub const LUA_FN: u8 = 6;
+    pub const NATIVE_FN: u8 = 7;
+    pub const LIGHT_NATIVE: u8 = 8;
+    pub const USER_DATA: u8 = 9;
+    pub const LIGHT_USER_DATA: u8 = 10;
+    pub const THREAD: u8 = 11;
+}
+
 /// The basic types, numbered as `lua.h` numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LuaType {
@@ -193,6 +209,59 @@ impl Value {
             (Value::LightUserData(a), Value::LightUserData(b)) => a == b,
             (Value::Thread(a), Value::Thread(b)) => a == b,
             _ => false,
+        }
+    }
+
+    /// The value as a variant number (`key_tag`) and a payload word: a table
+    /// node stores its key so, in 9 bytes instead of 16. Two keys (normalised
+    /// as tables normalise them: no NaN, no integral float) are the same key
+    /// exactly when their parts are equal, except long strings, equal by
+    /// contents.
+    #[inline(always)]
+    pub(crate) fn key_parts(self) -> (u8, u64) {
+        match self {
+            Value::Nil => (key_tag::NIL, 0),
+            Value::Bool(b) => (key_tag::BOOL, b as u64),
+            Value::Int(i) => (key_tag::INT, i as u64),
+            Value::Float(f) => (key_tag::FLOAT, f.to_bits()),
+            Value::Str(o) => (key_tag::STR, o.addr() as u64),
+            Value::Table(o) => (key_tag::TABLE, o.addr() as u64),
+            Value::LuaFn(o) => (key_tag::LUA_FN, o.addr() as u64),
+            Value::NativeFn(o) => (key_tag::NATIVE_FN, o.addr() as u64),
+            Value::LightNative(f) => (key_tag::LIGHT_NATIVE, f as usize as u64),
+            Value::UserData(o) => (key_tag::USER_DATA, o.addr() as u64),
+            Value::LightUserData(p) => (key_tag::LIGHT_USER_DATA, p as u64),
+            Value::Thread(o) => (key_tag::THREAD, o.addr() as u64),
+        }
+    }
+
+    /// The value `key_parts` split.
+    ///
+    /// # Safety
+    /// `tag` and `bits` must come from `key_parts` of some value. A reference
+    /// value rebuilt so may only be dereferenced while its object is alive.
+    #[inline(always)]
+    pub(crate) unsafe fn from_key_parts(tag: u8, bits: u64) -> Value {
+        // SAFETY (all arms): `bits` is what `key_parts` made of a value with
+        // this tag: an address of an object of the tag's type, or a function
+        // pointer for `LIGHT_NATIVE`.
+        unsafe {
+            match tag {
+                key_tag::BOOL => Value::Bool(bits != 0),
+                key_tag::INT => Value::Int(bits as i64),
+                key_tag::FLOAT => Value::Float(f64::from_bits(bits)),
+                key_tag::STR => Value::Str(Gc::from_addr(bits as usize)),
+                key_tag::TABLE => Value::Table(Gc::from_addr(bits as usize)),
+                key_tag::LUA_FN => Value::LuaFn(Gc::from_addr(bits as usize)),
+                key_tag::NATIVE_FN => Value::NativeFn(Gc::from_addr(bits as usize)),
+                key_tag::LIGHT_NATIVE => {
+                    Value::LightNative(std::mem::transmute::<usize, NativeFn>(bits as usize))
+                }
+                key_tag::USER_DATA => Value::UserData(Gc::from_addr(bits as usize)),
+                key_tag::LIGHT_USER_DATA => Value::LightUserData(bits as usize),
+                key_tag::THREAD => Value::Thread(Gc::from_addr(bits as usize)),
+                _ => Value::Nil,
+            }
         }
     }
 
