@@ -330,6 +330,61 @@ impl GcRef {
     }
 }
 
+/// A `GcRef` in one word, for the object list (8 bytes an object instead of
+/// 16): the address, with the kind in its three low bits (every box is at
+/// least 8-aligned, checked below).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct PackedRef(usize);
+
+const KIND_BITS: usize = 7;
+const _: () = {
+    use std::mem::align_of;
+    assert!(align_of::<GcBox<LuaString>>() > KIND_BITS);
+    assert!(align_of::<GcBox<Table>>() > KIND_BITS);
+    assert!(align_of::<GcBox<LuaClosure>>() > KIND_BITS);
+    assert!(align_of::<GcBox<NativeClosure>>() > KIND_BITS);
+    assert!(align_of::<GcBox<UpVal>>() > KIND_BITS);
+    assert!(align_of::<GcBox<Proto>>() > KIND_BITS);
+    assert!(align_of::<GcBox<UserData>>() > KIND_BITS);
+    assert!(align_of::<GcBox<Thread>>() > KIND_BITS);
+};
+
+impl PackedRef {
+    #[inline(always)]
+    fn pack(r: GcRef) -> PackedRef {
+        let (kind, addr) = match r {
+            GcRef::String(o) => (0, o.addr()),
+            GcRef::Table(o) => (1, o.addr()),
+            GcRef::LuaClosure(o) => (2, o.addr()),
+            GcRef::NativeClosure(o) => (3, o.addr()),
+            GcRef::UpVal(o) => (4, o.addr()),
+            GcRef::Proto(o) => (5, o.addr()),
+            GcRef::UserData(o) => (6, o.addr()),
+            GcRef::Thread(o) => (7, o.addr()),
+        };
+        PackedRef(addr | kind)
+    }
+
+    #[inline(always)]
+    fn unpack(self) -> GcRef {
+        let addr = self.0 & !KIND_BITS;
+        // SAFETY: `pack` made this word from a `Gc` of the kind in the low
+        // bits, whose address has those bits clear (alignment, checked above).
+        unsafe {
+            match self.0 & KIND_BITS {
+                0 => GcRef::String(Gc::from_addr(addr)),
+                1 => GcRef::Table(Gc::from_addr(addr)),
+                2 => GcRef::LuaClosure(Gc::from_addr(addr)),
+                3 => GcRef::NativeClosure(Gc::from_addr(addr)),
+                4 => GcRef::UpVal(Gc::from_addr(addr)),
+                5 => GcRef::Proto(Gc::from_addr(addr)),
+                6 => GcRef::UserData(Gc::from_addr(addr)),
+                _ => GcRef::Thread(Gc::from_addr(addr)),
+            }
+        }
+    }
+}
+
 /// Types that live in the heap: how to register them and what they reference.
 pub trait Collectable: Sized {
     fn into_ref(gc: Gc<Self>) -> GcRef;
@@ -666,7 +721,7 @@ pub struct Heap {
     /// generational mode `[..old1_start]` holds only old objects,
     /// `[old1_start..survival_start]` objects that became old1 at the last
     /// collection, `[survival_start..new_start]` survivors, the rest new ones.
-    objects: Vec<GcRef>,
+    objects: Vec<PackedRef>,
     old1_start: usize,
     survival_start: usize,
     new_start: usize,
@@ -770,7 +825,7 @@ impl Heap {
         // SAFETY: `Box::into_raw` never returns null.
         let ptr = unsafe { NonNull::new_unchecked(Box::into_raw(boxed)) };
         let gc = Gc { ptr };
-        self.objects.push(T::into_ref(gc));
+        self.objects.push(PackedRef::pack(T::into_ref(gc)));
         self.total_bytes += size;
         self.created_since_step = true;
         gc
@@ -902,7 +957,8 @@ impl Heap {
             return;
         }
         // Objects given a metatable are usually young: search from the end.
-        let pos = match self.objects.iter().rposition(|&o| o == r) {
+        let packed = PackedRef::pack(r);
+        let pos = match self.objects.iter().rposition(|&o| o == packed) {
             Some(p) => p,
             None => return,
         };
@@ -947,7 +1003,7 @@ impl Heap {
         if self.is_sweeping() {
             r.set_colour(self.current_white);
         }
-        self.objects.push(r);
+        self.objects.push(PackedRef::pack(r));
         Some(r)
     }
 
@@ -1108,7 +1164,7 @@ impl Heap {
             Phase::SweepObjects => {
                 let mut n = 0;
                 while n < SWEEP_MAX && self.sweep_cursor < self.objects.len() {
-                    let r = self.objects[self.sweep_cursor];
+                    let r = self.objects[self.sweep_cursor].unpack();
                     if r.header().get() & dead != 0 {
                         self.total_bytes = self.total_bytes.saturating_sub(r.size());
                         self.objects.swap_remove(self.sweep_cursor);
@@ -1155,7 +1211,8 @@ impl Heap {
     pub(crate) fn sweep_to_old(&mut self) {
         let dead = self.other_white();
         let mut freed = 0usize;
-        self.objects.retain(|&r| {
+        self.objects.retain(|&p| {
+            let r = p.unpack();
             if r.header().get() & dead != 0 {
                 freed += r.size();
                 // SAFETY: as in `sweep_step`: white after a complete mark
@@ -1175,7 +1232,7 @@ impl Heap {
         self.total_bytes = self.total_bytes.saturating_sub(freed);
         // Threads stay gray: their stacks change without barriers.
         self.marker.clear_lists();
-        for &r in self.objects.iter() {
+        for r in self.objects.iter().map(|p| p.unpack()) {
             if let GcRef::Thread(_) = r {
                 self.marker.gray_again.push(r);
             }
@@ -1194,11 +1251,10 @@ impl Heap {
         // Old1 objects may sit anywhere past the old region (an object made
         // old0 by a barrier ages in place), and on the finalizer lists.
         let start = self.old1_start.min(self.objects.len());
-        let young = self.objects[start..].iter();
+        let young = self.objects[start..].iter().map(|p| p.unpack());
         let candidates: Vec<GcRef> = young
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-            .copied()
+            .chain(self.finobj.iter().copied())
+            .chain(self.tobefnz.iter().copied())
             .filter(|r| r.age() == age::OLD1 && r.is_black())
             .collect();
         for r in candidates {
@@ -1224,7 +1280,7 @@ impl Heap {
             if read == survival {
                 new_survival_start = Some(write);
             }
-            let r = self.objects[read];
+            let r = self.objects[read].unpack();
             if r.is_white() {
                 freed += r.size();
                 // SAFETY: young and unmarked after a complete young mark phase
@@ -1234,7 +1290,7 @@ impl Heap {
                 continue;
             }
             age_object(r, white);
-            self.objects[write] = r;
+            self.objects[write] = self.objects[read];
             write += 1;
         }
         let end = write;
@@ -1285,12 +1341,11 @@ impl Heap {
     /// incremental collector starts from a pause (PUC's `enterinc`).
     pub(crate) fn whiten_all(&mut self) {
         let white = self.current_white;
-        for &r in self
-            .objects
-            .iter()
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-        {
+        for r in self.objects.iter().map(|p| p.unpack()) {
+            r.set_colour(white);
+            r.set_age(age::NEW);
+        }
+        for &r in self.finobj.iter().chain(self.tobefnz.iter()) {
             r.set_colour(white);
             r.set_age(age::NEW);
         }
@@ -1310,12 +1365,7 @@ impl Heap {
     /// on exactly one list. Returns a description of the first violation.
     pub fn verify(&self) -> Result<(), String> {
         let mut seen = std::collections::HashSet::new();
-        for &r in self
-            .objects
-            .iter()
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-        {
+        for r in self.all_objects() {
             if !seen.insert(r) {
                 return Err(format!("{r:?} is on two lists"));
             }
@@ -1328,13 +1378,7 @@ impl Heap {
         let dead = self.other_white();
         let marking = self.keeps_invariant() && self.kind == GcKind::Incremental;
         let generational = self.kind == GcKind::Generational;
-        for (i, &r) in self
-            .objects
-            .iter()
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-            .enumerate()
-        {
+        for (i, r) in self.all_objects().enumerate() {
             // A dead object not swept yet may refer to objects already freed.
             if self.is_sweeping() && r.header().get() & dead != 0 {
                 continue;
@@ -1389,11 +1433,21 @@ impl Heap {
         Ok(())
     }
 
+    /// Every object: the object list, then the finalizer lists.
+    fn all_objects(&self) -> impl Iterator<Item = GcRef> + '_ {
+        self.objects
+            .iter()
+            .map(|p| p.unpack())
+            .chain(self.finobj.iter().copied())
+            .chain(self.tobefnz.iter().copied())
+    }
+
     /// Frees everything (the state is closing).
     pub fn free_all(&mut self) {
         let all: Vec<GcRef> = self
             .objects
             .drain(..)
+            .map(|p| p.unpack())
             .chain(self.finobj.drain(..))
             .chain(self.tobefnz.drain(..))
             .collect();
