@@ -109,17 +109,19 @@ impl Node {
     }
 }
 
-/// The mutable contents of a table.
+/// The mutable contents of a table. Kept small (boxed slices, 32-bit
+/// indices: the parts are at most 2^31 and 2^30 long), since programs make
+/// millions of small tables: a table object is 72 bytes with its header.
 struct Inner {
-    array: Vec<Value>,
+    array: Box<[Value]>,
     /// Empty, or a power of two long.
     nodes: Box<[Node]>,
-    /// log2 of `nodes.len()` (0 when empty).
-    log2: u32,
     /// Every node at or above this index is in use.
-    last_free: usize,
+    last_free: u32,
     /// The border `length` found last time in the array part (a starting guess).
-    border_hint: usize,
+    border_hint: u32,
+    /// log2 of `nodes.len()` (0 when empty).
+    log2: u8,
 }
 
 /// A Lua table.
@@ -134,7 +136,7 @@ pub struct Table {
 /// Fibonacci hashing: the top `log2` bits of `x` times 2^64/φ. Depends on all
 /// bits of `x`, and spreads consecutive integers evenly.
 #[inline(always)]
-fn fib_hash(x: u64, log2: u32) -> usize {
+fn fib_hash(x: u64, log2: u8) -> usize {
     // `>> 1 >> (63 - log2)` is `>> (64 - log2)` without overflowing at log2 == 0.
     ((x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 1) >> (63 - log2)) as usize
 }
@@ -195,13 +197,13 @@ fn node_has_key(node: &Node, key: &Value) -> bool {
 }
 
 /// A hash part able to hold `n` keys: the nodes and their log2 size.
-fn make_nodes(n: usize) -> (Box<[Node]>, u32) {
+fn make_nodes(n: usize) -> (Box<[Node]>, u8) {
     if n == 0 {
         return (Box::new([]), 0);
     }
     let log2 = ceil_log2(n as u64);
     assert!(log2 <= MAX_HBITS, "table overflow");
-    (vec![FREE_NODE; 1usize << log2].into_boxed_slice(), log2)
+    (vec![FREE_NODE; 1usize << log2].into_boxed_slice(), log2 as u8)
 }
 
 /// Counts an integer key that could go to the array part in `nums` (PUC's
@@ -347,8 +349,8 @@ impl Inner {
     fn free_pos(&mut self) -> Option<usize> {
         while self.last_free > 0 {
             self.last_free -= 1;
-            if self.nodes[self.last_free].key_is_nil() {
-                return Some(self.last_free);
+            if self.nodes[self.last_free as usize].key_is_nil() {
+                return Some(self.last_free as usize);
             }
         }
         None
@@ -478,19 +480,24 @@ impl Inner {
         let (nodes, log2) = make_nodes(hsize);
         let old_nodes = std::mem::replace(&mut self.nodes, nodes);
         self.log2 = log2;
-        self.last_free = self.nodes.len();
+        self.last_free = self.nodes.len() as u32;
         let old_asize = self.array.len();
         if asize < old_asize {
-            let tail = self.array.split_off(asize);
-            self.array.shrink_to_fit();
+            let mut array = std::mem::take(&mut self.array).into_vec();
+            let tail = array.split_off(asize);
+            self.array = array.into_boxed_slice();
             for (j, v) in tail.into_iter().enumerate() {
                 if !v.is_nil() {
                     self.insert_absent(Value::Int((asize + j + 1) as i64), v);
                 }
             }
         } else if asize > old_asize {
-            self.array.reserve_exact(asize - old_asize);
-            self.array.resize(asize, Value::Nil);
+            // Grown in place when the allocator can (a large block is
+            // remapped, not copied).
+            let mut array = std::mem::take(&mut self.array).into_vec();
+            array.reserve_exact(asize - old_asize);
+            array.resize(asize, Value::Nil);
+            self.array = array.into_boxed_slice();
         }
         for n in old_nodes.iter() {
             if !n.val.is_nil() {
@@ -507,7 +514,7 @@ impl Inner {
         // `b` is a border when t[b] is present (or b == 0) and t[b+1] is absent,
         // i.e. a[b] is nil.
         let present = |b: usize| b == 0 || !a[b - 1].is_nil();
-        let h = self.border_hint.min(n - 1);
+        let h = (self.border_hint as usize).min(n - 1);
         let border = if a[h].is_nil() {
             if present(h) {
                 h
@@ -521,7 +528,7 @@ impl Inner {
         } else {
             bin_search(a, h + 1, n)
         };
-        self.border_hint = border;
+        self.border_hint = border as u32;
         border
     }
 
@@ -577,10 +584,10 @@ impl Table {
     /// other keys.
     pub fn new(array_size: usize, hash_size: usize) -> Table {
         let (nodes, log2) = make_nodes(hash_size);
-        let last_free = nodes.len();
+        let last_free = nodes.len() as u32;
         Table {
             inner: UnsafeCell::new(Inner {
-                array: vec![Value::Nil; array_size],
+                array: vec![Value::Nil; array_size].into_boxed_slice(),
                 nodes,
                 log2,
                 last_free,
@@ -1034,7 +1041,7 @@ mod tests {
                 assert!(j < n);
                 indegree[j] += 1;
             }
-            if i >= inner.last_free {
+            if i >= inner.last_free as usize {
                 assert!(!node.key_is_nil());
             }
             if node.key_is_nil() {
@@ -1066,6 +1073,11 @@ mod tests {
     #[test]
     fn node_is_thirty_two_bytes() {
         assert_eq!(size_of::<Node>(), 32);
+    }
+
+    #[test]
+    fn table_object_is_seventy_two_bytes() {
+        assert_eq!(size_of::<GcBox<Table>>(), 72);
     }
 
     #[test]
