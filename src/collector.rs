@@ -104,7 +104,11 @@ impl State {
         }
         self.full_gc(true);
         if self.global().heap.over_limit(extra) {
-            return Err(self.memory_error());
+            let error = self.memory_error();
+            // Making the error's message is no new allocation of the program:
+            // the next safe point must not fail again for it.
+            self.global().heap.created_since_step = false;
+            return Err(error);
         }
         Ok(())
     }

@@ -755,6 +755,9 @@ pub struct Heap {
     pub running: bool,
     /// Bytes above which allocation fails with "not enough memory".
     memory_limit: Option<usize>,
+    /// `memory_limit`, or `usize::MAX`: past it, a safe point after an
+    /// object was created checks the limit, whatever the collector's pacing.
+    limit_trigger: usize,
     /// An emergency collection is running (finalizers must not run).
     pub emergency: bool,
     /// A finalizer is running (finalizers do not nest).
@@ -804,6 +807,7 @@ impl Heap {
             majormul: DEFAULT_MAJORMUL,
             running: true,
             memory_limit: None,
+            limit_trigger: usize::MAX,
             emergency: false,
             in_finalizer: false,
             verify_steps: false,
@@ -840,7 +844,8 @@ impl Heap {
 
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
-        (self.total_bytes >= self.threshold && self.created_since_step) || self.stress
+        (self.total_bytes >= self.threshold.min(self.limit_trigger) && self.created_since_step)
+            || self.stress
     }
 
     pub fn total_bytes(&self) -> usize {
@@ -854,6 +859,7 @@ impl Heap {
     /// Sets (or removes) the most bytes the state may use.
     pub fn set_memory_limit(&mut self, limit: Option<usize>) {
         self.memory_limit = limit;
+        self.limit_trigger = limit.unwrap_or(usize::MAX);
     }
 
     pub fn memory_limit(&self) -> Option<usize> {

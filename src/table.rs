@@ -31,6 +31,7 @@
 
 use std::cell::{Cell, UnsafeCell};
 use std::mem::size_of;
+use std::ptr::NonNull;
 
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
 use crate::string::LuaString;
@@ -109,19 +110,128 @@ impl Node {
     }
 }
 
-/// The mutable contents of a table. Kept small (boxed slices, 32-bit
-/// indices: the parts are at most 2^31 and 2^30 long), since programs make
-/// millions of small tables: a table object is 72 bytes with its header.
+/// The mutable contents of a table.
+///
+/// Kept small, since programs make millions of small tables: the two parts
+/// are thin pointers to boxed slices whose lengths are kept as `array_len`
+/// and `log2` (the parts are at most 2^31 and 2^30 long), so that a table
+/// object is 56 bytes with its header (a 64-byte malloc block, like PUC's).
 struct Inner {
-    array: Box<[Value]>,
-    /// Empty, or a power of two long.
-    nodes: Box<[Node]>,
+    /// The array part: a `Box<[Value]>` of `array_len` values, taken apart.
+    array_ptr: NonNull<Value>,
+    /// The hash part: a `Box<[Node]>` of `1 << log2` nodes taken apart, or
+    /// none.
+    nodes_ptr: Option<NonNull<Node>>,
+    array_len: u32,
     /// Every node at or above this index is in use.
     last_free: u32,
     /// The border `length` found last time in the array part (a starting guess).
     border_hint: u32,
-    /// log2 of `nodes.len()` (0 when empty).
+    /// log2 of the number of nodes (0 when there are none).
     log2: u8,
+}
+
+impl Inner {
+    fn new(array: Box<[Value]>, nodes: Box<[Node]>, log2: u8) -> Inner {
+        let mut inner = Inner {
+            array_ptr: NonNull::dangling(),
+            nodes_ptr: None,
+            array_len: 0,
+            last_free: 0,
+            border_hint: 0,
+            log2: 0,
+        };
+        inner.set_array(array);
+        inner.set_nodes(nodes, log2);
+        inner
+    }
+
+    #[inline(always)]
+    fn array(&self) -> &[Value] {
+        // SAFETY: `array_ptr` and `array_len` are a boxed slice taken apart by
+        // `set_array`, owned by this table.
+        unsafe { std::slice::from_raw_parts(self.array_ptr.as_ptr(), self.array_len as usize) }
+    }
+
+    #[inline(always)]
+    fn array_mut(&mut self) -> &mut [Value] {
+        // SAFETY: as in `array`; `&mut self` makes this the only reference.
+        unsafe {
+            std::slice::from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize)
+        }
+    }
+
+    #[inline(always)]
+    fn nodes(&self) -> &[Node] {
+        let len = (self.nodes_ptr.is_some() as usize) << self.log2;
+        let ptr = self.nodes_ptr.unwrap_or(NonNull::dangling());
+        // SAFETY: `nodes_ptr` is a boxed slice of `1 << log2` nodes taken
+        // apart by `set_nodes`, owned by this table (or absent: length 0).
+        unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) }
+    }
+
+    #[inline(always)]
+    fn nodes_mut(&mut self) -> &mut [Node] {
+        let len = (self.nodes_ptr.is_some() as usize) << self.log2;
+        let ptr = self.nodes_ptr.unwrap_or(NonNull::dangling());
+        // SAFETY: as in `nodes`; `&mut self` makes this the only reference.
+        unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr(), len) }
+    }
+
+    /// Takes the array part out (leaving it empty).
+    fn take_array(&mut self) -> Box<[Value]> {
+        let ptr = std::ptr::slice_from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize);
+        self.array_ptr = NonNull::dangling();
+        self.array_len = 0;
+        // SAFETY: the pointer and length came from `Box::into_raw` in
+        // `set_array`, and this table no longer refers to them.
+        unsafe { Box::from_raw(ptr) }
+    }
+
+    /// Installs `array` as the array part (which must be empty).
+    fn set_array(&mut self, array: Box<[Value]>) {
+        debug_assert_eq!(self.array_len, 0);
+        let len = u32::try_from(array.len()).expect("array part over 2^32");
+        let raw = Box::into_raw(array) as *mut Value;
+        // SAFETY: `Box::into_raw` never returns null.
+        self.array_ptr = unsafe { NonNull::new_unchecked(raw) };
+        self.array_len = len;
+    }
+
+    /// Takes the hash part out (leaving none).
+    fn take_nodes(&mut self) -> Box<[Node]> {
+        let len = self.nodes().len();
+        match self.nodes_ptr.take() {
+            None => Box::new([]),
+            Some(p) => {
+                self.log2 = 0;
+                // SAFETY: the pointer and length came from `Box::into_raw` in
+                // `set_nodes`, and this table no longer refers to them.
+                unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p.as_ptr(), len)) }
+            }
+        }
+    }
+
+    /// Installs `nodes` (empty, or `1 << log2` long) as the hash part (which
+    /// must be absent).
+    fn set_nodes(&mut self, nodes: Box<[Node]>, log2: u8) {
+        debug_assert!(self.nodes_ptr.is_none());
+        if nodes.is_empty() {
+            self.log2 = 0;
+            return;
+        }
+        debug_assert_eq!(nodes.len(), 1usize << log2);
+        let raw = Box::into_raw(nodes) as *mut Node;
+        self.nodes_ptr = NonNull::new(raw);
+        self.log2 = log2;
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        drop(self.take_array());
+        drop(self.take_nodes());
+    }
 }
 
 /// A Lua table.
@@ -245,7 +355,7 @@ impl Inner {
     /// Bytes owned besides the table object itself.
     #[inline]
     fn byte_size(&self) -> usize {
-        self.array.len() * size_of::<Value>() + self.nodes.len() * size_of::<Node>()
+        self.array().len() * size_of::<Value>() + self.nodes().len() * size_of::<Node>()
     }
 
     /// The main position of a (normalised, non-nil) key. Meaningless when the hash
@@ -253,7 +363,7 @@ impl Inner {
     #[inline]
     fn main_position(&self, key: &Value) -> usize {
         match *key {
-            Value::Str(s) => s.hash() as usize & self.nodes.len().wrapping_sub(1),
+            Value::Str(s) => s.hash() as usize & self.nodes().len().wrapping_sub(1),
             Value::Int(i) => fib_hash(i as u64, self.log2),
             Value::Float(f) => fib_hash(f.to_bits(), self.log2),
             Value::Bool(b) => fib_hash(b as u64 + 1, self.log2),
@@ -265,7 +375,7 @@ impl Inner {
     /// The node holding the integer key `k`.
     #[inline]
     fn find_int(&self, k: i64) -> Option<usize> {
-        let nodes = &*self.nodes;
+        let nodes = &*self.nodes();
         let mut i = fib_hash(k as u64, self.log2);
         let mut n = nodes.get(i)?;
         loop {
@@ -283,7 +393,7 @@ impl Inner {
     /// The node holding the short (interned) string `s`: compared by address.
     #[inline]
     fn find_short_str(&self, s: Gc<LuaString>) -> Option<usize> {
-        let nodes = &*self.nodes;
+        let nodes = &*self.nodes();
         let mut i = s.hash() as usize & nodes.len().wrapping_sub(1);
         let mut n = nodes.get(i)?;
         loop {
@@ -304,7 +414,7 @@ impl Inner {
             Value::Int(k) => self.find_int(k),
             Value::Str(s) if s.is_short() => self.find_short_str(s),
             _ => {
-                let nodes = &*self.nodes;
+                let nodes = &*self.nodes();
                 let mut i = self.main_position(key);
                 let mut n = nodes.get(i)?;
                 loop {
@@ -324,11 +434,11 @@ impl Inner {
     #[inline]
     fn get_int(&self, k: i64) -> Value {
         let idx = (k as u64).wrapping_sub(1);
-        if idx < self.array.len() as u64 {
-            return self.array[idx as usize];
+        if idx < self.array().len() as u64 {
+            return self.array()[idx as usize];
         }
         match self.find_int(k) {
-            Some(i) => self.nodes[i].val,
+            Some(i) => self.nodes()[i].val,
             None => Value::Nil,
         }
     }
@@ -339,7 +449,7 @@ impl Inner {
             return self.get_int(k);
         }
         match self.find(key) {
-            Some(i) => self.nodes[i].val,
+            Some(i) => self.nodes()[i].val,
             None => Value::Nil,
         }
     }
@@ -349,7 +459,7 @@ impl Inner {
     fn free_pos(&mut self) -> Option<usize> {
         while self.last_free > 0 {
             self.last_free -= 1;
-            if self.nodes[self.last_free as usize].key_is_nil() {
+            if self.nodes()[self.last_free as usize].key_is_nil() {
                 return Some(self.last_free as usize);
             }
         }
@@ -359,51 +469,51 @@ impl Inner {
     /// Puts an absent key (normalised, non-nil) with a non-nil value in the hash
     /// part; `false` when there is no room (the table must be rehashed).
     fn try_insert_node(&mut self, key: Value, value: Value) -> bool {
-        if self.nodes.is_empty() {
+        if self.nodes().is_empty() {
             return false;
         }
         let mut mp = self.main_position(&key);
-        if !self.nodes[mp].val.is_nil() {
+        if !self.nodes()[mp].val.is_nil() {
             // The main position is taken: a free node is needed.
             let Some(f) = self.free_pos() else {
                 return false;
             };
             // The intruder's key is live: its value is not nil.
-            let other = self.main_position(&self.nodes[mp].key());
+            let other = self.main_position(&self.nodes()[mp].key());
             if other != mp {
                 // The intruder is not in its main position: move it to the free node
                 // (relinking its predecessor) and take its place.
                 let mut prev = other;
                 loop {
-                    let nx = step(prev, self.nodes[prev].next);
+                    let nx = step(prev, self.nodes()[prev].next);
                     if nx == mp {
                         break;
                     }
                     prev = nx;
                 }
-                self.nodes[prev].next = offset(prev, f);
-                let moved = self.nodes[mp];
-                self.nodes[f] = moved;
+                self.nodes_mut()[prev].next = offset(prev, f);
+                let moved = self.nodes()[mp];
+                self.nodes_mut()[f] = moved;
                 if moved.next != 0 {
-                    self.nodes[f].next = offset(f, step(mp, moved.next));
+                    self.nodes_mut()[f].next = offset(f, step(mp, moved.next));
                 }
-                self.nodes[mp].next = 0;
+                self.nodes_mut()[mp].next = 0;
             } else {
                 // The intruder is in its main position: the new key goes to the free
                 // node, chained right after it.
-                let mp_next = self.nodes[mp].next;
-                self.nodes[f].next = if mp_next != 0 {
+                let mp_next = self.nodes()[mp].next;
+                self.nodes_mut()[f].next = if mp_next != 0 {
                     offset(f, step(mp, mp_next))
                 } else {
                     0
                 };
-                self.nodes[mp].next = offset(mp, f);
+                self.nodes_mut()[mp].next = offset(mp, f);
                 mp = f;
             }
         }
         // A free node, or one whose key was removed (its chain link stays valid: the
         // chains through it still reach their keys).
-        let n = &mut self.nodes[mp];
+        let n = &mut self.nodes_mut()[mp];
         n.set_key(key);
         n.val = value;
         n.dead = false;
@@ -416,8 +526,8 @@ impl Inner {
         loop {
             if let Value::Int(k) = key {
                 let idx = (k as u64).wrapping_sub(1);
-                if idx < self.array.len() as u64 {
-                    self.array[idx as usize] = value;
+                if idx < self.array().len() as u64 {
+                    self.array_mut()[idx as usize] = value;
                     return;
                 }
             }
@@ -441,11 +551,11 @@ impl Inner {
         let mut total = 0;
         let mut lo = 0; // 0-based index of key 2^(lg-1) + 1
         for (lg, slot) in nums.iter_mut().enumerate() {
-            let hi = (1usize << lg).min(self.array.len());
+            let hi = (1usize << lg).min(self.array().len());
             if lo >= hi {
                 break;
             }
-            let c = self.array[lo..hi].iter().filter(|v| !v.is_nil()).count();
+            let c = self.array()[lo..hi].iter().filter(|v| !v.is_nil()).count();
             *slot += c;
             total += c;
             lo = hi;
@@ -458,7 +568,7 @@ impl Inner {
         let mut nums = [0usize; MAX_ABITS + 1];
         let mut na = self.count_array(&mut nums);
         let mut total = na;
-        for n in self.nodes.iter() {
+        for n in self.nodes().iter() {
             if !n.val.is_nil() {
                 total += 1;
                 if let Value::Int(k) = n.key() {
@@ -478,14 +588,14 @@ impl Inner {
     /// (PUC's `luaH_resize`). Removed keys are dropped.
     fn resize_exact(&mut self, asize: usize, hsize: usize) {
         let (nodes, log2) = make_nodes(hsize);
-        let old_nodes = std::mem::replace(&mut self.nodes, nodes);
-        self.log2 = log2;
-        self.last_free = self.nodes.len() as u32;
-        let old_asize = self.array.len();
+        let old_nodes = self.take_nodes();
+        self.set_nodes(nodes, log2);
+        self.last_free = self.nodes().len() as u32;
+        let old_asize = self.array().len();
         if asize < old_asize {
-            let mut array = std::mem::take(&mut self.array).into_vec();
+            let mut array = self.take_array().into_vec();
             let tail = array.split_off(asize);
-            self.array = array.into_boxed_slice();
+            self.set_array(array.into_boxed_slice());
             for (j, v) in tail.into_iter().enumerate() {
                 if !v.is_nil() {
                     self.insert_absent(Value::Int((asize + j + 1) as i64), v);
@@ -494,10 +604,10 @@ impl Inner {
         } else if asize > old_asize {
             // Grown in place when the allocator can (a large block is
             // remapped, not copied).
-            let mut array = std::mem::take(&mut self.array).into_vec();
+            let mut array = self.take_array().into_vec();
             array.reserve_exact(asize - old_asize);
             array.resize(asize, Value::Nil);
-            self.array = array.into_boxed_slice();
+            self.set_array(array.into_boxed_slice());
         }
         for n in old_nodes.iter() {
             if !n.val.is_nil() {
@@ -508,7 +618,7 @@ impl Inner {
 
     /// A border inside the array part, whose last element is nil.
     fn array_border(&mut self) -> usize {
-        let a = &self.array;
+        let a = &self.array();
         let n = a.len();
         debug_assert!(n > 0 && a[n - 1].is_nil());
         // `b` is a border when t[b] is present (or b == 0) and t[b+1] is absent,
@@ -584,15 +694,10 @@ impl Table {
     /// other keys.
     pub fn new(array_size: usize, hash_size: usize) -> Table {
         let (nodes, log2) = make_nodes(hash_size);
-        let last_free = nodes.len() as u32;
+        let mut inner = Inner::new(vec![Value::Nil; array_size].into_boxed_slice(), nodes, log2);
+        inner.last_free = inner.nodes().len() as u32;
         Table {
-            inner: UnsafeCell::new(Inner {
-                array: vec![Value::Nil; array_size].into_boxed_slice(),
-                nodes,
-                log2,
-                last_free,
-                border_hint: 0,
-            }),
+            inner: UnsafeCell::new(inner),
             flags: Cell::new(0),
             metatable: Cell::new(None),
         }
@@ -653,11 +758,11 @@ impl Table {
         // reaches this table (single-threaded).
         let inner = unsafe { self.inner() };
         let idx = (key as u64).wrapping_sub(1);
-        if idx < inner.array.len() as u64 {
-            return inner.array[idx as usize];
+        if idx < inner.array().len() as u64 {
+            return inner.array()[idx as usize];
         }
         match inner.find_int(key) {
-            Some(i) => inner.nodes[i].val,
+            Some(i) => inner.nodes()[i].val,
             None => Value::Nil,
         }
     }
@@ -670,7 +775,7 @@ impl Table {
         let inner = unsafe { self.inner() };
         if key.is_short() {
             // Interned: compare pointers along the chain from the main position.
-            let nodes = &*inner.nodes;
+            let nodes = &*inner.nodes();
             let mut i = key.short_hash() as usize & nodes.len().wrapping_sub(1);
             while let Some(n) = nodes.get(i) {
                 if n.has_str_key_at(key) {
@@ -689,7 +794,7 @@ impl Table {
             inner.find(&Value::Str(key))
         };
         match found {
-            Some(i) => inner.nodes[i].val,
+            Some(i) => inner.nodes()[i].val,
             None => Value::Nil,
         }
     }
@@ -727,8 +832,8 @@ impl Table {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner_mut() };
         match inner.find_short_str(key) {
-            Some(i) if !inner.nodes[i].val.is_nil() => {
-                inner.nodes[i].val = value;
+            Some(i) if !inner.nodes()[i].val.is_nil() => {
+                inner.nodes_mut()[i].val = value;
                 self.flags.set(0);
                 true
             }
@@ -744,7 +849,7 @@ impl Table {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner_mut() };
         let idx = (key as u64).wrapping_sub(1);
-        if let Some(slot) = inner.array.get_mut(idx as usize) {
+        if let Some(slot) = inner.array_mut().get_mut(idx as usize) {
             if !slot.is_nil() || self.metatable.get().is_none() {
                 *slot = value;
                 self.flags.set(0);
@@ -761,13 +866,13 @@ impl Table {
         // reaches this table (single-threaded).
         let inner = unsafe { self.inner_mut() };
         let idx = (key as u64).wrapping_sub(1);
-        if idx < inner.array.len() as u64 {
-            inner.array[idx as usize] = value;
+        if idx < inner.array().len() as u64 {
+            inner.array_mut()[idx as usize] = value;
             return 0;
         }
         match inner.find_int(key) {
             Some(i) => {
-                inner.nodes[i].val = value;
+                inner.nodes_mut()[i].val = value;
                 0
             }
             None if value.is_nil() => 0,
@@ -785,7 +890,7 @@ impl Table {
         if key.is_short() {
             match inner.find_short_str(key) {
                 Some(i) => {
-                    let n = &mut inner.nodes[i];
+                    let n = &mut inner.nodes_mut()[i];
                     n.val = value;
                     // Found by address: the key is `key` itself, live.
                     n.dead = false;
@@ -805,16 +910,16 @@ impl Table {
         // SAFETY: the reference lives in this call only, which calls nothing that
         // reaches this table (single-threaded).
         let inner = unsafe { self.inner_mut() };
-        let n = inner.array.len();
-        if n > 0 && inner.array[n - 1].is_nil() {
+        let n = inner.array().len();
+        if n > 0 && inner.array()[n - 1].is_nil() {
             return inner.array_border() as i64;
         }
         // The array part is full (or empty).
-        if inner.nodes.is_empty() {
+        if inner.nodes().is_empty() {
             return n as i64;
         }
         match inner.find_int(n as i64 + 1) {
-            Some(i) if !inner.nodes[i].val.is_nil() => inner.hash_search(n as u64) as i64,
+            Some(i) if !inner.nodes()[i].val.is_nil() => inner.hash_search(n as u64) as i64,
             _ => n as i64,
         }
     }
@@ -828,7 +933,7 @@ impl Table {
         // SAFETY: the reference lives in this call only, which calls nothing that
         // reaches this table (single-threaded).
         let inner = unsafe { self.inner() };
-        let asize = inner.array.len();
+        let asize = inner.array().len();
         let mut i = match key {
             Value::Nil => 0,
             _ => {
@@ -840,13 +945,13 @@ impl Table {
             }
         };
         while i < asize {
-            let v = inner.array[i];
+            let v = inner.array()[i];
             if !v.is_nil() {
                 return Ok(Some((Value::Int(i as i64 + 1), v)));
             }
             i += 1;
         }
-        for n in &inner.nodes[i - asize..] {
+        for n in &inner.nodes()[i - asize..] {
             if !n.val.is_nil() {
                 return Ok(Some((n.key(), n.val)));
             }
@@ -859,7 +964,7 @@ impl Table {
     pub fn array_len(&self) -> usize {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner() };
-        inner.array.len()
+        inner.array().len()
     }
 
     /// Sets the array part to `array_size` and the hash part to room for at least
@@ -872,13 +977,13 @@ impl Table {
         let before = inner.byte_size();
         // Keys that will be in the hash part.
         let mut needed = 0;
-        if array_size < inner.array.len() {
-            needed += inner.array[array_size..]
+        if array_size < inner.array().len() {
+            needed += inner.array()[array_size..]
                 .iter()
                 .filter(|v| !v.is_nil())
                 .count();
         }
-        for n in inner.nodes.iter() {
+        for n in inner.nodes().iter() {
             if !n.val.is_nil() {
                 match n.key() {
                     Value::Int(k) if (k as u64).wrapping_sub(1) < array_size as u64 => {}
@@ -920,7 +1025,7 @@ impl Table {
 fn set_in_hash(inner: &mut Inner, key: Value, value: Value) -> isize {
     match inner.find(&key) {
         Some(i) => {
-            let n = &mut inner.nodes[i];
+            let n = &mut inner.nodes_mut()[i];
             n.val = value;
             // A dead key is only found by address: it is `key` itself, live.
             n.dead = false;
@@ -936,7 +1041,7 @@ impl Table {
     pub(crate) fn slot_count(&self) -> usize {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner() };
-        inner.array.len() + 2 * inner.nodes.len()
+        inner.array().len() + 2 * inner.nodes().len()
     }
 
     /// Every live entry, for the collector's weak-table handling. Also marks
@@ -946,12 +1051,12 @@ impl Table {
         // reference does not escape this function.
         let inner = unsafe { self.inner_mut() };
         let mut out = Vec::new();
-        for (i, &v) in inner.array.iter().enumerate() {
+        for (i, &v) in inner.array().iter().enumerate() {
             if !v.is_nil() {
                 out.push((Value::Int(i as i64 + 1), v));
             }
         }
-        for n in inner.nodes.iter_mut() {
+        for n in inner.nodes_mut().iter_mut() {
             if n.val.is_nil() {
                 n.dead = true;
             } else {
@@ -975,10 +1080,10 @@ impl Collectable for Table {
         // reference to the contents exists; marking only sets mark bits and pushes
         // to the gray list, it does not reach into this table.
         let inner = unsafe { self.inner_mut() };
-        for &v in inner.array.iter() {
+        for &v in inner.array().iter() {
             marker.mark_value(v);
         }
-        for n in inner.nodes.iter_mut() {
+        for n in inner.nodes_mut().iter_mut() {
             if n.val.is_nil() {
                 // A removed key is not kept alive; from now on it is compared by
                 // address only.
@@ -1031,11 +1136,11 @@ mod tests {
     fn check_invariants(t: &Table) {
         // SAFETY: test only; no other reference is live.
         let inner = unsafe { t.inner() };
-        let n = inner.nodes.len();
+        let n = inner.nodes().len();
         assert!(n == 0 || n.is_power_of_two());
         assert_eq!(n, if n == 0 { 0 } else { 1 << inner.log2 });
         let mut indegree = vec![0u32; n];
-        for (i, node) in inner.nodes.iter().enumerate() {
+        for (i, node) in inner.nodes().iter().enumerate() {
             if node.next != 0 {
                 let j = step(i, node.next);
                 assert!(j < n);
@@ -1049,11 +1154,11 @@ mod tests {
             }
         }
         assert!(indegree.iter().all(|&d| d <= 1));
-        for (i, node) in inner.nodes.iter().enumerate() {
+        for (i, node) in inner.nodes().iter().enumerate() {
             if !node.val.is_nil() {
                 assert_eq!(inner.find(&node.key()), Some(i));
                 if let Value::Int(k) = node.key() {
-                    assert!((k as u64).wrapping_sub(1) >= inner.array.len() as u64);
+                    assert!((k as u64).wrapping_sub(1) >= inner.array().len() as u64);
                 }
             }
         }
@@ -1076,8 +1181,8 @@ mod tests {
     }
 
     #[test]
-    fn table_object_is_seventy_two_bytes() {
-        assert_eq!(size_of::<GcBox<Table>>(), 72);
+    fn table_object_is_fifty_six_bytes() {
+        assert_eq!(size_of::<GcBox<Table>>(), 56);
     }
 
     #[test]
