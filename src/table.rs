@@ -114,20 +114,20 @@ impl Node {
 ///
 /// Kept small, since programs make millions of small tables: the two parts
 /// are thin pointers to boxed slices whose lengths are kept as `array_len`
-/// and `log2` (the parts are at most 2^31 and 2^30 long), so that a table
+/// and `node_count` (the parts are at most 2^31 and 2^30 long), so that a table
 /// object is 56 bytes with its header (a 64-byte malloc block, like PUC's).
 struct Inner {
     /// The array part: a `Box<[Value]>` of `array_len` values, taken apart.
     array_ptr: NonNull<Value>,
-    /// The hash part: a `Box<[Node]>` of `1 << log2` nodes taken apart, or
-    /// none.
-    nodes_ptr: Option<NonNull<Node>>,
+    /// The hash part: a `Box<[Node]>` of `node_count` nodes taken apart
+    /// (dangling when there are none).
+    nodes_ptr: NonNull<Node>,
     array_len: u32,
+    /// 0, or a power of two.
+    node_count: u32,
     /// Every node at or above this index is in use.
     last_free: u32,
-    /// The border `length` found last time in the array part (a starting guess).
-    border_hint: u32,
-    /// log2 of the number of nodes (0 when there are none).
+    /// log2 of `node_count` (0 when there are no nodes).
     log2: u8,
 }
 
@@ -135,10 +135,10 @@ impl Inner {
     fn new(array: Box<[Value]>, nodes: Box<[Node]>, log2: u8) -> Inner {
         let mut inner = Inner {
             array_ptr: NonNull::dangling(),
-            nodes_ptr: None,
+            nodes_ptr: NonNull::dangling(),
             array_len: 0,
+            node_count: 0,
             last_free: 0,
-            border_hint: 0,
             log2: 0,
         };
         inner.set_array(array);
@@ -163,19 +163,15 @@ impl Inner {
 
     #[inline(always)]
     fn nodes(&self) -> &[Node] {
-        let len = (self.nodes_ptr.is_some() as usize) << self.log2;
-        let ptr = self.nodes_ptr.unwrap_or(NonNull::dangling());
-        // SAFETY: `nodes_ptr` is a boxed slice of `1 << log2` nodes taken
-        // apart by `set_nodes`, owned by this table (or absent: length 0).
-        unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) }
+        // SAFETY: `nodes_ptr` and `node_count` are a boxed slice taken apart by
+        // `set_nodes`, owned by this table (or dangling, with length 0).
+        unsafe { std::slice::from_raw_parts(self.nodes_ptr.as_ptr(), self.node_count as usize) }
     }
 
     #[inline(always)]
     fn nodes_mut(&mut self) -> &mut [Node] {
-        let len = (self.nodes_ptr.is_some() as usize) << self.log2;
-        let ptr = self.nodes_ptr.unwrap_or(NonNull::dangling());
         // SAFETY: as in `nodes`; `&mut self` makes this the only reference.
-        unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr(), len) }
+        unsafe { std::slice::from_raw_parts_mut(self.nodes_ptr.as_ptr(), self.node_count as usize) }
     }
 
     /// Takes the array part out (leaving it empty).
@@ -200,29 +196,31 @@ impl Inner {
 
     /// Takes the hash part out (leaving none).
     fn take_nodes(&mut self) -> Box<[Node]> {
-        let len = self.nodes().len();
-        match self.nodes_ptr.take() {
-            None => Box::new([]),
-            Some(p) => {
-                self.log2 = 0;
-                // SAFETY: the pointer and length came from `Box::into_raw` in
-                // `set_nodes`, and this table no longer refers to them.
-                unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p.as_ptr(), len)) }
-            }
+        let len = self.node_count as usize;
+        if len == 0 {
+            return Box::new([]);
         }
+        let ptr = std::ptr::slice_from_raw_parts_mut(self.nodes_ptr.as_ptr(), len);
+        self.nodes_ptr = NonNull::dangling();
+        self.node_count = 0;
+        self.log2 = 0;
+        // SAFETY: the pointer and length came from `Box::into_raw` in
+        // `set_nodes`, and this table no longer refers to them.
+        unsafe { Box::from_raw(ptr) }
     }
 
     /// Installs `nodes` (empty, or `1 << log2` long) as the hash part (which
     /// must be absent).
     fn set_nodes(&mut self, nodes: Box<[Node]>, log2: u8) {
-        debug_assert!(self.nodes_ptr.is_none());
+        debug_assert_eq!(self.node_count, 0);
         if nodes.is_empty() {
-            self.log2 = 0;
             return;
         }
         debug_assert_eq!(nodes.len(), 1usize << log2);
         let raw = Box::into_raw(nodes) as *mut Node;
-        self.nodes_ptr = NonNull::new(raw);
+        // SAFETY: `Box::into_raw` never returns null.
+        self.nodes_ptr = unsafe { NonNull::new_unchecked(raw) };
+        self.node_count = 1 << log2;
         self.log2 = log2;
     }
 }
@@ -241,6 +239,10 @@ pub struct Table {
     /// (PUC's `flags`). Cleared by every raw set.
     flags: Cell<u8>,
     metatable: Cell<Option<Gc<Table>>>,
+    /// The border `length` found last time in the array part (a starting
+    /// guess). Here rather than in `Inner`, where it would not fit in the
+    /// 32 bytes.
+    border_hint: Cell<u32>,
 }
 
 /// Fibonacci hashing: the top `log2` bits of `x` times 2^64/φ. Depends on all
@@ -616,15 +618,16 @@ impl Inner {
         }
     }
 
-    /// A border inside the array part, whose last element is nil.
-    fn array_border(&mut self) -> usize {
+    /// A border inside the array part, whose last element is nil, found near
+    /// `hint` when it can be.
+    fn array_border(&self, hint: usize) -> usize {
         let a = &self.array();
         let n = a.len();
         debug_assert!(n > 0 && a[n - 1].is_nil());
         // `b` is a border when t[b] is present (or b == 0) and t[b+1] is absent,
         // i.e. a[b] is nil.
         let present = |b: usize| b == 0 || !a[b - 1].is_nil();
-        let h = (self.border_hint as usize).min(n - 1);
+        let h = hint.min(n - 1);
         let border = if a[h].is_nil() {
             if present(h) {
                 h
@@ -638,7 +641,6 @@ impl Inner {
         } else {
             bin_search(a, h + 1, n)
         };
-        self.border_hint = border as u32;
         border
     }
 
@@ -700,6 +702,7 @@ impl Table {
             inner: UnsafeCell::new(inner),
             flags: Cell::new(0),
             metatable: Cell::new(None),
+            border_hint: Cell::new(0),
         }
     }
 
@@ -909,10 +912,12 @@ impl Table {
     pub fn length(&self) -> i64 {
         // SAFETY: the reference lives in this call only, which calls nothing that
         // reaches this table (single-threaded).
-        let inner = unsafe { self.inner_mut() };
+        let inner = unsafe { self.inner() };
         let n = inner.array().len();
         if n > 0 && inner.array()[n - 1].is_nil() {
-            return inner.array_border() as i64;
+            let border = inner.array_border(self.border_hint.get() as usize);
+            self.border_hint.set(border as u32);
+            return border as i64;
         }
         // The array part is full (or empty).
         if inner.nodes().is_empty() {
