@@ -138,13 +138,16 @@ pub fn hash_bytes(bytes: &[u8], seed: u32) -> u32 {
 ///
 /// Memory matters here (one slot per live short string, and every string
 /// created since the last collection): a slot is a pointer plus a 16-bit *tag*
-/// (high bits of the hash, never 0; 0 marks an empty slot) in a separate
+/// (bits of the hash, never 0; 0 marks an empty slot) in a separate
 /// array, so a probe scans the small tags and looks into a string only when its
 /// tag matches. Dead strings are deleted in place (backward-shift deletion), so
 /// a collection allocates nothing here unless the table shrinks.
 pub struct StringTable {
     tags: Vec<u16>,
     slots: Vec<Option<Gc<LuaString>>>,
+    /// 32 - log2 of the number of slots: a string's first slot is the
+    /// scrambled hash shifted right by this.
+    shift: u32,
     count: usize,
     seed: u32,
 }
@@ -152,10 +155,20 @@ pub struct StringTable {
 /// Slots of a new (or fully shrunk) table.
 const MIN_SLOTS: usize = 256;
 
-/// The tag of a hash: its high 16 bits (the low ones pick the slot), never 0.
+/// The hash scrambled (Fibonacci hashing): strings differing in their last
+/// byte have neighbouring hashes, which would make long runs of occupied
+/// slots under linear probing; the high bits of the product depend on all
+/// bits of the hash.
+#[inline(always)]
+fn scramble(hash: u32) -> u32 {
+    hash.wrapping_mul(0x9E37_79B1)
+}
+
+/// The tag of a hash: the low 16 bits of the scrambled hash (the slot comes
+/// from its high bits), never 0.
 #[inline(always)]
 fn tag_of(hash: u32) -> u16 {
-    ((hash >> 16) as u16).max(1)
+    (scramble(hash) as u16).max(1)
 }
 
 impl StringTable {
@@ -163,6 +176,7 @@ impl StringTable {
         StringTable {
             tags: vec![0; MIN_SLOTS],
             slots: vec![None; MIN_SLOTS],
+            shift: 32 - MIN_SLOTS.trailing_zeros(),
             count: 0,
             seed,
         }
@@ -177,7 +191,7 @@ impl StringTable {
     pub fn find(&self, bytes: &[u8], hash: u32) -> Option<Gc<LuaString>> {
         let mask = self.tags.len() - 1;
         let tag = tag_of(hash);
-        let mut i = hash as usize & mask;
+        let mut i = self.home(hash);
         loop {
             let t = self.tags[i];
             if t == 0 {
@@ -205,7 +219,7 @@ impl StringTable {
     fn place(&mut self, s: Gc<LuaString>) {
         let hash = s.hash.get();
         let mask = self.tags.len() - 1;
-        let mut i = hash as usize & mask;
+        let mut i = self.home(hash);
         while self.tags[i] != 0 {
             i = (i + 1) & mask;
         }
@@ -213,10 +227,18 @@ impl StringTable {
         self.slots[i] = Some(s);
     }
 
-    /// Moves every string into a table of `size` slots.
+    /// The first slot probed for a hash.
+    #[inline(always)]
+    fn home(&self, hash: u32) -> usize {
+        // A u64 shift: `shift` is 32 when there is one slot.
+        (scramble(hash) as u64 >> self.shift) as usize
+    }
+
+    /// Moves every string into a table of `size` slots (a power of two).
     fn rebuild(&mut self, size: usize) {
         let old = std::mem::replace(&mut self.slots, vec![None; size]);
         self.tags = vec![0; size];
+        self.shift = 32 - size.trailing_zeros();
         for s in old.into_iter().flatten() {
             self.place(s);
         }
@@ -233,7 +255,7 @@ impl StringTable {
                 break;
             }
             let Some(s) = self.slots[j] else { break };
-            let home = s.hash.get() as usize & mask;
+            let home = self.home(s.hash.get());
             // The entry at `j` may move to `hole` unless its home lies
             // cyclically in (hole, j]: then probing from home reaches j first.
             let home_in_between = if hole <= j {
