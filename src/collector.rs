@@ -85,6 +85,11 @@ impl State {
     #[inline(never)]
     fn gc_step_slow(&mut self) -> LuaResult<()> {
         let heap = &mut self.global().heap;
+        if !heap.created_since_step && !heap.stress {
+            // Only tables grew since the last step: wait for the next object
+            // (see `Heap::created_since_step`).
+            return Ok(());
+        }
         heap.created_since_step = false;
         if heap.running && !heap.in_finalizer {
             if heap.stress {
@@ -214,7 +219,7 @@ impl State {
             self.set_pause();
         } else {
             let credit = (-debt / stepmul) * WORK_TO_MEM as isize;
-            heap.threshold = (heap.total_bytes() as isize + credit.max(0)) as usize;
+            heap.set_threshold((heap.total_bytes() as isize + credit.max(0)) as usize);
         }
     }
 
@@ -223,7 +228,7 @@ impl State {
     fn set_pause(&mut self) {
         let heap = &mut self.global().heap;
         let target = (heap.estimate / 100).saturating_mul(heap.pause);
-        heap.threshold = target.max(heap.total_bytes());
+        heap.set_threshold(target.max(heap.total_bytes()));
     }
 
     /// One step of the incremental state machine (PUC's `singlestep`);
@@ -361,7 +366,7 @@ impl State {
     fn set_minor_threshold(&mut self) {
         let heap = &mut self.global().heap;
         let total = heap.total_bytes();
-        heap.threshold = total + (total / 100).saturating_mul(heap.minormul.max(1));
+        heap.set_threshold(total + (total / 100).saturating_mul(heap.minormul.max(1)));
     }
 
     /// A step in generational mode (PUC's `genstep`): a major collection when

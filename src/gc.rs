@@ -741,6 +741,7 @@ pub struct Heap {
     /// then (as PUC's run only where objects are created): a program that only
     /// fills a table calls no step until its next allocation, so a collection
     /// does not catch a half-built structure and take it as the live size.
+    /// Checked on the slow path only (`State::check_gc`).
     pub(crate) created_since_step: bool,
     /// A step runs when `total_bytes` reaches this (`GCdebt` = total - threshold).
     pub(crate) threshold: usize,
@@ -755,8 +756,9 @@ pub struct Heap {
     pub running: bool,
     /// Bytes above which allocation fails with "not enough memory".
     memory_limit: Option<usize>,
-    /// `memory_limit`, or `usize::MAX`: past it, a safe point after an
-    /// object was created checks the limit, whatever the collector's pacing.
+    /// `memory_limit`, or `usize::MAX`: the threshold never exceeds it, so a
+    /// safe point after an object was created past the limit checks it,
+    /// whatever the collector's pacing.
     limit_trigger: usize,
     /// An emergency collection is running (finalizers must not run).
     pub emergency: bool,
@@ -844,8 +846,14 @@ impl Heap {
 
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
-        (self.total_bytes >= self.threshold.min(self.limit_trigger) && self.created_since_step)
-            || self.stress
+        self.total_bytes >= self.threshold || self.stress
+    }
+
+    /// Sets the byte count at which the next step runs, at most the memory
+    /// limit.
+    #[inline]
+    pub fn set_threshold(&mut self, threshold: usize) {
+        self.threshold = threshold.min(self.limit_trigger);
     }
 
     pub fn total_bytes(&self) -> usize {
@@ -860,6 +868,7 @@ impl Heap {
     pub fn set_memory_limit(&mut self, limit: Option<usize>) {
         self.memory_limit = limit;
         self.limit_trigger = limit.unwrap_or(usize::MAX);
+        self.set_threshold(self.threshold);
     }
 
     pub fn memory_limit(&self) -> Option<usize> {
