@@ -53,15 +53,17 @@ const MAX_ASIZE: u64 = 1 << MAX_ABITS;
 /// Largest power of two of the hash part's size: `next` offsets must fit an `i32`.
 const MAX_HBITS: u32 = 30;
 
-/// A hash-part slot: 32 bytes (PUC's is 24; a `Value` key would make it 40).
+/// A hash-part slot: 24 bytes, as PUC's (two `Value`s would make it 40): the
+/// key and the value are stored as `Value::to_parts` splits them.
 #[derive(Clone, Copy)]
 struct Node {
-    /// Nil when the node is free or its key was removed.
-    val: Value,
-    /// The key, as `Value::key_parts` splits it. Nil only in a node that was
-    /// never used since the last rehash (a free node).
     key_bits: u64,
+    val_bits: u64,
+    /// Nil only in a node that was never used since the last rehash (a free
+    /// node).
     key_tag: u8,
+    /// Nil when the node is free or its key was removed.
+    val_tag: u8,
     /// The key was not marked by the collector (the value was nil when the table
     /// was traversed): it may point to a freed object and is compared by address
     /// only.
@@ -71,9 +73,10 @@ struct Node {
 }
 
 const FREE_NODE: Node = Node {
-    val: Value::Nil,
     key_bits: 0,
+    val_bits: 0,
     key_tag: key_tag::NIL,
+    val_tag: key_tag::NIL,
     dead: false,
     next: 0,
 };
@@ -83,15 +86,33 @@ impl Node {
     /// only compared by address, never dereferenced.
     #[inline(always)]
     fn key(&self) -> Value {
-        // SAFETY: the parts were made by `key_parts` in `set_key`.
-        unsafe { Value::from_key_parts(self.key_tag, self.key_bits) }
+        // SAFETY: the parts were made by `to_parts` in `set_key`.
+        unsafe { Value::from_parts(self.key_tag, self.key_bits) }
     }
 
     #[inline(always)]
     fn set_key(&mut self, key: Value) {
-        let (tag, bits) = key.key_parts();
+        let (tag, bits) = key.to_parts();
         self.key_tag = tag;
         self.key_bits = bits;
+    }
+
+    #[inline(always)]
+    fn val(&self) -> Value {
+        // SAFETY: the parts were made by `to_parts` in `set_val`.
+        unsafe { Value::from_parts(self.val_tag, self.val_bits) }
+    }
+
+    #[inline(always)]
+    fn set_val(&mut self, val: Value) {
+        let (tag, bits) = val.to_parts();
+        self.val_tag = tag;
+        self.val_bits = bits;
+    }
+
+    #[inline(always)]
+    fn val_is_nil(&self) -> bool {
+        self.val_tag == key_tag::NIL
     }
 
     #[inline(always)]
@@ -290,7 +311,7 @@ fn normalise_key(key: Value) -> Result<Value, TableError> {
 /// compared by address only: it may be gone.
 #[inline]
 fn node_has_key(node: &Node, key: &Value) -> bool {
-    let (tag, bits) = key.key_parts();
+    let (tag, bits) = key.to_parts();
     if node.key_tag != tag {
         return false;
     }
@@ -440,7 +461,7 @@ impl Inner {
             return self.array()[idx as usize];
         }
         match self.find_int(k) {
-            Some(i) => self.nodes()[i].val,
+            Some(i) => self.nodes()[i].val(),
             None => Value::Nil,
         }
     }
@@ -451,7 +472,7 @@ impl Inner {
             return self.get_int(k);
         }
         match self.find(key) {
-            Some(i) => self.nodes()[i].val,
+            Some(i) => self.nodes()[i].val(),
             None => Value::Nil,
         }
     }
@@ -475,7 +496,7 @@ impl Inner {
             return false;
         }
         let mut mp = self.main_position(&key);
-        if !self.nodes()[mp].val.is_nil() {
+        if !self.nodes()[mp].val_is_nil() {
             // The main position is taken: a free node is needed.
             let Some(f) = self.free_pos() else {
                 return false;
@@ -517,7 +538,7 @@ impl Inner {
         // chains through it still reach their keys).
         let n = &mut self.nodes_mut()[mp];
         n.set_key(key);
-        n.val = value;
+        n.set_val(value);
         n.dead = false;
         true
     }
@@ -571,7 +592,7 @@ impl Inner {
         let mut na = self.count_array(&mut nums);
         let mut total = na;
         for n in self.nodes().iter() {
-            if !n.val.is_nil() {
+            if !n.val_is_nil() {
                 total += 1;
                 if let Value::Int(k) = n.key() {
                     na += count_int(k, &mut nums);
@@ -612,8 +633,8 @@ impl Inner {
             self.set_array(array.into_boxed_slice());
         }
         for n in old_nodes.iter() {
-            if !n.val.is_nil() {
-                self.insert_absent(n.key(), n.val);
+            if !n.val_is_nil() {
+                self.insert_absent(n.key(), n.val());
             }
         }
     }
@@ -765,7 +786,7 @@ impl Table {
             return inner.array()[idx as usize];
         }
         match inner.find_int(key) {
-            Some(i) => inner.nodes()[i].val,
+            Some(i) => inner.nodes()[i].val(),
             None => Value::Nil,
         }
     }
@@ -782,7 +803,7 @@ impl Table {
             let mut i = key.short_hash() as usize & nodes.len().wrapping_sub(1);
             while let Some(n) = nodes.get(i) {
                 if n.has_str_key_at(key) {
-                    return n.val;
+                    return n.val();
                 }
                 if n.next == 0 {
                     break;
@@ -797,7 +818,7 @@ impl Table {
             inner.find(&Value::Str(key))
         };
         match found {
-            Some(i) => inner.nodes()[i].val,
+            Some(i) => inner.nodes()[i].val(),
             None => Value::Nil,
         }
     }
@@ -835,8 +856,8 @@ impl Table {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner_mut() };
         match inner.find_short_str(key) {
-            Some(i) if !inner.nodes()[i].val.is_nil() => {
-                inner.nodes_mut()[i].val = value;
+            Some(i) if !inner.nodes()[i].val_is_nil() => {
+                inner.nodes_mut()[i].set_val(value);
                 self.flags.set(0);
                 true
             }
@@ -875,7 +896,7 @@ impl Table {
         }
         match inner.find_int(key) {
             Some(i) => {
-                inner.nodes_mut()[i].val = value;
+                inner.nodes_mut()[i].set_val(value);
                 0
             }
             None if value.is_nil() => 0,
@@ -894,7 +915,7 @@ impl Table {
             match inner.find_short_str(key) {
                 Some(i) => {
                     let n = &mut inner.nodes_mut()[i];
-                    n.val = value;
+                    n.set_val(value);
                     // Found by address: the key is `key` itself, live.
                     n.dead = false;
                     0
@@ -924,7 +945,7 @@ impl Table {
             return n as i64;
         }
         match inner.find_int(n as i64 + 1) {
-            Some(i) if !inner.nodes()[i].val.is_nil() => inner.hash_search(n as u64) as i64,
+            Some(i) if !inner.nodes()[i].val_is_nil() => inner.hash_search(n as u64) as i64,
             _ => n as i64,
         }
     }
@@ -957,8 +978,8 @@ impl Table {
             i += 1;
         }
         for n in &inner.nodes()[i - asize..] {
-            if !n.val.is_nil() {
-                return Ok(Some((n.key(), n.val)));
+            if !n.val_is_nil() {
+                return Ok(Some((n.key(), n.val())));
             }
         }
         Ok(None)
@@ -989,7 +1010,7 @@ impl Table {
                 .count();
         }
         for n in inner.nodes().iter() {
-            if !n.val.is_nil() {
+            if !n.val_is_nil() {
                 match n.key() {
                     Value::Int(k) if (k as u64).wrapping_sub(1) < array_size as u64 => {}
                     _ => needed += 1,
@@ -1031,7 +1052,7 @@ fn set_in_hash(inner: &mut Inner, key: Value, value: Value) -> isize {
     match inner.find(&key) {
         Some(i) => {
             let n = &mut inner.nodes_mut()[i];
-            n.val = value;
+            n.set_val(value);
             // A dead key is only found by address: it is `key` itself, live.
             n.dead = false;
             0
@@ -1062,10 +1083,10 @@ impl Table {
             }
         }
         for n in inner.nodes_mut().iter_mut() {
-            if n.val.is_nil() {
+            if n.val_is_nil() {
                 n.dead = true;
             } else {
-                out.push((n.key(), n.val));
+                out.push((n.key(), n.val()));
             }
         }
         out
@@ -1089,13 +1110,13 @@ impl Collectable for Table {
             marker.mark_value(v);
         }
         for n in inner.nodes_mut().iter_mut() {
-            if n.val.is_nil() {
+            if n.val_is_nil() {
                 // A removed key is not kept alive; from now on it is compared by
                 // address only.
                 n.dead = true;
             } else {
                 marker.mark_value(n.key());
-                marker.mark_value(n.val);
+                marker.mark_value(n.val());
             }
         }
     }
@@ -1155,12 +1176,12 @@ mod tests {
                 assert!(!node.key_is_nil());
             }
             if node.key_is_nil() {
-                assert!(node.val.is_nil());
+                assert!(node.val_is_nil());
             }
         }
         assert!(indegree.iter().all(|&d| d <= 1));
         for (i, node) in inner.nodes().iter().enumerate() {
-            if !node.val.is_nil() {
+            if !node.val_is_nil() {
                 assert_eq!(inner.find(&node.key()), Some(i));
                 if let Value::Int(k) = node.key() {
                     assert!((k as u64).wrapping_sub(1) >= inner.array().len() as u64);
@@ -1181,8 +1202,8 @@ mod tests {
     }
 
     #[test]
-    fn node_is_thirty_two_bytes() {
-        assert_eq!(size_of::<Node>(), 32);
+    fn node_is_twenty_four_bytes() {
+        assert_eq!(size_of::<Node>(), 24);
     }
 
     #[test]

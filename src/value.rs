@@ -55,7 +55,10 @@ pub enum Value {
     Thread(Gc<Thread>),
 }
 
-/// Numbers of the variants of `Value`, as `Value::key_parts` gives them.
+/// Numbers of the variants of `Value`, as `Value::to_parts` gives them (the
+/// declaration order: `to_parts` reads them from the tag word).
+// On little-endian targets `from_parts` needs no match on them.
+#[cfg_attr(target_endian = "little", allow(dead_code))]
 pub(crate) mod key_tag {
     pub const NIL: u8 = 0;
     pub const BOOL: u8 = 1;
@@ -212,37 +215,43 @@ impl Value {
         }
     }
 
-    /// The value as a variant number (`key_tag`) and a payload word: a table
-    /// node stores its key so, in 9 bytes instead of 16. Two keys (normalised
-    /// as tables normalise them: no NaN, no integral float) are the same key
-    /// exactly when their parts are equal, except long strings, equal by
-    /// contents.
+    /// The value as a variant number (`key_tag`) and a payload word (0 for
+    /// nil, 0 or 1 for a boolean): a table node stores its key and value so,
+    /// in 9 bytes each instead of 16. Two keys (normalised as tables normalise
+    /// them: no NaN, no integral float) are the same key exactly when their
+    /// parts are equal, except long strings, equal by contents.
     #[inline(always)]
-    pub(crate) fn key_parts(self) -> (u8, u64) {
+    pub(crate) fn to_parts(self) -> (u8, u64) {
         match self {
             Value::Nil => (key_tag::NIL, 0),
             Value::Bool(b) => (key_tag::BOOL, b as u64),
-            Value::Int(i) => (key_tag::INT, i as u64),
-            Value::Float(f) => (key_tag::FLOAT, f.to_bits()),
-            Value::Str(o) => (key_tag::STR, o.addr() as u64),
-            Value::Table(o) => (key_tag::TABLE, o.addr() as u64),
-            Value::LuaFn(o) => (key_tag::LUA_FN, o.addr() as u64),
-            Value::NativeFn(o) => (key_tag::NATIVE_FN, o.addr() as u64),
-            Value::LightNative(f) => (key_tag::LIGHT_NATIVE, f as usize as u64),
-            Value::UserData(o) => (key_tag::USER_DATA, o.addr() as u64),
-            Value::LightUserData(p) => (key_tag::LIGHT_USER_DATA, p as u64),
-            Value::Thread(o) => (key_tag::THREAD, o.addr() as u64),
+            _ => {
+                let words = &self as *const Value as *const u64;
+                // SAFETY: `Value` is `repr(u64)`: the tag is the first word, and
+                // every variant but nil and boolean has an 8-byte payload (an
+                // integer, a float's bits, an address) as the second word.
+                unsafe { (words.read() as u8, words.add(1).read()) }
+            }
         }
     }
 
-    /// The value `key_parts` split.
+    /// The value `to_parts` split.
     ///
     /// # Safety
-    /// `tag` and `bits` must come from `key_parts` of some value. A reference
+    /// `tag` and `bits` must come from `to_parts` of some value. A reference
     /// value rebuilt so may only be dereferenced while its object is alive.
     #[inline(always)]
-    pub(crate) unsafe fn from_key_parts(tag: u8, bits: u64) -> Value {
-        // SAFETY (all arms): `bits` is what `key_parts` made of a value with
+    pub(crate) unsafe fn from_parts(tag: u8, bits: u64) -> Value {
+        #[cfg(target_endian = "little")]
+        {
+            // SAFETY: `Value` is `repr(u64)`: a tag word then the payload. The
+            // tag is one `to_parts` gave, so a valid variant number, and `bits`
+            // that variant's payload: a non-null address for references and
+            // native functions, 0 or 1 in the first byte for a boolean.
+            unsafe { std::mem::transmute::<[u64; 2], Value>([tag as u64, bits]) }
+        }
+        #[cfg(not(target_endian = "little"))]
+        // SAFETY (all arms): `bits` is what `to_parts` made of a value with
         // this tag: an address of an object of the tag's type, or a function
         // pointer for `LIGHT_NATIVE`.
         unsafe {
@@ -329,6 +338,32 @@ mod tests {
     #[test]
     fn value_is_sixteen_bytes() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn parts_round_trip() {
+        fn native(_: &mut State) -> LuaResult<usize> {
+            Ok(0)
+        }
+        let values = [
+            Value::Nil,
+            Value::Bool(false),
+            Value::Bool(true),
+            Value::Int(-7),
+            Value::Int(i64::MIN),
+            Value::Float(-0.5),
+            Value::LightNative(native),
+            Value::LightUserData(12345),
+        ];
+        let tags = [0, 1, 1, 2, 2, 3, 8, 10];
+        for (v, tag) in values.into_iter().zip(tags) {
+            let (t, bits) = v.to_parts();
+            assert_eq!(t, tag);
+            // SAFETY: parts just made by `to_parts`.
+            let back = unsafe { Value::from_parts(t, bits) };
+            assert_eq!(back.to_parts(), (t, bits));
+            assert!(back.raw_equals(&v) || matches!(v, Value::Nil));
+        }
     }
 
     #[test]
