@@ -177,9 +177,7 @@ impl Inner {
     #[inline(always)]
     fn array_mut(&mut self) -> &mut [Value] {
         // SAFETY: as in `array`; `&mut self` makes this the only reference.
-        unsafe {
-            std::slice::from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize)
-        }
+        unsafe { std::slice::from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize) }
     }
 
     #[inline(always)]
@@ -197,7 +195,8 @@ impl Inner {
 
     /// Takes the array part out (leaving it empty).
     fn take_array(&mut self) -> Box<[Value]> {
-        let ptr = std::ptr::slice_from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize);
+        let ptr =
+            std::ptr::slice_from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize);
         self.array_ptr = NonNull::dangling();
         self.array_len = 0;
         // SAFETY: the pointer and length came from `Box::into_raw` in
@@ -336,7 +335,10 @@ fn make_nodes(n: usize) -> (Box<[Node]>, u8) {
     }
     let log2 = ceil_log2(n as u64);
     assert!(log2 <= MAX_HBITS, "table overflow");
-    (vec![FREE_NODE; 1usize << log2].into_boxed_slice(), log2 as u8)
+    (
+        vec![FREE_NODE; 1usize << log2].into_boxed_slice(),
+        log2 as u8,
+    )
 }
 
 /// Counts an integer key that could go to the array part in `nums` (PUC's
@@ -378,7 +380,7 @@ impl Inner {
     /// Bytes owned besides the table object itself.
     #[inline]
     fn byte_size(&self) -> usize {
-        self.array().len() * size_of::<Value>() + self.nodes().len() * size_of::<Node>()
+        std::mem::size_of_val(self.array()) + std::mem::size_of_val(self.nodes())
     }
 
     /// The main position of a (normalised, non-nil) key. Meaningless when the hash
@@ -398,7 +400,7 @@ impl Inner {
     /// The node holding the integer key `k`.
     #[inline]
     fn find_int(&self, k: i64) -> Option<usize> {
-        let nodes = &*self.nodes();
+        let nodes = self.nodes();
         let mut i = fib_hash(k as u64, self.log2);
         let mut n = nodes.get(i)?;
         loop {
@@ -416,7 +418,7 @@ impl Inner {
     /// The node holding the short (interned) string `s`: compared by address.
     #[inline]
     fn find_short_str(&self, s: Gc<LuaString>) -> Option<usize> {
-        let nodes = &*self.nodes();
+        let nodes = self.nodes();
         let mut i = s.hash() as usize & nodes.len().wrapping_sub(1);
         let mut n = nodes.get(i)?;
         loop {
@@ -437,7 +439,7 @@ impl Inner {
             Value::Int(k) => self.find_int(k),
             Value::Str(s) if s.is_short() => self.find_short_str(s),
             _ => {
-                let nodes = &*self.nodes();
+                let nodes = self.nodes();
                 let mut i = self.main_position(key);
                 let mut n = nodes.get(i)?;
                 loop {
@@ -642,14 +644,14 @@ impl Inner {
     /// A border inside the array part, whose last element is nil, found near
     /// `hint` when it can be.
     fn array_border(&self, hint: usize) -> usize {
-        let a = &self.array();
+        let a = self.array();
         let n = a.len();
         debug_assert!(n > 0 && a[n - 1].is_nil());
         // `b` is a border when t[b] is present (or b == 0) and t[b+1] is absent,
         // i.e. a[b] is nil.
         let present = |b: usize| b == 0 || !a[b - 1].is_nil();
         let h = hint.min(n - 1);
-        let border = if a[h].is_nil() {
+        if a[h].is_nil() {
             if present(h) {
                 h
             } else if h >= 1 && present(h - 1) {
@@ -661,8 +663,7 @@ impl Inner {
             h + 1 // an element was appended (h + 1 < n since a[n - 1] is nil)
         } else {
             bin_search(a, h + 1, n)
-        };
-        border
+        }
     }
 
     /// Some `j >= n` with t[j] present and t[j+1] absent, given t[n+1] present
@@ -799,7 +800,7 @@ impl Table {
         let inner = unsafe { self.inner() };
         if key.is_short() {
             // Interned: compare pointers along the chain from the main position.
-            let nodes = &*inner.nodes();
+            let nodes = inner.nodes();
             let mut i = key.short_hash() as usize & nodes.len().wrapping_sub(1);
             while let Some(n) = nodes.get(i) {
                 if n.has_str_key_at(key) {
