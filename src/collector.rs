@@ -89,9 +89,16 @@ impl State {
 
     #[inline(never)]
     fn gc_step_slow(&mut self) -> LuaResult<()> {
-        let heap = &self.global().heap;
+        let heap = &mut self.global().heap;
         // A pending injected failure is raised below without a step first.
-        if heap.running && !heap.in_finalizer && !heap.failures.pending {
+        let failure_pending = heap.failures.pending;
+        if !heap.created_since_step && !heap.stress && !failure_pending {
+            // Only tables grew since the last step: wait for the next object
+            // (see `Heap::created_since_step`).
+            return Ok(());
+        }
+        heap.created_since_step = false;
+        if heap.running && !heap.in_finalizer && !failure_pending {
             if heap.stress {
                 self.stress_step();
             } else {
@@ -121,7 +128,11 @@ impl State {
                     heap.reported_overshoot = heap.total_bytes().saturating_sub(limit);
                 }
             }
-            return Err(self.memory_error());
+            let error = self.memory_error();
+            // The error is no new allocation of the program: the next safe
+            // point need not run a step for it.
+            self.global().heap.created_since_step = false;
+            return Err(error);
         }
         heap.forget_overshoot_if_under_limit();
         Ok(())
@@ -244,8 +255,7 @@ impl State {
             self.set_pause();
         } else {
             let credit = (-debt / stepmul) * WORK_TO_MEM as isize;
-            heap.threshold = (heap.total_bytes() as isize + credit.max(0)) as usize;
-            heap.cap_threshold_at_limit();
+            heap.set_threshold((heap.total_bytes() as isize + credit.max(0)) as usize);
         }
     }
 
@@ -254,8 +264,7 @@ impl State {
     fn set_pause(&mut self) {
         let heap = &mut self.global().heap;
         let target = (heap.estimate / 100).saturating_mul(heap.pause);
-        heap.threshold = target.max(heap.total_bytes());
-        heap.cap_threshold_at_limit();
+        heap.set_threshold(target.max(heap.total_bytes()));
     }
 
     /// One step of the incremental state machine (PUC's `singlestep`);
@@ -403,8 +412,7 @@ impl State {
     fn set_minor_threshold(&mut self) {
         let heap = &mut self.global().heap;
         let total = heap.total_bytes();
-        heap.threshold = total + (total / 100).saturating_mul(heap.minormul.max(1));
-        heap.cap_threshold_at_limit();
+        heap.set_threshold(total + (total / 100).saturating_mul(heap.minormul.max(1)));
     }
 
     /// A step in generational mode (PUC's `genstep`): a major collection when
@@ -531,15 +539,6 @@ impl crate::gc::Heap {
                 .is_some_and(|limit| self.total_bytes() <= limit)
         {
             self.reported_overshoot = 0;
-        }
-    }
-
-    /// With a memory limit, the next step, and the limit check after it, run
-    /// no later than when the heap reaches the limit: without this a heap
-    /// could grow past the limit up to the collector's threshold unnoticed.
-    pub(crate) fn cap_threshold_at_limit(&mut self) {
-        if let Some(limit) = self.memory_limit() {
-            self.threshold = self.threshold.min(limit);
         }
     }
 }

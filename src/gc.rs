@@ -106,6 +106,19 @@ impl<T> Gc<T> {
         self.ptr.as_ptr() as usize
     }
 
+    /// The pointer whose address `addr` gave.
+    ///
+    /// # Safety
+    /// `addr` must be `Gc::<T>::addr` of some pointer (so it is not null); the
+    /// result may only be dereferenced while that object is alive.
+    #[inline(always)]
+    pub(crate) unsafe fn from_addr(addr: usize) -> Gc<T> {
+        Gc {
+            // SAFETY: an address from `addr()` is not null (see above).
+            ptr: unsafe { NonNull::new_unchecked(addr as *mut GcBox<T>) },
+        }
+    }
+
     #[inline(always)]
     fn boxed(&self) -> &GcBox<T> {
         // SAFETY: see the module invariant: a reachable `Gc` points to a live box.
@@ -313,6 +326,61 @@ impl GcRef {
             GcRef::Proto(o) => o.trace(marker),
             GcRef::UserData(o) => o.trace(marker),
             GcRef::Thread(o) => o.trace(marker),
+        }
+    }
+}
+
+/// A `GcRef` in one word, for the object list (8 bytes an object instead of
+/// 16): the address, with the kind in its three low bits (every box is at
+/// least 8-aligned, checked below).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct PackedRef(usize);
+
+const KIND_BITS: usize = 7;
+const _: () = {
+    use std::mem::align_of;
+    assert!(align_of::<GcBox<LuaString>>() > KIND_BITS);
+    assert!(align_of::<GcBox<Table>>() > KIND_BITS);
+    assert!(align_of::<GcBox<LuaClosure>>() > KIND_BITS);
+    assert!(align_of::<GcBox<NativeClosure>>() > KIND_BITS);
+    assert!(align_of::<GcBox<UpVal>>() > KIND_BITS);
+    assert!(align_of::<GcBox<Proto>>() > KIND_BITS);
+    assert!(align_of::<GcBox<UserData>>() > KIND_BITS);
+    assert!(align_of::<GcBox<Thread>>() > KIND_BITS);
+};
+
+impl PackedRef {
+    #[inline(always)]
+    fn pack(r: GcRef) -> PackedRef {
+        let (kind, addr) = match r {
+            GcRef::String(o) => (0, o.addr()),
+            GcRef::Table(o) => (1, o.addr()),
+            GcRef::LuaClosure(o) => (2, o.addr()),
+            GcRef::NativeClosure(o) => (3, o.addr()),
+            GcRef::UpVal(o) => (4, o.addr()),
+            GcRef::Proto(o) => (5, o.addr()),
+            GcRef::UserData(o) => (6, o.addr()),
+            GcRef::Thread(o) => (7, o.addr()),
+        };
+        PackedRef(addr | kind)
+    }
+
+    #[inline(always)]
+    fn unpack(self) -> GcRef {
+        let addr = self.0 & !KIND_BITS;
+        // SAFETY: `pack` made this word from a `Gc` of the kind in the low
+        // bits, whose address has those bits clear (alignment, checked above).
+        unsafe {
+            match self.0 & KIND_BITS {
+                0 => GcRef::String(Gc::from_addr(addr)),
+                1 => GcRef::Table(Gc::from_addr(addr)),
+                2 => GcRef::LuaClosure(Gc::from_addr(addr)),
+                3 => GcRef::NativeClosure(Gc::from_addr(addr)),
+                4 => GcRef::UpVal(Gc::from_addr(addr)),
+                5 => GcRef::Proto(Gc::from_addr(addr)),
+                6 => GcRef::UserData(Gc::from_addr(addr)),
+                _ => GcRef::Thread(Gc::from_addr(addr)),
+            }
         }
     }
 }
@@ -673,7 +741,7 @@ pub struct Heap {
     /// generational mode `[..old1_start]` holds only old objects,
     /// `[old1_start..survival_start]` objects that became old1 at the last
     /// collection, `[survival_start..new_start]` survivors, the rest new ones.
-    objects: Vec<GcRef>,
+    objects: Vec<PackedRef>,
     old1_start: usize,
     survival_start: usize,
     new_start: usize,
@@ -692,6 +760,12 @@ pub struct Heap {
     /// Test-only allocation-failure injection (`crate::alloc_failure`); off
     /// unless a test arms it. Next to `total_bytes`, which `alloc` touches.
     pub(crate) failures: crate::alloc_failure::FailureInjection,
+    /// An object was created since the last collector step. Steps run only
+    /// then (as PUC's run only where objects are created): a program that only
+    /// fills a table calls no step until its next allocation, so a collection
+    /// does not catch a half-built structure and take it as the live size.
+    /// Checked on the slow path only (`State::check_gc`).
+    pub(crate) created_since_step: bool,
     /// A step runs when `total_bytes` reaches this (`GCdebt` = total - threshold).
     pub(crate) threshold: usize,
     /// Estimate of live bytes (after the last cycle, or the last major collection).
@@ -709,6 +783,10 @@ pub struct Heap {
     /// that went over exists (unlike a failed `malloc`), so only growth past
     /// it fails again, not every check until it dies.
     pub(crate) reported_overshoot: usize,
+    /// `memory_limit`, or `usize::MAX`: the threshold never exceeds it, so a
+    /// safe point after an object was created past the limit checks it,
+    /// whatever the collector's pacing.
+    limit_trigger: usize,
     /// An emergency collection is running (finalizers must not run).
     pub emergency: bool,
     /// A finalizer is running (finalizers do not nest).
@@ -749,6 +827,7 @@ impl Heap {
             sweep_cursor: 0,
             total_bytes: 0,
             failures: crate::alloc_failure::FailureInjection::OFF,
+            created_since_step: false,
             threshold: 256 * 1024,
             estimate: 0,
             pause: DEFAULT_PAUSE,
@@ -759,6 +838,7 @@ impl Heap {
             running: true,
             memory_limit: None,
             reported_overshoot: 0,
+            limit_trigger: usize::MAX,
             emergency: false,
             in_finalizer: false,
             verify_steps: false,
@@ -780,11 +860,12 @@ impl Heap {
         // SAFETY: `Box::into_raw` never returns null.
         let ptr = unsafe { NonNull::new_unchecked(Box::into_raw(boxed)) };
         let gc = Gc { ptr };
-        self.objects.push(T::into_ref(gc));
+        self.objects.push(PackedRef::pack(T::into_ref(gc)));
         self.total_bytes += size;
         if self.failures.is_armed() {
             self.note_allocation();
         }
+        self.created_since_step = true;
         gc
     }
 
@@ -814,6 +895,13 @@ impl Heap {
         self.total_bytes >= self.threshold || self.stress
     }
 
+    /// Sets the byte count at which the next step runs, at most the memory
+    /// limit.
+    #[inline]
+    pub fn set_threshold(&mut self, threshold: usize) {
+        self.threshold = threshold.min(self.limit_trigger);
+    }
+
     pub fn total_bytes(&self) -> usize {
         self.total_bytes
     }
@@ -826,7 +914,8 @@ impl Heap {
     pub fn set_memory_limit(&mut self, limit: Option<usize>) {
         self.memory_limit = limit;
         self.reported_overshoot = 0;
-        self.cap_threshold_at_limit();
+        self.limit_trigger = limit.unwrap_or(usize::MAX);
+        self.set_threshold(self.threshold);
     }
 
     pub fn memory_limit(&self) -> Option<usize> {
@@ -936,7 +1025,8 @@ impl Heap {
             return;
         }
         // Objects given a metatable are usually young: search from the end.
-        let pos = match self.objects.iter().rposition(|&o| o == r) {
+        let packed = PackedRef::pack(r);
+        let pos = match self.objects.iter().rposition(|&o| o == packed) {
             Some(p) => p,
             None => return,
         };
@@ -981,7 +1071,7 @@ impl Heap {
         if self.is_sweeping() {
             r.set_colour(self.current_white);
         }
-        self.objects.push(r);
+        self.objects.push(PackedRef::pack(r));
         Some(r)
     }
 
@@ -1142,7 +1232,7 @@ impl Heap {
             Phase::SweepObjects => {
                 let mut n = 0;
                 while n < SWEEP_MAX && self.sweep_cursor < self.objects.len() {
-                    let r = self.objects[self.sweep_cursor];
+                    let r = self.objects[self.sweep_cursor].unpack();
                     if r.header().get() & dead != 0 {
                         self.total_bytes = self.total_bytes.saturating_sub(r.size());
                         self.objects.swap_remove(self.sweep_cursor);
@@ -1189,7 +1279,8 @@ impl Heap {
     pub(crate) fn sweep_to_old(&mut self) {
         let dead = self.other_white();
         let mut freed = 0usize;
-        self.objects.retain(|&r| {
+        self.objects.retain(|&p| {
+            let r = p.unpack();
             if r.header().get() & dead != 0 {
                 freed += r.size();
                 // SAFETY: as in `sweep_step`: white after a complete mark
@@ -1209,7 +1300,7 @@ impl Heap {
         self.total_bytes = self.total_bytes.saturating_sub(freed);
         // Threads stay gray: their stacks change without barriers.
         self.marker.clear_lists();
-        for &r in self.objects.iter() {
+        for r in self.objects.iter().map(|p| p.unpack()) {
             if let GcRef::Thread(_) = r {
                 self.marker.gray_again.push(r);
             }
@@ -1228,11 +1319,10 @@ impl Heap {
         // Old1 objects may sit anywhere past the old region (an object made
         // old0 by a barrier ages in place), and on the finalizer lists.
         let start = self.old1_start.min(self.objects.len());
-        let young = self.objects[start..].iter();
+        let young = self.objects[start..].iter().map(|p| p.unpack());
         let candidates: Vec<GcRef> = young
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-            .copied()
+            .chain(self.finobj.iter().copied())
+            .chain(self.tobefnz.iter().copied())
             .filter(|r| r.age() == age::OLD1 && r.is_black())
             .collect();
         for r in candidates {
@@ -1258,7 +1348,7 @@ impl Heap {
             if read == survival {
                 new_survival_start = Some(write);
             }
-            let r = self.objects[read];
+            let r = self.objects[read].unpack();
             if r.is_white() {
                 freed += r.size();
                 // SAFETY: young and unmarked after a complete young mark phase
@@ -1268,7 +1358,7 @@ impl Heap {
                 continue;
             }
             age_object(r, white);
-            self.objects[write] = r;
+            self.objects[write] = self.objects[read];
             write += 1;
         }
         let end = write;
@@ -1319,12 +1409,11 @@ impl Heap {
     /// incremental collector starts from a pause (PUC's `enterinc`).
     pub(crate) fn whiten_all(&mut self) {
         let white = self.current_white;
-        for &r in self
-            .objects
-            .iter()
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-        {
+        for r in self.objects.iter().map(|p| p.unpack()) {
+            r.set_colour(white);
+            r.set_age(age::NEW);
+        }
+        for &r in self.finobj.iter().chain(self.tobefnz.iter()) {
             r.set_colour(white);
             r.set_age(age::NEW);
         }
@@ -1344,12 +1433,7 @@ impl Heap {
     /// on exactly one list. Returns a description of the first violation.
     pub fn verify(&self) -> Result<(), String> {
         let mut seen = std::collections::HashSet::new();
-        for &r in self
-            .objects
-            .iter()
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-        {
+        for r in self.all_objects() {
             if !seen.insert(r) {
                 return Err(format!("{r:?} is on two lists"));
             }
@@ -1362,13 +1446,7 @@ impl Heap {
         let dead = self.other_white();
         let marking = self.keeps_invariant() && self.kind == GcKind::Incremental;
         let generational = self.kind == GcKind::Generational;
-        for (i, &r) in self
-            .objects
-            .iter()
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-            .enumerate()
-        {
+        for (i, r) in self.all_objects().enumerate() {
             // A dead object not swept yet may refer to objects already freed.
             if self.is_sweeping() && r.header().get() & dead != 0 {
                 continue;
@@ -1423,11 +1501,21 @@ impl Heap {
         Ok(())
     }
 
+    /// Every object: the object list, then the finalizer lists.
+    fn all_objects(&self) -> impl Iterator<Item = GcRef> + '_ {
+        self.objects
+            .iter()
+            .map(|p| p.unpack())
+            .chain(self.finobj.iter().copied())
+            .chain(self.tobefnz.iter().copied())
+    }
+
     /// Frees everything (the state is closing).
     pub fn free_all(&mut self) {
         let all: Vec<GcRef> = self
             .objects
             .drain(..)
+            .map(|p| p.unpack())
             .chain(self.finobj.drain(..))
             .chain(self.tobefnz.drain(..))
             .collect();
