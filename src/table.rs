@@ -35,7 +35,7 @@ use std::ptr::NonNull;
 
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
 use crate::string::LuaString;
-use crate::value::{float_to_integer, key_tag, Value};
+use crate::value::{float_to_integer, key_tag, Payload, Value};
 
 /// Why a key cannot be stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +57,8 @@ const MAX_HBITS: u32 = 30;
 /// key and the value are stored as `Value::to_parts` splits them.
 #[derive(Clone, Copy)]
 struct Node {
-    key_bits: u64,
-    val_bits: u64,
+    key_bits: Payload,
+    val_bits: Payload,
     /// Nil only in a node that was never used since the last rehash (a free
     /// node).
     key_tag: u8,
@@ -73,8 +73,8 @@ struct Node {
 }
 
 const FREE_NODE: Node = Node {
-    key_bits: 0,
-    val_bits: 0,
+    key_bits: Payload::ZERO,
+    val_bits: Payload::ZERO,
     key_tag: key_tag::NIL,
     val_tag: key_tag::NIL,
     dead: false,
@@ -122,12 +122,12 @@ impl Node {
 
     #[inline(always)]
     fn has_int_key(&self, k: i64) -> bool {
-        self.key_tag == key_tag::INT && self.key_bits == k as u64
+        self.key_tag == key_tag::INT && self.key_bits.bits() == k as u64
     }
 
     #[inline(always)]
     fn has_str_key_at(&self, s: Gc<LuaString>) -> bool {
-        self.key_tag == key_tag::STR && self.key_bits == s.addr() as u64
+        self.key_tag == key_tag::STR && self.key_bits.bits() == s.addr() as u64
     }
 }
 

@@ -55,6 +55,42 @@ pub enum Value {
     Thread(Gc<Thread>),
 }
 
+/// A value's payload word as a table node stores it: pointer-typed, so that
+/// an object's address copied through it keeps its provenance (what Miri
+/// checks; an integer would lose it), and compared by its bits.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub(crate) struct Payload(*const u8);
+
+impl Payload {
+    /// The payload of nil.
+    pub(crate) const ZERO: Payload = Payload(std::ptr::null());
+
+    /// A payload that is no address (a boolean's).
+    #[inline(always)]
+    pub(crate) fn from_bits(bits: u64) -> Payload {
+        Payload(std::ptr::without_provenance(bits as usize))
+    }
+
+    /// The payload's bits (an address, an integer, a float's bits).
+    #[inline(always)]
+    pub(crate) fn bits(self) -> u64 {
+        self.0.addr() as u64
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.bits() == other.bits()
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#x}", self.bits())
+    }
+}
+
 /// Numbers of the variants of `Value`, as `Value::to_parts` gives them (the
 /// declaration order: `to_parts` reads them from the tag word).
 // On little-endian targets `from_parts` needs no match on them.
@@ -221,16 +257,17 @@ impl Value {
     /// them: no NaN, no integral float) are the same key exactly when their
     /// parts are equal, except long strings, equal by contents.
     #[inline(always)]
-    pub(crate) fn to_parts(self) -> (u8, u64) {
+    pub(crate) fn to_parts(self) -> (u8, Payload) {
         match self {
-            Value::Nil => (key_tag::NIL, 0),
-            Value::Bool(b) => (key_tag::BOOL, b as u64),
+            Value::Nil => (key_tag::NIL, Payload::ZERO),
+            Value::Bool(b) => (key_tag::BOOL, Payload::from_bits(b as u64)),
             _ => {
                 let words = &self as *const Value as *const u64;
                 // SAFETY: `Value` is `repr(u64)`: the tag is the first word, and
                 // every variant but nil and boolean has an 8-byte payload (an
-                // integer, a float's bits, an address) as the second word.
-                unsafe { (words.read() as u8, words.add(1).read()) }
+                // integer, a float's bits, an address) as the second word, read
+                // at pointer type so that an address keeps its provenance.
+                unsafe { (words.read() as u8, words.add(1).cast::<Payload>().read()) }
             }
         }
     }
@@ -241,15 +278,20 @@ impl Value {
     /// `tag` and `bits` must come from `to_parts` of some value. A reference
     /// value rebuilt so may only be dereferenced while its object is alive.
     #[inline(always)]
-    pub(crate) unsafe fn from_parts(tag: u8, bits: u64) -> Value {
+    pub(crate) unsafe fn from_parts(tag: u8, payload: Payload) -> Value {
         #[cfg(target_endian = "little")]
         {
+            #[repr(C)]
+            struct Words(u64, Payload);
             // SAFETY: `Value` is `repr(u64)`: a tag word then the payload. The
-            // tag is one `to_parts` gave, so a valid variant number, and `bits`
-            // that variant's payload: a non-null address for references and
-            // native functions, 0 or 1 in the first byte for a boolean.
-            unsafe { std::mem::transmute::<[u64; 2], Value>([tag as u64, bits]) }
+            // tag is one `to_parts` gave, so a valid variant number, and the
+            // payload that variant's: a non-null address (with its provenance)
+            // for references and native functions, 0 or 1 in the first byte for
+            // a boolean.
+            unsafe { std::mem::transmute::<Words, Value>(Words(tag as u64, payload)) }
         }
+        #[cfg(not(target_endian = "little"))]
+        let bits = payload.bits();
         #[cfg(not(target_endian = "little"))]
         // SAFETY (all arms): `bits` is what `to_parts` made of a value with
         // this tag: an address of an object of the tag's type, or a function
