@@ -30,7 +30,7 @@
 //! could reach the same table (hashing and comparing strings only reads strings).
 
 use std::cell::{Cell, UnsafeCell};
-use std::mem::size_of;
+use std::mem::{size_of, MaybeUninit};
 use std::ptr::NonNull;
 
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
@@ -54,11 +54,12 @@ const MAX_ASIZE: u64 = 1 << MAX_ABITS;
 const MAX_HBITS: u32 = 30;
 
 /// A hash-part slot: 24 bytes, as PUC's (two `Value`s would make it 40): the
-/// key and the value are stored as `Value::to_parts` splits them.
+/// key is stored as `Value::to_parts` splits it (canonical bits, compared),
+/// the value as `Value::to_words` does (copied as they are).
 #[derive(Clone, Copy)]
 struct Node {
     key_bits: Payload,
-    val_bits: Payload,
+    val_word: MaybeUninit<u64>,
     /// Nil only in a node that was never used since the last rehash (a free
     /// node).
     key_tag: u8,
@@ -74,7 +75,7 @@ struct Node {
 
 const FREE_NODE: Node = Node {
     key_bits: Payload::ZERO,
-    val_bits: Payload::ZERO,
+    val_word: MaybeUninit::new(0),
     key_tag: key_tag::NIL,
     val_tag: key_tag::NIL,
     dead: false,
@@ -99,15 +100,16 @@ impl Node {
 
     #[inline(always)]
     fn val(&self) -> Value {
-        // SAFETY: the parts were made by `to_parts` in `set_val`.
-        unsafe { Value::from_parts(self.val_tag, self.val_bits) }
+        // SAFETY: the words were made by `to_words` in `set_val` (or are a
+        // free node's nil).
+        unsafe { Value::from_words(self.val_tag, self.val_word) }
     }
 
     #[inline(always)]
     fn set_val(&mut self, val: Value) {
-        let (tag, bits) = val.to_parts();
+        let (tag, word) = val.to_words();
         self.val_tag = tag;
-        self.val_bits = bits;
+        self.val_word = word;
     }
 
     #[inline(always)]

@@ -3,6 +3,8 @@
 //! Reference types hold a `Gc` pointer into the heap; numbers and booleans are
 //! stored inline. Integer and float are distinct subtypes of number, as in 5.4.
 
+use std::mem::MaybeUninit;
+
 use crate::error::LuaResult;
 use crate::function::{LuaClosure, NativeClosure};
 use crate::gc::Gc;
@@ -269,6 +271,37 @@ impl Value {
                 // at pointer type so that an address keeps its provenance.
                 unsafe { (words.read() as u8, words.add(1).cast::<Payload>().read()) }
             }
+        }
+    }
+
+    /// The value's tag (a `key_tag`) and payload word as they are: the
+    /// payload of nil, and all but the first byte of a boolean's, are
+    /// padding. Cheaper than `to_parts` (no branch), for stored values that
+    /// are never compared by their bits.
+    #[inline(always)]
+    pub(crate) fn to_words(self) -> (u8, MaybeUninit<u64>) {
+        // SAFETY: `Value` is `repr(u64)`, 16 bytes: a tag word, then the
+        // payload; `MaybeUninit` may hold padding.
+        let [tag, payload] = unsafe { std::mem::transmute::<Value, [MaybeUninit<u64>; 2]>(self) };
+        // SAFETY: the tag word is always initialised.
+        (unsafe { tag.assume_init() } as u8, payload)
+    }
+
+    /// The value `to_words` split.
+    ///
+    /// # Safety
+    /// `tag` and `payload` must come from `to_words` of some value (or be
+    /// nil's tag with any payload). A reference value rebuilt so may only be
+    /// dereferenced while its object is alive.
+    #[inline(always)]
+    pub(crate) unsafe fn from_words(tag: u8, payload: MaybeUninit<u64>) -> Value {
+        // SAFETY: the words of a value (see above): a valid tag and that
+        // variant's payload.
+        unsafe {
+            std::mem::transmute::<[MaybeUninit<u64>; 2], Value>([
+                MaybeUninit::new(tag as u64),
+                payload,
+            ])
         }
     }
 
