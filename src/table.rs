@@ -719,6 +719,10 @@ impl Table {
     /// A table with room for `array_size` keys `1..=array_size` and `hash_size`
     /// other keys.
     pub fn new(array_size: usize, hash_size: usize) -> Table {
+        // The sizes are hints (`lua_createtable`, a constructor's counts):
+        // past what a table can index they only make it grow later.
+        let array_size = array_size.min(MAX_ASIZE as usize);
+        let hash_size = hash_size.min(1 << MAX_HBITS);
         let (nodes, log2) = make_nodes(hash_size);
         let mut inner = Inner::new(vec![Value::Nil; array_size].into_boxed_slice(), nodes, log2);
         inner.last_free = inner.nodes().len() as u32;
