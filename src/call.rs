@@ -210,7 +210,10 @@ impl State {
                 self.frames[depth - 1].status |= call_status::FRESH;
                 crate::vm::execute(self)
             }
-            Ok(PreCall::Native) => Ok(()),
+            // A native called from Rust (not from the VM, which checks after
+            // each call) reports running out of memory to its caller, so a
+            // `pcall` of it catches the error.
+            Ok(PreCall::Native) => self.check_memory(),
             Err(e) => Err(e),
         };
         self.n_ccalls -= 1;
@@ -410,7 +413,9 @@ impl State {
                     };
                 }
                 Err(e2) => {
-                    if e2.kind == ErrorKind::ErrorHandler {
+                    // Running out of memory in the handler ends the call
+                    // with that error (PUC raises it without the handler).
+                    if matches!(e2.kind, ErrorKind::ErrorHandler | ErrorKind::Memory) {
                         return e2;
                     }
                     err = LuaError {
@@ -523,8 +528,9 @@ impl State {
                     self.stack[index]
                 } else {
                     // SAFETY: another thread's stack, read while that thread is
-                    // suspended (only one thread runs at a time).
-                    unsafe { (&(*thread.state_ptr()).stack)[index] }
+                    // suspended (only one thread runs at a time), through the
+                    // pointer `state_of` says may be used.
+                    unsafe { (&(*self.state_of(thread)).stack)[index] }
                 }
             }
         }
@@ -544,7 +550,7 @@ impl State {
                 } else {
                     // SAFETY: as in `upvalue_get`; the other thread is suspended
                     // and no reference into its stack is live.
-                    unsafe { (&mut (*thread.state_ptr()).stack)[index] = v };
+                    unsafe { (&mut (*self.state_of(thread)).stack)[index] = v };
                 }
             }
         }

@@ -53,6 +53,7 @@ impl Global {
         for &s in &self.name_cache {
             marker.mark_string(s);
         }
+        marker.mark_string(self.memory_error_message);
         self.heap.marker = marker;
         self.heap.mark_being_finalized();
     }
@@ -64,7 +65,11 @@ impl Global {
         self.mark_roots(running);
         let mut work = self.heap.atomic_propagate();
         let strings = &mut self.strings;
+        let before = strings.bytes();
         work += self.heap.atomic_finish(|| strings.remove_dead());
+        // The string table shrinks with the strings that died.
+        self.heap
+            .adjust(self.strings.bytes() as isize - before as isize);
         work
     }
 }
@@ -84,8 +89,16 @@ impl State {
 
     #[inline(never)]
     fn gc_step_slow(&mut self) -> LuaResult<()> {
-        let heap = &self.global().heap;
-        if heap.running && !heap.in_finalizer {
+        let heap = &mut self.global().heap;
+        // A pending injected failure is raised below without a step first.
+        let failure_pending = heap.failures.pending;
+        if !heap.created_since_step && !heap.stress && !failure_pending {
+            // Only tables grew since the last step: wait for the next object
+            // (see `Heap::created_since_step`).
+            return Ok(());
+        }
+        heap.created_since_step = false;
+        if heap.running && !heap.in_finalizer && !failure_pending {
             if heap.stress {
                 self.stress_step();
             } else {
@@ -98,12 +111,39 @@ impl State {
     /// Fails with "not enough memory" if the heap, plus `extra` bytes about to
     /// be allocated, is over the state's limit after an emergency collection.
     pub fn check_memory_limit(&mut self, extra: usize) -> LuaResult<()> {
-        if !self.global().heap.over_limit(extra) {
+        let heap = &mut self.global().heap;
+        heap.note_buffer(extra);
+        if !heap.over_limit(extra) {
+            heap.forget_overshoot_if_under_limit();
             return Ok(());
         }
         self.full_gc(true);
-        if self.global().heap.over_limit(extra) {
-            return Err(self.memory_error());
+        let heap = &mut self.global().heap;
+        if heap.over_limit(extra) {
+            heap.injected_failure_reported();
+            // A buffer (`extra`) is refused before it exists; an object
+            // already made stays: report its overshoot once.
+            if extra == 0 {
+                if let Some(limit) = heap.memory_limit() {
+                    heap.reported_overshoot = heap.total_bytes().saturating_sub(limit);
+                }
+            }
+            let error = self.memory_error();
+            // The error is no new allocation of the program: the next safe
+            // point need not run a step for it.
+            self.global().heap.created_since_step = false;
+            return Err(error);
+        }
+        heap.forget_overshoot_if_under_limit();
+        Ok(())
+    }
+
+    /// Fails with "not enough memory" if the state is over its limit (after
+    /// an emergency collection), without a collector step otherwise.
+    #[inline]
+    pub fn check_memory(&mut self) -> LuaResult<()> {
+        if self.global().heap.over_limit(0) {
+            return self.check_memory_limit(0);
         }
         Ok(())
     }
@@ -123,9 +163,10 @@ impl State {
     /// The error raised when the memory limit is reached (PUC's `LUA_ERRMEM`
     /// with its fixed message).
     pub fn memory_error(&mut self) -> LuaError {
+        // Made with the state: raising it allocates nothing.
         LuaError {
             kind: ErrorKind::Memory,
-            value: self.new_str_value(b"not enough memory"),
+            value: Value::Str(self.global().memory_error_message),
         }
     }
 
@@ -172,7 +213,12 @@ impl State {
     }
 
     fn verify_heap_or_abort(&mut self) {
-        if let Err(e) = self.global().heap.verify() {
+        let running = running_states(self);
+        let heap = &mut self.global().heap;
+        heap.marker.set_running_states(running);
+        let verified = heap.verify();
+        heap.marker.set_running_states(Vec::new());
+        if let Err(e) = verified {
             // A broken heap invariant would free live objects later: stop
             // here, where the cause is closest.
             eprintln!("crescent: heap verification failed: {e}");
@@ -209,7 +255,7 @@ impl State {
             self.set_pause();
         } else {
             let credit = (-debt / stepmul) * WORK_TO_MEM as isize;
-            heap.threshold = (heap.total_bytes() as isize + credit.max(0)) as usize;
+            heap.set_threshold((heap.total_bytes() as isize + credit.max(0)) as usize);
         }
     }
 
@@ -218,13 +264,15 @@ impl State {
     fn set_pause(&mut self) {
         let heap = &mut self.global().heap;
         let target = (heap.estimate / 100).saturating_mul(heap.pause);
-        heap.threshold = target.max(heap.total_bytes());
+        heap.set_threshold(target.max(heap.total_bytes()));
     }
 
     /// One step of the incremental state machine (PUC's `singlestep`);
     /// returns the work done.
     fn single_step(&mut self, budget: usize) -> usize {
         let me = self.thread();
+        // Derived before `g` borrows `self` (see `running_states`).
+        let this: *mut State = self;
         let g = self.global();
         match g.heap.phase {
             Phase::Pause => {
@@ -238,11 +286,16 @@ impl State {
                     g.heap.phase = Phase::Atomic;
                     0
                 } else {
-                    g.heap.propagate_step(budget)
+                    g.heap.marker.set_running_states(running_states(this));
+                    let work = g.heap.propagate_step(budget);
+                    g.heap.marker.set_running_states(Vec::new());
+                    work
                 }
             }
             Phase::Atomic => {
+                g.heap.marker.set_running_states(running_states(this));
                 let work = g.atomic(me);
+                g.heap.marker.set_running_states(Vec::new());
                 g.heap.enter_sweep();
                 work
             }
@@ -327,7 +380,9 @@ impl State {
     pub fn enter_generational(&mut self) {
         let me = self.thread();
         self.run_until(Phase::Pause);
+        let this: *mut State = self;
         let g = self.global();
+        g.heap.marker.set_running_states(running_states(this));
         let mode = g.tm_name(TmKind::Mode);
         g.heap.restart(mode);
         g.mark_roots(me);
@@ -335,6 +390,7 @@ impl State {
             g.heap.propagate_step(usize::MAX);
         }
         g.atomic(me);
+        g.heap.marker.set_running_states(Vec::new());
         g.heap.sweep_to_old();
         g.heap.estimate = g.heap.total_bytes();
         self.set_minor_threshold();
@@ -356,7 +412,7 @@ impl State {
     fn set_minor_threshold(&mut self) {
         let heap = &mut self.global().heap;
         let total = heap.total_bytes();
-        heap.threshold = total + (total / 100).saturating_mul(heap.minormul.max(1));
+        heap.set_threshold(total + (total / 100).saturating_mul(heap.minormul.max(1)));
     }
 
     /// A step in generational mode (PUC's `genstep`): a major collection when
@@ -384,9 +440,12 @@ impl State {
     /// Collects young objects only (PUC's `youngcollection`).
     fn young_collection(&mut self) {
         let me = self.thread();
+        let this: *mut State = self;
         let g = self.global();
+        g.heap.marker.set_running_states(running_states(this));
         g.heap.mark_old1();
         g.atomic(me);
+        g.heap.marker.set_running_states(Vec::new());
         g.heap.sweep_young();
         g.heap.correct_gray_lists();
         if !g.heap.emergency {
@@ -471,6 +530,19 @@ impl State {
     }
 }
 
+impl crate::gc::Heap {
+    /// Back under the limit: the next overshoot fails again.
+    fn forget_overshoot_if_under_limit(&mut self) {
+        if self.reported_overshoot != 0
+            && self
+                .memory_limit()
+                .is_some_and(|limit| self.total_bytes() <= limit)
+        {
+            self.reported_overshoot = 0;
+        }
+    }
+}
+
 /// CPU time of the calling thread: step durations measured with it do not
 /// count time the thread spent descheduled.
 fn thread_cpu_time() -> std::time::Duration {
@@ -484,4 +556,24 @@ fn thread_cpu_time() -> std::time::Duration {
         return std::time::Duration::ZERO;
     }
     std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// The states with a live `&mut State` up the call stack while the collector
+/// runs (`running`, and the threads resuming it), as pointers the marker may
+/// use to trace them: derived from those references, so that tracing does not
+/// alias them. The caller passes its `&mut State` (the pointer derives from
+/// it), hands the list to the marker right before marking, and touches the
+/// state only through the collector until marking is over; code run in
+/// between (finalizers) needs a new list.
+fn running_states(running: *mut State) -> Vec<*mut State> {
+    let mut states = vec![running];
+    // SAFETY: `running` comes from a live `&mut State`; resumers stay alive
+    // (suspended in `resume`) while the thread they resume runs.
+    let mut p = unsafe { (*running).resumer };
+    while !p.is_null() {
+        states.push(p);
+        // SAFETY: as above.
+        p = unsafe { (*p).resumer };
+    }
+    states
 }

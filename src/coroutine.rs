@@ -42,11 +42,11 @@ impl State {
         }
     }
 
-    /// Resumes this coroutine with `args`; `from_ccalls` is the resumer's
-    /// nesting count. Errors kill the coroutine (its stack is kept for
-    /// inspection, as PUC does).
-    pub fn resume(&mut self, args: &[Value], from_ccalls: u32) -> Result<ResumeOutcome, LuaError> {
-        match self.resume_in_place(args, from_ccalls)? {
+    /// Resumes this coroutine with `args` on behalf of the thread `from`.
+    /// Errors kill the coroutine (its stack is kept for inspection, as PUC
+    /// does).
+    pub fn resume(&mut self, from: &mut State, args: &[Value]) -> Result<ResumeOutcome, LuaError> {
+        match self.resume_in_place(from, args)? {
             ResumeEnd::Yielded => Ok(ResumeOutcome::Yield(std::mem::take(&mut self.transfer))),
             ResumeEnd::Returned => {
                 let results = self.stack[..self.top].to_vec();
@@ -61,17 +61,23 @@ impl State {
     /// which copies them without building a list (PUC's `lua_xmove`).
     pub(crate) fn resume_in_place(
         &mut self,
+        from: &mut State,
         args: &[Value],
-        from_ccalls: u32,
     ) -> Result<ResumeEnd, LuaError> {
-        self.n_ccalls = from_ccalls + 1;
+        self.n_ccalls = from.n_ccalls + 1;
         if self.n_ccalls >= MAX_CCALLS {
             let e = self.rt_error_msg("C stack overflow");
             return Err(e);
         }
         self.nny = 0;
         self.active = true;
+        from.active = true;
+        // From here until the coroutine stops, `from` is touched only through
+        // this pointer (by the collector, and by upvalues open on its stack).
+        self.resumer = from;
         let r = self.resume_inner(args);
+        self.resumer = std::ptr::null_mut();
+        from.active = false;
         self.active = false;
         match r {
             Ok(()) => {

@@ -58,8 +58,8 @@ pub fn current_pc(ci: &CallInfo) -> usize {
 }
 
 fn upvalue_name(p: &Proto, i: usize) -> Vec<u8> {
-    match p.upvalues.get(i).and_then(|u| u.name.clone()) {
-        Some(n) => n,
+    match p.upvalues.get(i).and_then(|u| u.name.as_deref()) {
+        Some(n) => n.to_vec(),
         None => b"?".to_vec(),
     }
 }

@@ -140,7 +140,7 @@ pub fn to_function_proto(p: &crate::function::Proto) -> FunctionProto {
                 Value::Bool(b) => Constant::Bool(b),
                 Value::Int(i) => Constant::Int(i),
                 Value::Float(f) => Constant::Float(f),
-                Value::Str(s) => Constant::Str(s.as_bytes().to_vec()),
+                Value::Str(s) => Constant::Str(s.as_bytes().into()),
                 _ => Constant::Nil,
             })
             .collect(),
@@ -313,7 +313,7 @@ fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<Fun
             2 => Constant::Bool(true),
             3 => Constant::Int(r.i64()?),
             4 => Constant::Float(r.f64()?),
-            5 => Constant::Str(r.bytes()?),
+            5 => Constant::Str(r.bytes()?.into()),
             _ => return Err("bad constant"),
         };
         p.constants.push(k);
@@ -348,7 +348,7 @@ fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<Fun
         let start_pc = r.u32_field()?;
         let end_pc = r.u32_field()?;
         p.local_vars.push(LocalVarInfo {
-            name,
+            name: name.into(),
             start_pc,
             end_pc,
         });
@@ -359,7 +359,7 @@ fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<Fun
     }
     for i in 0..nnames {
         let n = r.bytes()?;
-        p.upvalues[i].name = Some(n);
+        p.upvalues[i].name = Some(n.into());
     }
     verify_code(&p)?;
     r.depth -= 1;

@@ -38,7 +38,7 @@ use std::ops::Deref;
 use std::ptr::NonNull;
 
 use crate::function::{LuaClosure, NativeClosure, Proto, UpVal};
-use crate::state::Thread;
+use crate::state::{State, Thread};
 use crate::string::LuaString;
 use crate::table::Table;
 use crate::userdata::UserData;
@@ -104,6 +104,19 @@ impl<T> Gc<T> {
     #[inline(always)]
     pub fn addr(self) -> usize {
         self.ptr.as_ptr() as usize
+    }
+
+    /// The pointer whose address `addr` gave.
+    ///
+    /// # Safety
+    /// `addr` must be `Gc::<T>::addr` of some pointer (so it is not null); the
+    /// result may only be dereferenced while that object is alive.
+    #[inline(always)]
+    pub(crate) unsafe fn from_addr(addr: usize) -> Gc<T> {
+        Gc {
+            // SAFETY: an address from `addr()` is not null (see above).
+            ptr: unsafe { NonNull::new_unchecked(addr as *mut GcBox<T>) },
+        }
     }
 
     #[inline(always)]
@@ -317,6 +330,61 @@ impl GcRef {
     }
 }
 
+/// A `GcRef` in one word, for the object list (8 bytes an object instead of
+/// 16): the address, with the kind in its three low bits (every box is at
+/// least 8-aligned, checked below).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct PackedRef(usize);
+
+const KIND_BITS: usize = 7;
+const _: () = {
+    use std::mem::align_of;
+    assert!(align_of::<GcBox<LuaString>>() > KIND_BITS);
+    assert!(align_of::<GcBox<Table>>() > KIND_BITS);
+    assert!(align_of::<GcBox<LuaClosure>>() > KIND_BITS);
+    assert!(align_of::<GcBox<NativeClosure>>() > KIND_BITS);
+    assert!(align_of::<GcBox<UpVal>>() > KIND_BITS);
+    assert!(align_of::<GcBox<Proto>>() > KIND_BITS);
+    assert!(align_of::<GcBox<UserData>>() > KIND_BITS);
+    assert!(align_of::<GcBox<Thread>>() > KIND_BITS);
+};
+
+impl PackedRef {
+    #[inline(always)]
+    fn pack(r: GcRef) -> PackedRef {
+        let (kind, addr) = match r {
+            GcRef::String(o) => (0, o.addr()),
+            GcRef::Table(o) => (1, o.addr()),
+            GcRef::LuaClosure(o) => (2, o.addr()),
+            GcRef::NativeClosure(o) => (3, o.addr()),
+            GcRef::UpVal(o) => (4, o.addr()),
+            GcRef::Proto(o) => (5, o.addr()),
+            GcRef::UserData(o) => (6, o.addr()),
+            GcRef::Thread(o) => (7, o.addr()),
+        };
+        PackedRef(addr | kind)
+    }
+
+    #[inline(always)]
+    fn unpack(self) -> GcRef {
+        let addr = self.0 & !KIND_BITS;
+        // SAFETY: `pack` made this word from a `Gc` of the kind in the low
+        // bits, whose address has those bits clear (alignment, checked above).
+        unsafe {
+            match self.0 & KIND_BITS {
+                0 => GcRef::String(Gc::from_addr(addr)),
+                1 => GcRef::Table(Gc::from_addr(addr)),
+                2 => GcRef::LuaClosure(Gc::from_addr(addr)),
+                3 => GcRef::NativeClosure(Gc::from_addr(addr)),
+                4 => GcRef::UpVal(Gc::from_addr(addr)),
+                5 => GcRef::Proto(Gc::from_addr(addr)),
+                6 => GcRef::UserData(Gc::from_addr(addr)),
+                _ => GcRef::Thread(Gc::from_addr(addr)),
+            }
+        }
+    }
+}
+
 /// Types that live in the heap: how to register them and what they reference.
 pub trait Collectable: Sized {
     fn into_ref(gc: Gc<Self>) -> GcRef;
@@ -364,6 +432,10 @@ pub struct Marker {
     record_only: bool,
     /// Bytes objects found they use beyond what the heap accounted for.
     size_change: isize,
+    /// The states of the running thread and of the threads resuming it, as
+    /// pointers derived from their live `&mut State`s (see
+    /// `State::publish_running_threads`).
+    running_states: Vec<*mut State>,
 }
 
 impl Marker {
@@ -409,6 +481,22 @@ impl Marker {
     #[inline]
     pub fn add_work(&mut self, n: usize) {
         self.work += n;
+    }
+
+    /// Tells the marker which states are in use by the running code.
+    pub fn set_running_states(&mut self, states: Vec<*mut State>) {
+        self.running_states = states;
+    }
+
+    /// How to reach `state`: through the pointer the running code gave (a
+    /// state with a live `&mut` up the call stack may be touched only through
+    /// pointers derived from it), or `state` itself for a suspended thread.
+    pub fn reach_state(&self, state: *mut State) -> *mut State {
+        self.running_states
+            .iter()
+            .copied()
+            .find(|&p| std::ptr::eq(p, state))
+            .unwrap_or(state)
     }
 
     /// Only references are being recorded (heap verification): visiting must
@@ -653,7 +741,7 @@ pub struct Heap {
     /// generational mode `[..old1_start]` holds only old objects,
     /// `[old1_start..survival_start]` objects that became old1 at the last
     /// collection, `[survival_start..new_start]` survivors, the rest new ones.
-    objects: Vec<GcRef>,
+    objects: Vec<PackedRef>,
     old1_start: usize,
     survival_start: usize,
     new_start: usize,
@@ -669,6 +757,15 @@ pub struct Heap {
     sweep_cursor: usize,
     /// Bytes currently accounted for.
     total_bytes: usize,
+    /// Test-only allocation-failure injection (`crate::alloc_failure`); off
+    /// unless a test arms it. Next to `total_bytes`, which `alloc` touches.
+    pub(crate) failures: crate::alloc_failure::FailureInjection,
+    /// An object was created since the last collector step. Steps run only
+    /// then (as PUC's run only where objects are created): a program that only
+    /// fills a table calls no step until its next allocation, so a collection
+    /// does not catch a half-built structure and take it as the live size.
+    /// Checked on the slow path only (`State::check_gc`).
+    pub(crate) created_since_step: bool,
     /// A step runs when `total_bytes` reaches this (`GCdebt` = total - threshold).
     pub(crate) threshold: usize,
     /// Estimate of live bytes (after the last cycle, or the last major collection).
@@ -682,6 +779,14 @@ pub struct Heap {
     pub running: bool,
     /// Bytes above which allocation fails with "not enough memory".
     memory_limit: Option<usize>,
+    /// Bytes over the limit already reported by a memory error: the object
+    /// that went over exists (unlike a failed `malloc`), so only growth past
+    /// it fails again, not every check until it dies.
+    pub(crate) reported_overshoot: usize,
+    /// `memory_limit`, or `usize::MAX`: the threshold never exceeds it, so a
+    /// safe point after an object was created past the limit checks it,
+    /// whatever the collector's pacing.
+    limit_trigger: usize,
     /// An emergency collection is running (finalizers must not run).
     pub emergency: bool,
     /// A finalizer is running (finalizers do not nest).
@@ -721,6 +826,8 @@ impl Heap {
             current_white: WHITE0,
             sweep_cursor: 0,
             total_bytes: 0,
+            failures: crate::alloc_failure::FailureInjection::OFF,
+            created_since_step: false,
             threshold: 256 * 1024,
             estimate: 0,
             pause: DEFAULT_PAUSE,
@@ -730,6 +837,8 @@ impl Heap {
             majormul: DEFAULT_MAJORMUL,
             running: true,
             memory_limit: None,
+            reported_overshoot: 0,
+            limit_trigger: usize::MAX,
             emergency: false,
             in_finalizer: false,
             verify_steps: false,
@@ -751,8 +860,12 @@ impl Heap {
         // SAFETY: `Box::into_raw` never returns null.
         let ptr = unsafe { NonNull::new_unchecked(Box::into_raw(boxed)) };
         let gc = Gc { ptr };
-        self.objects.push(T::into_ref(gc));
+        self.objects.push(PackedRef::pack(T::into_ref(gc)));
         self.total_bytes += size;
+        if self.failures.is_armed() {
+            self.note_allocation();
+        }
+        self.created_since_step = true;
         gc
     }
 
@@ -761,11 +874,32 @@ impl Heap {
     #[inline]
     pub fn adjust(&mut self, delta: isize) {
         self.total_bytes = (self.total_bytes as isize + delta).max(0) as usize;
+        if delta > 0 && self.failures.is_armed() {
+            self.note_allocation();
+        }
+    }
+
+    /// Counts an allocation for the failure injector; at the chosen one the
+    /// heap counts as over its limit until the next limit check fails, and
+    /// the next safe point checks at once.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn note_allocation(&mut self) {
+        if self.failures.count_one() {
+            self.threshold = 0;
+        }
     }
 
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
         self.total_bytes >= self.threshold || self.stress
+    }
+
+    /// Sets the byte count at which the next step runs, at most the memory
+    /// limit.
+    #[inline]
+    pub fn set_threshold(&mut self, threshold: usize) {
+        self.threshold = threshold.min(self.limit_trigger);
     }
 
     pub fn total_bytes(&self) -> usize {
@@ -779,6 +913,9 @@ impl Heap {
     /// Sets (or removes) the most bytes the state may use.
     pub fn set_memory_limit(&mut self, limit: Option<usize>) {
         self.memory_limit = limit;
+        self.reported_overshoot = 0;
+        self.limit_trigger = limit.unwrap_or(usize::MAX);
+        self.set_threshold(self.threshold);
     }
 
     pub fn memory_limit(&self) -> Option<usize> {
@@ -789,8 +926,14 @@ impl Heap {
     /// the limit.
     #[inline]
     pub fn over_limit(&self, extra: usize) -> bool {
+        if self.failures.pending {
+            return true;
+        }
         match self.memory_limit {
-            Some(limit) => self.total_bytes.saturating_add(extra) > limit,
+            Some(limit) => {
+                self.total_bytes.saturating_add(extra)
+                    > limit.saturating_add(self.reported_overshoot)
+            }
             None => false,
         }
     }
@@ -882,7 +1025,8 @@ impl Heap {
             return;
         }
         // Objects given a metatable are usually young: search from the end.
-        let pos = match self.objects.iter().rposition(|&o| o == r) {
+        let packed = PackedRef::pack(r);
+        let pos = match self.objects.iter().rposition(|&o| o == packed) {
             Some(p) => p,
             None => return,
         };
@@ -927,7 +1071,7 @@ impl Heap {
         if self.is_sweeping() {
             r.set_colour(self.current_white);
         }
-        self.objects.push(r);
+        self.objects.push(PackedRef::pack(r));
         Some(r)
     }
 
@@ -1088,7 +1232,7 @@ impl Heap {
             Phase::SweepObjects => {
                 let mut n = 0;
                 while n < SWEEP_MAX && self.sweep_cursor < self.objects.len() {
-                    let r = self.objects[self.sweep_cursor];
+                    let r = self.objects[self.sweep_cursor].unpack();
                     if r.header().get() & dead != 0 {
                         self.total_bytes = self.total_bytes.saturating_sub(r.size());
                         self.objects.swap_remove(self.sweep_cursor);
@@ -1135,7 +1279,8 @@ impl Heap {
     pub(crate) fn sweep_to_old(&mut self) {
         let dead = self.other_white();
         let mut freed = 0usize;
-        self.objects.retain(|&r| {
+        self.objects.retain(|&p| {
+            let r = p.unpack();
             if r.header().get() & dead != 0 {
                 freed += r.size();
                 // SAFETY: as in `sweep_step`: white after a complete mark
@@ -1155,7 +1300,7 @@ impl Heap {
         self.total_bytes = self.total_bytes.saturating_sub(freed);
         // Threads stay gray: their stacks change without barriers.
         self.marker.clear_lists();
-        for &r in self.objects.iter() {
+        for r in self.objects.iter().map(|p| p.unpack()) {
             if let GcRef::Thread(_) = r {
                 self.marker.gray_again.push(r);
             }
@@ -1174,11 +1319,10 @@ impl Heap {
         // Old1 objects may sit anywhere past the old region (an object made
         // old0 by a barrier ages in place), and on the finalizer lists.
         let start = self.old1_start.min(self.objects.len());
-        let young = self.objects[start..].iter();
+        let young = self.objects[start..].iter().map(|p| p.unpack());
         let candidates: Vec<GcRef> = young
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-            .copied()
+            .chain(self.finobj.iter().copied())
+            .chain(self.tobefnz.iter().copied())
             .filter(|r| r.age() == age::OLD1 && r.is_black())
             .collect();
         for r in candidates {
@@ -1204,7 +1348,7 @@ impl Heap {
             if read == survival {
                 new_survival_start = Some(write);
             }
-            let r = self.objects[read];
+            let r = self.objects[read].unpack();
             if r.is_white() {
                 freed += r.size();
                 // SAFETY: young and unmarked after a complete young mark phase
@@ -1214,7 +1358,7 @@ impl Heap {
                 continue;
             }
             age_object(r, white);
-            self.objects[write] = r;
+            self.objects[write] = self.objects[read];
             write += 1;
         }
         let end = write;
@@ -1265,12 +1409,11 @@ impl Heap {
     /// incremental collector starts from a pause (PUC's `enterinc`).
     pub(crate) fn whiten_all(&mut self) {
         let white = self.current_white;
-        for &r in self
-            .objects
-            .iter()
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-        {
+        for r in self.objects.iter().map(|p| p.unpack()) {
+            r.set_colour(white);
+            r.set_age(age::NEW);
+        }
+        for &r in self.finobj.iter().chain(self.tobefnz.iter()) {
             r.set_colour(white);
             r.set_age(age::NEW);
         }
@@ -1290,12 +1433,7 @@ impl Heap {
     /// on exactly one list. Returns a description of the first violation.
     pub fn verify(&self) -> Result<(), String> {
         let mut seen = std::collections::HashSet::new();
-        for &r in self
-            .objects
-            .iter()
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-        {
+        for r in self.all_objects() {
             if !seen.insert(r) {
                 return Err(format!("{r:?} is on two lists"));
             }
@@ -1308,19 +1446,13 @@ impl Heap {
         let dead = self.other_white();
         let marking = self.keeps_invariant() && self.kind == GcKind::Incremental;
         let generational = self.kind == GcKind::Generational;
-        for (i, &r) in self
-            .objects
-            .iter()
-            .chain(self.finobj.iter())
-            .chain(self.tobefnz.iter())
-            .enumerate()
-        {
+        for (i, r) in self.all_objects().enumerate() {
             // A dead object not swept yet may refer to objects already freed.
             if self.is_sweeping() && r.header().get() & dead != 0 {
                 continue;
             }
             let mut children = Vec::new();
-            collect_children(r, &mut children);
+            collect_children(r, &self.marker.running_states, &mut children);
             for c in children {
                 if !seen.contains(&c) {
                     return Err(format!(
@@ -1369,11 +1501,21 @@ impl Heap {
         Ok(())
     }
 
+    /// Every object: the object list, then the finalizer lists.
+    fn all_objects(&self) -> impl Iterator<Item = GcRef> + '_ {
+        self.objects
+            .iter()
+            .map(|p| p.unpack())
+            .chain(self.finobj.iter().copied())
+            .chain(self.tobefnz.iter().copied())
+    }
+
     /// Frees everything (the state is closing).
     pub fn free_all(&mut self) {
         let all: Vec<GcRef> = self
             .objects
             .drain(..)
+            .map(|p| p.unpack())
             .chain(self.finobj.drain(..))
             .chain(self.tobefnz.drain(..))
             .collect();
@@ -1406,9 +1548,10 @@ fn age_object(r: GcRef, white: u8) {
 }
 
 /// Every object `r` refers to (for verification).
-fn collect_children(r: GcRef, out: &mut Vec<GcRef>) {
+fn collect_children(r: GcRef, running_states: &[*mut State], out: &mut Vec<GcRef>) {
     let mut m = Marker {
         record_only: true,
+        running_states: running_states.to_vec(),
         ..Marker::default()
     };
     r.trace(&mut m);

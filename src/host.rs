@@ -149,6 +149,7 @@ pub fn set_global_guard(l: &mut State, mode: GuardMode) {
     );
     l.set_field(mt, "__newindex", guard);
     g.set_metatable(Some(mt));
+    l.global().heap.barrier_back(g);
 }
 
 /// `declare(name [, value])`: declares a global (even as nil) and sets it.
@@ -159,6 +160,7 @@ fn declare_global(l: &mut State) -> LuaResult<usize> {
         let grown = declared
             .set(Value::Str(name), Value::Bool(true))
             .unwrap_or(0);
+        l.global().heap.barrier_back(declared);
         l.global().heap.adjust(grown);
     }
     let g = l.global().globals;
@@ -186,6 +188,7 @@ fn guarded_newindex(l: &mut State) -> LuaResult<usize> {
         if let Value::Table(warned) = l.native_upvalue(3) {
             if warned.get(key).is_nil() {
                 let grown = warned.set(key, Value::Bool(true)).unwrap_or(0);
+                l.global().heap.barrier_back(warned);
                 l.global().heap.adjust(grown);
                 let position = String::from_utf8_lossy(&l.where_(1)).into_owned();
                 let _ = writeln!(

@@ -39,6 +39,8 @@
 
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod alloc_failure;
 pub mod api;
 #[doc(hidden)]
 pub mod arith;

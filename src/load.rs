@@ -29,7 +29,7 @@ impl State {
         &mut self,
         fp: FunctionProto,
         source: Gc<LuaString>,
-        strings: &mut FastMap<Vec<u8>, Gc<LuaString>>,
+        strings: &mut FastMap<crate::compiler::lexer::LStr, Gc<LuaString>>,
     ) -> Gc<Proto> {
         let constants: Vec<Value> = fp
             .constants
@@ -80,6 +80,9 @@ impl State {
         mode: &[u8],
         env: Option<Value>,
     ) -> LuaResult<Value> {
+        // The compiler's (or undumper's) working memory grows with the chunk:
+        // reserve that much first, so a huge chunk fails as out of memory.
+        self.check_memory_limit(chunk.len())?;
         let is_binary = chunk.starts_with(&BINARY_SIGNATURE[..1]);
         let fp = if is_binary {
             if !mode.contains(&b'b') {

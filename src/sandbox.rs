@@ -644,6 +644,7 @@ fn safe_require(l: &mut State) -> LuaResult<usize> {
         _ => Value::Bool(true),
     };
     let grown = loaded.set(Value::Str(name), module).unwrap_or(0);
+    l.global().heap.barrier_back(loaded);
     l.global().heap.adjust(grown);
     l.push(module);
     Ok(1)

@@ -120,14 +120,19 @@ pub struct State {
     pub(crate) old_pc: usize,
     /// Status bits for the next frame pushed (marks a finalizer's frame).
     pub(crate) next_call_status: u8,
+    /// While this thread runs as a coroutine: the state resuming it, as a
+    /// pointer derived from the resumer's live `&mut State` (null otherwise).
+    /// Code running here reaches the resumer's state only through it.
+    pub(crate) resumer: *mut State,
 }
 
 /// The collectable object owning a thread's `State`.
 pub struct Thread {
     state: UnsafeCell<State>,
-    /// Bytes the heap accounts for this thread. Its stack and frame list grow
-    /// without telling the heap; the collector re-measures them when it visits
-    /// the thread, so the total stays exact when the thread is freed.
+    /// Bytes the heap accounts for this thread. Growing the stack tells the
+    /// heap at once (`State::resize_stack`); the frame list grows without
+    /// telling it, and shrinking neither: the collector re-measures them when
+    /// it visits the thread, so the total stays exact when the thread is freed.
     accounted_size: Cell<usize>,
 }
 
@@ -143,11 +148,13 @@ impl Thread {
 
     /// Bytes the thread uses now.
     fn measure(&self) -> usize {
-        // SAFETY: reads the capacities only; no reference escapes.
-        let state = unsafe { &*self.state.get() };
-        std::mem::size_of::<GcBox<Thread>>()
-            + state.stack.capacity() * 16
-            + state.frames.capacity() * std::mem::size_of::<CallInfo>()
+        // SAFETY: reads the capacities only; no reference escapes. Called only
+        // while no `&mut` to the state is live (creation).
+        Self::measure_state(unsafe { &*self.state.get() })
+    }
+
+    fn measure_state(state: &State) -> usize {
+        std::mem::size_of::<GcBox<Thread>>() + state.buffers_size()
     }
 }
 
@@ -169,8 +176,10 @@ impl Collectable for Thread {
     }
     fn trace(&self, marker: &mut Marker) {
         // SAFETY: marking runs at a safe point where no other reference into
-        // this state is in use.
-        let state = unsafe { &mut *self.state.get() };
+        // this state is in use. A running thread, or one resuming it, has a
+        // live `&mut State` up the call stack: it is reached through the
+        // pointer derived from that reference (`Marker::reach_state`).
+        let state = unsafe { &mut *marker.reach_state(self.state.get()) };
         // Slots at and above `top` are dead: clear them so they can never hold
         // a reference to a freed object (PUC clears the dead stack slice too).
         let top = state.top.min(state.stack.len());
@@ -192,7 +201,7 @@ impl Collectable for Thread {
             }
         }
         if !marker.is_recording() {
-            let now = self.measure();
+            let now = Self::measure_state(state);
             marker.add_size_change(now as isize - self.accounted_size.get() as isize);
             self.accounted_size.set(now);
         }
@@ -218,6 +227,8 @@ pub struct Global {
     pub warning_buffer: Vec<u8>,
     /// Strings a native function keeps alive across calls (memoised names).
     pub name_cache: Vec<Gc<LuaString>>,
+    /// "not enough memory", made in advance (PUC's `memerrmsg`).
+    pub memory_error_message: Gc<LuaString>,
     /// Buffered standard output shared by `print` and `io.write`.
     pub out_buffer: Vec<u8>,
     /// Whether standard output is a terminal (then output is flushed per line).
@@ -251,7 +262,12 @@ impl Global {
                 return s;
             }
             let s = self.heap.alloc(make_string(bytes, seed));
+            let before = self.strings.bytes();
             self.strings.insert(s);
+            let grown = self.strings.bytes() - before;
+            if grown != 0 {
+                self.heap.adjust(grown as isize);
+            }
             s
         } else {
             self.heap.alloc(make_string(bytes, 0))
@@ -293,7 +309,27 @@ impl State {
             hook_count: 0,
             old_pc: 0,
             next_call_status: 0,
+            resumer: std::ptr::null_mut(),
         }
+    }
+
+    /// How code running on this thread reaches the state of `thread`: the
+    /// pointer its resumer gave, if `thread` is resuming us (directly or
+    /// further up), else the thread object's own pointer (a suspended
+    /// thread, which no live reference points into).
+    pub(crate) fn state_of(&self, thread: Gc<Thread>) -> *mut State {
+        let mut p = self.resumer;
+        while !p.is_null() {
+            // SAFETY: a resumer stays alive, suspended in its `resume` call,
+            // while the thread it resumes runs; `p` is derived from its
+            // `&mut State`.
+            let resumer = unsafe { &*p };
+            if resumer.thread == Some(thread) {
+                return p;
+            }
+            p = resumer.resumer;
+        }
+        thread.state_ptr()
     }
 
     /// Creates a new Lua state: its global part and its main thread (which
@@ -320,7 +356,14 @@ impl State {
             };
             tm_names.push(s);
         }
+        let memory_error_message = {
+            let text = b"not enough memory";
+            let s = heap.alloc(make_string(text, seed));
+            strings.insert(s);
+            s
+        };
         let main_thread = heap.alloc(Thread::new(State::new(NonNull::dangling())));
+        heap.adjust(strings.bytes() as isize);
         let global = Box::new(Global {
             heap,
             strings,
@@ -332,6 +375,7 @@ impl State {
             warnings_on: false,
             warning_buffer: Vec::new(),
             name_cache: Vec::new(),
+            memory_error_message,
             out_buffer: Vec::with_capacity(8192),
             stdout_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             host: crate::raw::HostHooks::default(),
@@ -403,8 +447,26 @@ impl State {
             });
         }
         let new_len = needed.max(self.stack.len() * 2).min(MAX_STACK);
-        self.stack.resize(new_len, Value::Nil);
+        self.resize_stack(new_len);
         Ok(())
+    }
+
+    /// Resizes the stack and accounts for the thread's growth (stack and
+    /// frame list): the memory limit sees it at the next check, and the
+    /// allocation-failure injector counts it.
+    fn resize_stack(&mut self, len: usize) {
+        self.stack.resize(len, Value::Nil);
+        if let Some(th) = self.thread {
+            let now = std::mem::size_of::<GcBox<Thread>>() + self.buffers_size();
+            let before = th.accounted_size.replace(now);
+            self.global().heap.adjust(now as isize - before as isize);
+        }
+    }
+
+    /// Bytes of the stack and frame list.
+    fn buffers_size(&self) -> usize {
+        self.stack.capacity() * std::mem::size_of::<Value>()
+            + self.frames.capacity() * std::mem::size_of::<CallInfo>()
     }
 
     /// Pushes a value.
@@ -414,7 +476,7 @@ impl State {
             // Natives get MIN_STACK free slots; past that the stack grows
             // (ignoring the limit here keeps `push` infallible).
             let n = (self.stack.len() * 2).max(2 * MIN_STACK);
-            self.stack.resize(n, Value::Nil);
+            self.resize_stack(n);
         }
         self.stack[self.top] = v;
         self.top += 1;
@@ -444,7 +506,7 @@ impl State {
     /// Sets the top (absolute index); new slots are nil.
     pub fn set_top(&mut self, top: usize) {
         if top > self.stack.len() {
-            self.stack.resize(top, Value::Nil);
+            self.resize_stack(top);
         }
         for slot in &mut self.stack[self.top.min(top)..top] {
             *slot = Value::Nil;

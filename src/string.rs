@@ -134,18 +134,49 @@ pub fn hash_bytes(bytes: &[u8], seed: u32) -> u32 {
 }
 
 /// The set of interned short strings (PUC's `stringtable`): an open-addressing
-/// hash set with linear probing, at most half full. Each slot keeps the hash
-/// beside the pointer, so a lookup only touches strings whose hash matches.
+/// hash set with linear probing, at most three quarters full.
+///
+/// Memory matters here (one slot per live short string, and every string
+/// created since the last collection): a slot is a pointer plus a 16-bit *tag*
+/// (bits of the hash, never 0; 0 marks an empty slot) in a separate
+/// array, so a probe scans the small tags and looks into a string only when its
+/// tag matches. Dead strings are deleted in place (backward-shift deletion), so
+/// a collection allocates nothing here unless the table shrinks.
 pub struct StringTable {
-    slots: Vec<(u32, Option<Gc<LuaString>>)>,
+    tags: Vec<u16>,
+    slots: Vec<Option<Gc<LuaString>>>,
+    /// 32 - log2 of the number of slots: a string's first slot is the
+    /// scrambled hash shifted right by this.
+    shift: u32,
     count: usize,
     seed: u32,
+}
+
+/// Slots of a new (or fully shrunk) table.
+const MIN_SLOTS: usize = 256;
+
+/// The hash scrambled (Fibonacci hashing): strings differing in their last
+/// byte have neighbouring hashes, which would make long runs of occupied
+/// slots under linear probing; the high bits of the product depend on all
+/// bits of the hash.
+#[inline(always)]
+fn scramble(hash: u32) -> u32 {
+    hash.wrapping_mul(0x9E37_79B1)
+}
+
+/// The tag of a hash: the low 16 bits of the scrambled hash (the slot comes
+/// from its high bits), never 0.
+#[inline(always)]
+fn tag_of(hash: u32) -> u16 {
+    (scramble(hash) as u16).max(1)
 }
 
 impl StringTable {
     pub fn new(seed: u32) -> StringTable {
         StringTable {
-            slots: vec![(0, None); 256],
+            tags: vec![0; MIN_SLOTS],
+            slots: vec![None; MIN_SLOTS],
+            shift: 32 - MIN_SLOTS.trailing_zeros(),
             count: 0,
             seed,
         }
@@ -155,68 +186,136 @@ impl StringTable {
         self.seed
     }
 
+    /// Bytes of the slot array (the heap accounts for them).
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of_val(self.slots.as_slice())
+    }
+
     /// Finds an interned string with these contents.
     #[inline]
     pub fn find(&self, bytes: &[u8], hash: u32) -> Option<Gc<LuaString>> {
-        let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
+        let mask = self.tags.len() - 1;
+        let tag = tag_of(hash);
+        let mut i = self.home(hash);
         loop {
-            match self.slots[i] {
-                (_, None) => return None,
-                (h, Some(s)) if h == hash && s.as_bytes() == bytes => return Some(s),
-                _ => i = (i + 1) & mask,
+            let t = self.tags[i];
+            if t == 0 {
+                return None;
             }
+            if t == tag {
+                if let Some(s) = self.slots[i] {
+                    if s.hash.get() == hash && s.as_bytes() == bytes {
+                        return Some(s);
+                    }
+                }
+            }
+            i = (i + 1) & mask;
         }
     }
 
     pub fn insert(&mut self, s: Gc<LuaString>) {
-        if (self.count + 1) * 2 > self.slots.len() {
-            self.rebuild(self.slots.len() * 2);
+        if (self.count + 1) * 4 > self.tags.len() * 3 {
+            self.rebuild(self.tags.len() * 2);
         }
-        self.place(s.hash.get(), s);
+        self.place(s);
         self.count += 1;
     }
 
-    fn place(&mut self, hash: u32, s: Gc<LuaString>) {
-        let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
-        while self.slots[i].1.is_some() {
+    fn place(&mut self, s: Gc<LuaString>) {
+        let hash = s.hash.get();
+        let mask = self.tags.len() - 1;
+        let mut i = self.home(hash);
+        while self.tags[i] != 0 {
             i = (i + 1) & mask;
         }
-        self.slots[i] = (hash, Some(s));
+        self.tags[i] = tag_of(hash);
+        self.slots[i] = Some(s);
     }
 
-    /// Re-inserts the strings `keep` accepts into a table of `size` slots.
-    fn rebuild_with(&mut self, size: usize, keep: impl Fn(Gc<LuaString>) -> bool) {
-        let old = std::mem::replace(&mut self.slots, vec![(0, None); size]);
-        self.count = 0;
-        for (h, s) in old {
-            if let Some(s) = s {
-                if keep(s) {
-                    self.place(h, s);
-                    self.count += 1;
-                }
-            }
+    /// The first slot probed for a hash.
+    #[inline(always)]
+    fn home(&self, hash: u32) -> usize {
+        // A u64 shift: `shift` is 32 when there is one slot.
+        (scramble(hash) as u64 >> self.shift) as usize
+    }
+
+    /// Moves every string into a table of `size` slots (a power of two).
+    fn rebuild(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![None; size]);
+        self.tags = vec![0; size];
+        self.shift = 32 - size.trailing_zeros();
+        for s in old.into_iter().flatten() {
+            self.place(s);
         }
     }
 
-    fn rebuild(&mut self, size: usize) {
-        self.rebuild_with(size, |_| true);
+    /// Empties slot `hole` and shifts back the entries after it that probing
+    /// would no longer reach (backward-shift deletion).
+    fn delete_at(&mut self, mut hole: usize) {
+        let mask = self.tags.len() - 1;
+        let mut j = hole;
+        loop {
+            j = (j + 1) & mask;
+            if self.tags[j] == 0 {
+                break;
+            }
+            let Some(s) = self.slots[j] else { break };
+            let home = self.home(s.hash.get());
+            // The entry at `j` may move to `hole` unless its home lies
+            // cyclically in (hole, j]: then probing from home reaches j first.
+            let home_in_between = if hole <= j {
+                hole < home && home <= j
+            } else {
+                hole < home || home <= j
+            };
+            if !home_in_between {
+                self.tags[hole] = self.tags[j];
+                self.slots[hole] = self.slots[j];
+                hole = j;
+            }
+        }
+        self.tags[hole] = 0;
+        self.slots[hole] = None;
     }
 
     /// Drops strings the collector found dead (before they are freed), and
     /// shrinks the table when it is mostly empty.
     pub fn remove_dead(&mut self) {
-        let live = self
-            .slots
-            .iter()
-            .filter(|(_, s)| s.is_some_and(|s| !crate::gc::is_dead_string(s)))
-            .count();
-        let mut size = self.slots.len();
-        while size > 256 && live * 8 < size {
+        self.retain(|s| !crate::gc::is_dead_string(s));
+    }
+
+    /// Keeps only the strings `keep` accepts; shrinks the table when it is
+    /// mostly empty.
+    fn retain(&mut self, keep: impl Fn(Gc<LuaString>) -> bool) {
+        let len = self.tags.len();
+        // Start at an empty slot, so that no run of entries wraps around the
+        // starting point: a deletion only shifts entries not yet visited.
+        let Some(start) = self.tags.iter().position(|&t| t == 0) else {
+            return; // never full: at most three quarters
+        };
+        let mask = len - 1;
+        let mut visited = 0;
+        let mut i = (start + 1) & mask;
+        while visited < len - 1 {
+            match self.slots[i] {
+                Some(s) if !keep(s) => {
+                    self.delete_at(i);
+                    self.count -= 1;
+                    // Slot `i` may hold a shifted entry now: look again.
+                }
+                _ => {
+                    i = (i + 1) & mask;
+                    visited += 1;
+                }
+            }
+        }
+        let mut size = len;
+        while size > MIN_SLOTS && self.count * 8 < size {
             size /= 2;
         }
-        self.rebuild_with(size, |s| !crate::gc::is_dead_string(s));
+        if size < len {
+            self.rebuild(size);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -280,5 +379,48 @@ mod tests {
         }
         let long = make_long_string(vec![b'x'; 50]);
         assert_eq!(long.as_bytes(), &[b'x'; 50][..]);
+    }
+
+    /// Every string is found from its hash, and tags match their strings.
+    fn check_table(t: &StringTable) {
+        let mut n = 0;
+        for (i, s) in t.slots.iter().enumerate() {
+            assert_eq!(s.is_some(), t.tags[i] != 0);
+            if let Some(s) = s {
+                n += 1;
+                assert_eq!(t.tags[i], tag_of(s.hash.get()));
+                let found = t.find(s.as_bytes(), s.hash.get()).unwrap();
+                assert!(Gc::ptr_eq(found, *s));
+            }
+        }
+        assert_eq!(n, t.len());
+    }
+
+    #[test]
+    fn string_table_insert_retain_shrink() {
+        let mut heap = crate::gc::Heap::new();
+        // A seed of 0 and few slots: many collisions and wrapped runs.
+        let mut t = StringTable::new(0);
+        let mut all = Vec::new();
+        for i in 0..5000 {
+            let text = format!("s{}", i * 7919 % 10007);
+            let s = heap.alloc(make_string(text.as_bytes(), 0));
+            assert!(t.find(text.as_bytes(), s.hash.get()).is_none());
+            t.insert(s);
+            all.push(s);
+        }
+        check_table(&t);
+        for round in 0..4u8 {
+            t.retain(|s| s.as_bytes().last().copied().unwrap_or(0) % 4 != round);
+            check_table(&t);
+            for s in &all {
+                let digit = s.as_bytes().last().copied().unwrap_or(0) % 4;
+                let kept = digit > round;
+                assert_eq!(t.find(s.as_bytes(), s.hash.get()).is_some(), kept);
+            }
+        }
+        assert_eq!(t.len(), 0);
+        assert_eq!(t.tags.len(), MIN_SLOTS);
+        heap.free_all();
     }
 }

@@ -30,11 +30,12 @@
 //! could reach the same table (hashing and comparing strings only reads strings).
 
 use std::cell::{Cell, UnsafeCell};
-use std::mem::size_of;
+use std::mem::{size_of, MaybeUninit};
+use std::ptr::NonNull;
 
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
 use crate::string::LuaString;
-use crate::value::{float_to_integer, Value};
+use crate::value::{float_to_integer, key_tag, Payload, Value};
 
 /// Why a key cannot be stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,39 +53,205 @@ const MAX_ASIZE: u64 = 1 << MAX_ABITS;
 /// Largest power of two of the hash part's size: `next` offsets must fit an `i32`.
 const MAX_HBITS: u32 = 30;
 
-/// A hash-part slot.
+/// A hash-part slot: 24 bytes, as PUC's (two `Value`s would make it 40): the
+/// key is stored as `Value::to_parts` splits it (canonical bits, compared),
+/// the value as `Value::to_words` does (copied as they are).
 #[derive(Clone, Copy)]
 struct Node {
-    /// Nil only in a node that was never used since the last rehash (a free node).
-    key: Value,
+    key_bits: Payload,
+    val_word: MaybeUninit<u64>,
+    /// Nil only in a node that was never used since the last rehash (a free
+    /// node).
+    key_tag: u8,
     /// Nil when the node is free or its key was removed.
-    val: Value,
-    /// Offset of the next node in the chain; 0 ends the chain.
-    next: i32,
+    val_tag: u8,
     /// The key was not marked by the collector (the value was nil when the table
     /// was traversed): it may point to a freed object and is compared by address
     /// only.
     dead: bool,
+    /// Offset of the next node in the chain; 0 ends the chain.
+    next: i32,
 }
 
 const FREE_NODE: Node = Node {
-    key: Value::Nil,
-    val: Value::Nil,
-    next: 0,
+    key_bits: Payload::ZERO,
+    val_word: MaybeUninit::new(0),
+    key_tag: key_tag::NIL,
+    val_tag: key_tag::NIL,
     dead: false,
+    next: 0,
 };
 
+impl Node {
+    /// The key as a value. A dead key's object may be gone: such a key is
+    /// only compared by address, never dereferenced.
+    #[inline(always)]
+    fn key(&self) -> Value {
+        // SAFETY: the parts were made by `to_parts` in `set_key`.
+        unsafe { Value::from_parts(self.key_tag, self.key_bits) }
+    }
+
+    #[inline(always)]
+    fn set_key(&mut self, key: Value) {
+        let (tag, bits) = key.to_parts();
+        self.key_tag = tag;
+        self.key_bits = bits;
+    }
+
+    #[inline(always)]
+    fn val(&self) -> Value {
+        // SAFETY: the words were made by `to_words` in `set_val` (or are a
+        // free node's nil).
+        unsafe { Value::from_words(self.val_tag, self.val_word) }
+    }
+
+    #[inline(always)]
+    fn set_val(&mut self, val: Value) {
+        let (tag, word) = val.to_words();
+        self.val_tag = tag;
+        self.val_word = word;
+    }
+
+    #[inline(always)]
+    fn val_is_nil(&self) -> bool {
+        self.val_tag == key_tag::NIL
+    }
+
+    #[inline(always)]
+    fn key_is_nil(&self) -> bool {
+        self.key_tag == key_tag::NIL
+    }
+
+    #[inline(always)]
+    fn has_int_key(&self, k: i64) -> bool {
+        self.key_tag == key_tag::INT && self.key_bits.bits() == k as u64
+    }
+
+    #[inline(always)]
+    fn has_str_key_at(&self, s: Gc<LuaString>) -> bool {
+        self.key_tag == key_tag::STR && self.key_bits.bits() == s.addr() as u64
+    }
+}
+
 /// The mutable contents of a table.
+///
+/// Kept small, since programs make millions of small tables: the two parts
+/// are thin pointers to boxed slices whose lengths are kept as `array_len`
+/// and `node_count` (the parts are at most 2^31 and 2^30 long), so that a table
+/// object is 56 bytes with its header (a 64-byte malloc block, like PUC's).
 struct Inner {
-    array: Vec<Value>,
-    /// Empty, or a power of two long.
-    nodes: Box<[Node]>,
-    /// log2 of `nodes.len()` (0 when empty).
-    log2: u32,
+    /// The array part: a `Box<[Value]>` of `array_len` values, taken apart.
+    array_ptr: NonNull<Value>,
+    /// The hash part: a `Box<[Node]>` of `node_count` nodes taken apart
+    /// (dangling when there are none).
+    nodes_ptr: NonNull<Node>,
+    array_len: u32,
+    /// 0, or a power of two.
+    node_count: u32,
     /// Every node at or above this index is in use.
-    last_free: usize,
-    /// The border `length` found last time in the array part (a starting guess).
-    border_hint: usize,
+    last_free: u32,
+    /// log2 of `node_count` (0 when there are no nodes).
+    log2: u8,
+}
+
+impl Inner {
+    fn new(array: Box<[Value]>, nodes: Box<[Node]>, log2: u8) -> Inner {
+        let mut inner = Inner {
+            array_ptr: NonNull::dangling(),
+            nodes_ptr: NonNull::dangling(),
+            array_len: 0,
+            node_count: 0,
+            last_free: 0,
+            log2: 0,
+        };
+        inner.set_array(array);
+        inner.set_nodes(nodes, log2);
+        inner
+    }
+
+    #[inline(always)]
+    fn array(&self) -> &[Value] {
+        // SAFETY: `array_ptr` and `array_len` are a boxed slice taken apart by
+        // `set_array`, owned by this table.
+        unsafe { std::slice::from_raw_parts(self.array_ptr.as_ptr(), self.array_len as usize) }
+    }
+
+    #[inline(always)]
+    fn array_mut(&mut self) -> &mut [Value] {
+        // SAFETY: as in `array`; `&mut self` makes this the only reference.
+        unsafe { std::slice::from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize) }
+    }
+
+    #[inline(always)]
+    fn nodes(&self) -> &[Node] {
+        // SAFETY: `nodes_ptr` and `node_count` are a boxed slice taken apart by
+        // `set_nodes`, owned by this table (or dangling, with length 0).
+        unsafe { std::slice::from_raw_parts(self.nodes_ptr.as_ptr(), self.node_count as usize) }
+    }
+
+    #[inline(always)]
+    fn nodes_mut(&mut self) -> &mut [Node] {
+        // SAFETY: as in `nodes`; `&mut self` makes this the only reference.
+        unsafe { std::slice::from_raw_parts_mut(self.nodes_ptr.as_ptr(), self.node_count as usize) }
+    }
+
+    /// Takes the array part out (leaving it empty).
+    fn take_array(&mut self) -> Box<[Value]> {
+        let ptr =
+            std::ptr::slice_from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize);
+        self.array_ptr = NonNull::dangling();
+        self.array_len = 0;
+        // SAFETY: the pointer and length came from `Box::into_raw` in
+        // `set_array`, and this table no longer refers to them.
+        unsafe { Box::from_raw(ptr) }
+    }
+
+    /// Installs `array` as the array part (which must be empty).
+    fn set_array(&mut self, array: Box<[Value]>) {
+        debug_assert_eq!(self.array_len, 0);
+        let len = u32::try_from(array.len()).expect("array part over 2^32");
+        let raw = Box::into_raw(array) as *mut Value;
+        // SAFETY: `Box::into_raw` never returns null.
+        self.array_ptr = unsafe { NonNull::new_unchecked(raw) };
+        self.array_len = len;
+    }
+
+    /// Takes the hash part out (leaving none).
+    fn take_nodes(&mut self) -> Box<[Node]> {
+        let len = self.node_count as usize;
+        if len == 0 {
+            return Box::new([]);
+        }
+        let ptr = std::ptr::slice_from_raw_parts_mut(self.nodes_ptr.as_ptr(), len);
+        self.nodes_ptr = NonNull::dangling();
+        self.node_count = 0;
+        self.log2 = 0;
+        // SAFETY: the pointer and length came from `Box::into_raw` in
+        // `set_nodes`, and this table no longer refers to them.
+        unsafe { Box::from_raw(ptr) }
+    }
+
+    /// Installs `nodes` (empty, or `1 << log2` long) as the hash part (which
+    /// must be absent).
+    fn set_nodes(&mut self, nodes: Box<[Node]>, log2: u8) {
+        debug_assert_eq!(self.node_count, 0);
+        if nodes.is_empty() {
+            return;
+        }
+        debug_assert_eq!(nodes.len(), 1usize << log2);
+        let raw = Box::into_raw(nodes) as *mut Node;
+        // SAFETY: `Box::into_raw` never returns null.
+        self.nodes_ptr = unsafe { NonNull::new_unchecked(raw) };
+        self.node_count = 1 << log2;
+        self.log2 = log2;
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        drop(self.take_array());
+        drop(self.take_nodes());
+    }
 }
 
 /// A Lua table.
@@ -94,12 +261,16 @@ pub struct Table {
     /// (PUC's `flags`). Cleared by every raw set.
     flags: Cell<u8>,
     metatable: Cell<Option<Gc<Table>>>,
+    /// The border `length` found last time in the array part (a starting
+    /// guess). Here rather than in `Inner`, where it would not fit in the
+    /// 32 bytes.
+    border_hint: Cell<u32>,
 }
 
 /// Fibonacci hashing: the top `log2` bits of `x` times 2^64/φ. Depends on all
 /// bits of `x`, and spreads consecutive integers evenly.
 #[inline(always)]
-fn fib_hash(x: u64, log2: u32) -> usize {
+fn fib_hash(x: u64, log2: u8) -> usize {
     // `>> 1 >> (63 - log2)` is `>> (64 - log2)` without overflowing at log2 == 0.
     ((x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 1) >> (63 - log2)) as usize
 }
@@ -141,33 +312,35 @@ fn normalise_key(key: Value) -> Result<Value, TableError> {
 /// compared by address only: it may be gone.
 #[inline]
 fn node_has_key(node: &Node, key: &Value) -> bool {
-    match (node.key, *key) {
-        (Value::Int(a), Value::Int(b)) => a == b,
+    let (tag, bits) = key.to_parts();
+    if node.key_tag != tag {
+        return false;
+    }
+    if node.key_bits == bits {
+        return true;
+    }
+    // Normalised keys are equal exactly when their parts are (no NaN, and
+    // floats with an integral value became integers), except long strings.
+    match (node.key(), *key) {
         (Value::Str(a), Value::Str(b)) => {
             // `b` is live; test it and `dead` before looking into `a`.
-            Gc::ptr_eq(a, b) || (!b.is_short() && !node.dead && LuaString::equals(a, b))
+            !b.is_short() && !node.dead && LuaString::equals(a, b)
         }
-        (Value::Float(a), Value::Float(b)) => a == b,
-        (Value::Bool(a), Value::Bool(b)) => a == b,
-        (Value::Table(a), Value::Table(b)) => a == b,
-        (Value::LuaFn(a), Value::LuaFn(b)) => a == b,
-        (Value::NativeFn(a), Value::NativeFn(b)) => a == b,
-        (Value::LightNative(a), Value::LightNative(b)) => a as usize == b as usize,
-        (Value::UserData(a), Value::UserData(b)) => a == b,
-        (Value::LightUserData(a), Value::LightUserData(b)) => a == b,
-        (Value::Thread(a), Value::Thread(b)) => a == b,
         _ => false,
     }
 }
 
 /// A hash part able to hold `n` keys: the nodes and their log2 size.
-fn make_nodes(n: usize) -> (Box<[Node]>, u32) {
+fn make_nodes(n: usize) -> (Box<[Node]>, u8) {
     if n == 0 {
         return (Box::new([]), 0);
     }
     let log2 = ceil_log2(n as u64);
     assert!(log2 <= MAX_HBITS, "table overflow");
-    (vec![FREE_NODE; 1usize << log2].into_boxed_slice(), log2)
+    (
+        vec![FREE_NODE; 1usize << log2].into_boxed_slice(),
+        log2 as u8,
+    )
 }
 
 /// Counts an integer key that could go to the array part in `nums` (PUC's
@@ -209,7 +382,7 @@ impl Inner {
     /// Bytes owned besides the table object itself.
     #[inline]
     fn byte_size(&self) -> usize {
-        self.array.len() * size_of::<Value>() + self.nodes.len() * size_of::<Node>()
+        std::mem::size_of_val(self.array()) + std::mem::size_of_val(self.nodes())
     }
 
     /// The main position of a (normalised, non-nil) key. Meaningless when the hash
@@ -217,7 +390,7 @@ impl Inner {
     #[inline]
     fn main_position(&self, key: &Value) -> usize {
         match *key {
-            Value::Str(s) => s.hash() as usize & self.nodes.len().wrapping_sub(1),
+            Value::Str(s) => s.hash() as usize & self.nodes().len().wrapping_sub(1),
             Value::Int(i) => fib_hash(i as u64, self.log2),
             Value::Float(f) => fib_hash(f.to_bits(), self.log2),
             Value::Bool(b) => fib_hash(b as u64 + 1, self.log2),
@@ -229,14 +402,12 @@ impl Inner {
     /// The node holding the integer key `k`.
     #[inline]
     fn find_int(&self, k: i64) -> Option<usize> {
-        let nodes = &*self.nodes;
+        let nodes = self.nodes();
         let mut i = fib_hash(k as u64, self.log2);
         let mut n = nodes.get(i)?;
         loop {
-            if let Value::Int(x) = n.key {
-                if x == k {
-                    return Some(i);
-                }
+            if n.has_int_key(k) {
+                return Some(i);
             }
             if n.next == 0 {
                 return None;
@@ -249,14 +420,12 @@ impl Inner {
     /// The node holding the short (interned) string `s`: compared by address.
     #[inline]
     fn find_short_str(&self, s: Gc<LuaString>) -> Option<usize> {
-        let nodes = &*self.nodes;
+        let nodes = self.nodes();
         let mut i = s.hash() as usize & nodes.len().wrapping_sub(1);
         let mut n = nodes.get(i)?;
         loop {
-            if let Value::Str(x) = n.key {
-                if Gc::ptr_eq(x, s) {
-                    return Some(i);
-                }
+            if n.has_str_key_at(s) {
+                return Some(i);
             }
             if n.next == 0 {
                 return None;
@@ -272,7 +441,7 @@ impl Inner {
             Value::Int(k) => self.find_int(k),
             Value::Str(s) if s.is_short() => self.find_short_str(s),
             _ => {
-                let nodes = &*self.nodes;
+                let nodes = self.nodes();
                 let mut i = self.main_position(key);
                 let mut n = nodes.get(i)?;
                 loop {
@@ -292,11 +461,11 @@ impl Inner {
     #[inline]
     fn get_int(&self, k: i64) -> Value {
         let idx = (k as u64).wrapping_sub(1);
-        if idx < self.array.len() as u64 {
-            return self.array[idx as usize];
+        if idx < self.array().len() as u64 {
+            return self.array()[idx as usize];
         }
         match self.find_int(k) {
-            Some(i) => self.nodes[i].val,
+            Some(i) => self.nodes()[i].val(),
             None => Value::Nil,
         }
     }
@@ -307,7 +476,7 @@ impl Inner {
             return self.get_int(k);
         }
         match self.find(key) {
-            Some(i) => self.nodes[i].val,
+            Some(i) => self.nodes()[i].val(),
             None => Value::Nil,
         }
     }
@@ -317,8 +486,8 @@ impl Inner {
     fn free_pos(&mut self) -> Option<usize> {
         while self.last_free > 0 {
             self.last_free -= 1;
-            if self.nodes[self.last_free].key.is_nil() {
-                return Some(self.last_free);
+            if self.nodes()[self.last_free as usize].key_is_nil() {
+                return Some(self.last_free as usize);
             }
         }
         None
@@ -327,53 +496,53 @@ impl Inner {
     /// Puts an absent key (normalised, non-nil) with a non-nil value in the hash
     /// part; `false` when there is no room (the table must be rehashed).
     fn try_insert_node(&mut self, key: Value, value: Value) -> bool {
-        if self.nodes.is_empty() {
+        if self.nodes().is_empty() {
             return false;
         }
         let mut mp = self.main_position(&key);
-        if !self.nodes[mp].val.is_nil() {
+        if !self.nodes()[mp].val_is_nil() {
             // The main position is taken: a free node is needed.
             let Some(f) = self.free_pos() else {
                 return false;
             };
             // The intruder's key is live: its value is not nil.
-            let other = self.main_position(&self.nodes[mp].key);
+            let other = self.main_position(&self.nodes()[mp].key());
             if other != mp {
                 // The intruder is not in its main position: move it to the free node
                 // (relinking its predecessor) and take its place.
                 let mut prev = other;
                 loop {
-                    let nx = step(prev, self.nodes[prev].next);
+                    let nx = step(prev, self.nodes()[prev].next);
                     if nx == mp {
                         break;
                     }
                     prev = nx;
                 }
-                self.nodes[prev].next = offset(prev, f);
-                let moved = self.nodes[mp];
-                self.nodes[f] = moved;
+                self.nodes_mut()[prev].next = offset(prev, f);
+                let moved = self.nodes()[mp];
+                self.nodes_mut()[f] = moved;
                 if moved.next != 0 {
-                    self.nodes[f].next = offset(f, step(mp, moved.next));
+                    self.nodes_mut()[f].next = offset(f, step(mp, moved.next));
                 }
-                self.nodes[mp].next = 0;
+                self.nodes_mut()[mp].next = 0;
             } else {
                 // The intruder is in its main position: the new key goes to the free
                 // node, chained right after it.
-                let mp_next = self.nodes[mp].next;
-                self.nodes[f].next = if mp_next != 0 {
+                let mp_next = self.nodes()[mp].next;
+                self.nodes_mut()[f].next = if mp_next != 0 {
                     offset(f, step(mp, mp_next))
                 } else {
                     0
                 };
-                self.nodes[mp].next = offset(mp, f);
+                self.nodes_mut()[mp].next = offset(mp, f);
                 mp = f;
             }
         }
         // A free node, or one whose key was removed (its chain link stays valid: the
         // chains through it still reach their keys).
-        let n = &mut self.nodes[mp];
-        n.key = key;
-        n.val = value;
+        let n = &mut self.nodes_mut()[mp];
+        n.set_key(key);
+        n.set_val(value);
         n.dead = false;
         true
     }
@@ -384,8 +553,8 @@ impl Inner {
         loop {
             if let Value::Int(k) = key {
                 let idx = (k as u64).wrapping_sub(1);
-                if idx < self.array.len() as u64 {
-                    self.array[idx as usize] = value;
+                if idx < self.array().len() as u64 {
+                    self.array_mut()[idx as usize] = value;
                     return;
                 }
             }
@@ -409,11 +578,11 @@ impl Inner {
         let mut total = 0;
         let mut lo = 0; // 0-based index of key 2^(lg-1) + 1
         for (lg, slot) in nums.iter_mut().enumerate() {
-            let hi = (1usize << lg).min(self.array.len());
+            let hi = (1usize << lg).min(self.array().len());
             if lo >= hi {
                 break;
             }
-            let c = self.array[lo..hi].iter().filter(|v| !v.is_nil()).count();
+            let c = self.array()[lo..hi].iter().filter(|v| !v.is_nil()).count();
             *slot += c;
             total += c;
             lo = hi;
@@ -426,10 +595,10 @@ impl Inner {
         let mut nums = [0usize; MAX_ABITS + 1];
         let mut na = self.count_array(&mut nums);
         let mut total = na;
-        for n in self.nodes.iter() {
-            if !n.val.is_nil() {
+        for n in self.nodes().iter() {
+            if !n.val_is_nil() {
                 total += 1;
-                if let Value::Int(k) = n.key {
+                if let Value::Int(k) = n.key() {
                     na += count_int(k, &mut nums);
                 }
             }
@@ -446,39 +615,45 @@ impl Inner {
     /// (PUC's `luaH_resize`). Removed keys are dropped.
     fn resize_exact(&mut self, asize: usize, hsize: usize) {
         let (nodes, log2) = make_nodes(hsize);
-        let old_nodes = std::mem::replace(&mut self.nodes, nodes);
-        self.log2 = log2;
-        self.last_free = self.nodes.len();
-        let old_asize = self.array.len();
+        let old_nodes = self.take_nodes();
+        self.set_nodes(nodes, log2);
+        self.last_free = self.nodes().len() as u32;
+        let old_asize = self.array().len();
         if asize < old_asize {
-            let tail = self.array.split_off(asize);
-            self.array.shrink_to_fit();
+            let mut array = self.take_array().into_vec();
+            let tail = array.split_off(asize);
+            self.set_array(array.into_boxed_slice());
             for (j, v) in tail.into_iter().enumerate() {
                 if !v.is_nil() {
                     self.insert_absent(Value::Int((asize + j + 1) as i64), v);
                 }
             }
         } else if asize > old_asize {
-            self.array.reserve_exact(asize - old_asize);
-            self.array.resize(asize, Value::Nil);
+            // Grown in place when the allocator can (a large block is
+            // remapped, not copied).
+            let mut array = self.take_array().into_vec();
+            array.reserve_exact(asize - old_asize);
+            array.resize(asize, Value::Nil);
+            self.set_array(array.into_boxed_slice());
         }
         for n in old_nodes.iter() {
-            if !n.val.is_nil() {
-                self.insert_absent(n.key, n.val);
+            if !n.val_is_nil() {
+                self.insert_absent(n.key(), n.val());
             }
         }
     }
 
-    /// A border inside the array part, whose last element is nil.
-    fn array_border(&mut self) -> usize {
-        let a = &self.array;
+    /// A border inside the array part, whose last element is nil, found near
+    /// `hint` when it can be.
+    fn array_border(&self, hint: usize) -> usize {
+        let a = self.array();
         let n = a.len();
         debug_assert!(n > 0 && a[n - 1].is_nil());
         // `b` is a border when t[b] is present (or b == 0) and t[b+1] is absent,
         // i.e. a[b] is nil.
         let present = |b: usize| b == 0 || !a[b - 1].is_nil();
-        let h = self.border_hint.min(n - 1);
-        let border = if a[h].is_nil() {
+        let h = hint.min(n - 1);
+        if a[h].is_nil() {
             if present(h) {
                 h
             } else if h >= 1 && present(h - 1) {
@@ -490,9 +665,7 @@ impl Inner {
             h + 1 // an element was appended (h + 1 < n since a[n - 1] is nil)
         } else {
             bin_search(a, h + 1, n)
-        };
-        self.border_hint = border;
-        border
+        }
     }
 
     /// Some `j >= n` with t[j] present and t[j+1] absent, given t[n+1] present
@@ -546,18 +719,18 @@ impl Table {
     /// A table with room for `array_size` keys `1..=array_size` and `hash_size`
     /// other keys.
     pub fn new(array_size: usize, hash_size: usize) -> Table {
+        // The sizes are hints (`lua_createtable`, a constructor's counts):
+        // past what a table can index they only make it grow later.
+        let array_size = array_size.min(MAX_ASIZE as usize);
+        let hash_size = hash_size.min(1 << MAX_HBITS);
         let (nodes, log2) = make_nodes(hash_size);
-        let last_free = nodes.len();
+        let mut inner = Inner::new(vec![Value::Nil; array_size].into_boxed_slice(), nodes, log2);
+        inner.last_free = inner.nodes().len() as u32;
         Table {
-            inner: UnsafeCell::new(Inner {
-                array: vec![Value::Nil; array_size],
-                nodes,
-                log2,
-                last_free,
-                border_hint: 0,
-            }),
+            inner: UnsafeCell::new(inner),
             flags: Cell::new(0),
             metatable: Cell::new(None),
+            border_hint: Cell::new(0),
         }
     }
 
@@ -616,11 +789,11 @@ impl Table {
         // reaches this table (single-threaded).
         let inner = unsafe { self.inner() };
         let idx = (key as u64).wrapping_sub(1);
-        if idx < inner.array.len() as u64 {
-            return inner.array[idx as usize];
+        if idx < inner.array().len() as u64 {
+            return inner.array()[idx as usize];
         }
         match inner.find_int(key) {
-            Some(i) => inner.nodes[i].val,
+            Some(i) => inner.nodes()[i].val(),
             None => Value::Nil,
         }
     }
@@ -633,13 +806,11 @@ impl Table {
         let inner = unsafe { self.inner() };
         if key.is_short() {
             // Interned: compare pointers along the chain from the main position.
-            let nodes = &*inner.nodes;
+            let nodes = inner.nodes();
             let mut i = key.short_hash() as usize & nodes.len().wrapping_sub(1);
             while let Some(n) = nodes.get(i) {
-                if let Value::Str(x) = n.key {
-                    if Gc::ptr_eq(x, key) {
-                        return n.val;
-                    }
+                if n.has_str_key_at(key) {
+                    return n.val();
                 }
                 if n.next == 0 {
                     break;
@@ -654,7 +825,7 @@ impl Table {
             inner.find(&Value::Str(key))
         };
         match found {
-            Some(i) => inner.nodes[i].val,
+            Some(i) => inner.nodes()[i].val(),
             None => Value::Nil,
         }
     }
@@ -692,8 +863,8 @@ impl Table {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner_mut() };
         match inner.find_short_str(key) {
-            Some(i) if !inner.nodes[i].val.is_nil() => {
-                inner.nodes[i].val = value;
+            Some(i) if !inner.nodes()[i].val_is_nil() => {
+                inner.nodes_mut()[i].set_val(value);
                 self.flags.set(0);
                 true
             }
@@ -709,7 +880,7 @@ impl Table {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner_mut() };
         let idx = (key as u64).wrapping_sub(1);
-        if let Some(slot) = inner.array.get_mut(idx as usize) {
+        if let Some(slot) = inner.array_mut().get_mut(idx as usize) {
             if !slot.is_nil() || self.metatable.get().is_none() {
                 *slot = value;
                 self.flags.set(0);
@@ -726,13 +897,13 @@ impl Table {
         // reaches this table (single-threaded).
         let inner = unsafe { self.inner_mut() };
         let idx = (key as u64).wrapping_sub(1);
-        if idx < inner.array.len() as u64 {
-            inner.array[idx as usize] = value;
+        if idx < inner.array().len() as u64 {
+            inner.array_mut()[idx as usize] = value;
             return 0;
         }
         match inner.find_int(key) {
             Some(i) => {
-                inner.nodes[i].val = value;
+                inner.nodes_mut()[i].set_val(value);
                 0
             }
             None if value.is_nil() => 0,
@@ -750,9 +921,12 @@ impl Table {
         if key.is_short() {
             match inner.find_short_str(key) {
                 Some(i) => {
-                    let n = &mut inner.nodes[i];
-                    n.val = value;
-                    // Found by address: the key is `key` itself, live.
+                    let n = &mut inner.nodes_mut()[i];
+                    n.set_val(value);
+                    // Found by address: the key is `key` itself, live. A dead
+                    // node's key may be an earlier object freed at the same
+                    // address: store the live pointer.
+                    n.set_key(Value::Str(key));
                     n.dead = false;
                     0
                 }
@@ -769,17 +943,19 @@ impl Table {
     pub fn length(&self) -> i64 {
         // SAFETY: the reference lives in this call only, which calls nothing that
         // reaches this table (single-threaded).
-        let inner = unsafe { self.inner_mut() };
-        let n = inner.array.len();
-        if n > 0 && inner.array[n - 1].is_nil() {
-            return inner.array_border() as i64;
+        let inner = unsafe { self.inner() };
+        let n = inner.array().len();
+        if n > 0 && inner.array()[n - 1].is_nil() {
+            let border = inner.array_border(self.border_hint.get() as usize);
+            self.border_hint.set(border as u32);
+            return border as i64;
         }
         // The array part is full (or empty).
-        if inner.nodes.is_empty() {
+        if inner.nodes().is_empty() {
             return n as i64;
         }
         match inner.find_int(n as i64 + 1) {
-            Some(i) if !inner.nodes[i].val.is_nil() => inner.hash_search(n as u64) as i64,
+            Some(i) if !inner.nodes()[i].val_is_nil() => inner.hash_search(n as u64) as i64,
             _ => n as i64,
         }
     }
@@ -793,7 +969,7 @@ impl Table {
         // SAFETY: the reference lives in this call only, which calls nothing that
         // reaches this table (single-threaded).
         let inner = unsafe { self.inner() };
-        let asize = inner.array.len();
+        let asize = inner.array().len();
         let mut i = match key {
             Value::Nil => 0,
             _ => {
@@ -805,15 +981,15 @@ impl Table {
             }
         };
         while i < asize {
-            let v = inner.array[i];
+            let v = inner.array()[i];
             if !v.is_nil() {
                 return Ok(Some((Value::Int(i as i64 + 1), v)));
             }
             i += 1;
         }
-        for n in &inner.nodes[i - asize..] {
-            if !n.val.is_nil() {
-                return Ok(Some((n.key, n.val)));
+        for n in &inner.nodes()[i - asize..] {
+            if !n.val_is_nil() {
+                return Ok(Some((n.key(), n.val())));
             }
         }
         Ok(None)
@@ -824,7 +1000,7 @@ impl Table {
     pub fn array_len(&self) -> usize {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner() };
-        inner.array.len()
+        inner.array().len()
     }
 
     /// Sets the array part to `array_size` and the hash part to room for at least
@@ -837,15 +1013,15 @@ impl Table {
         let before = inner.byte_size();
         // Keys that will be in the hash part.
         let mut needed = 0;
-        if array_size < inner.array.len() {
-            needed += inner.array[array_size..]
+        if array_size < inner.array().len() {
+            needed += inner.array()[array_size..]
                 .iter()
                 .filter(|v| !v.is_nil())
                 .count();
         }
-        for n in inner.nodes.iter() {
-            if !n.val.is_nil() {
-                match n.key {
+        for n in inner.nodes().iter() {
+            if !n.val_is_nil() {
+                match n.key() {
                     Value::Int(k) if (k as u64).wrapping_sub(1) < array_size as u64 => {}
                     _ => needed += 1,
                 }
@@ -885,9 +1061,11 @@ impl Table {
 fn set_in_hash(inner: &mut Inner, key: Value, value: Value) -> isize {
     match inner.find(&key) {
         Some(i) => {
-            let n = &mut inner.nodes[i];
-            n.val = value;
-            // A dead key is only found by address: it is `key` itself, live.
+            let n = &mut inner.nodes_mut()[i];
+            n.set_val(value);
+            // A dead key is only found by address: it is `key` itself, live (a
+            // new object at a freed one's address: store the live pointer).
+            n.set_key(key);
             n.dead = false;
             0
         }
@@ -901,7 +1079,7 @@ impl Table {
     pub(crate) fn slot_count(&self) -> usize {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner() };
-        inner.array.len() + 2 * inner.nodes.len()
+        inner.array().len() + 2 * inner.nodes().len()
     }
 
     /// Every live entry, for the collector's weak-table handling. Also marks
@@ -911,16 +1089,16 @@ impl Table {
         // reference does not escape this function.
         let inner = unsafe { self.inner_mut() };
         let mut out = Vec::new();
-        for (i, &v) in inner.array.iter().enumerate() {
+        for (i, &v) in inner.array().iter().enumerate() {
             if !v.is_nil() {
                 out.push((Value::Int(i as i64 + 1), v));
             }
         }
-        for n in inner.nodes.iter_mut() {
-            if n.val.is_nil() {
+        for n in inner.nodes_mut().iter_mut() {
+            if n.val_is_nil() {
                 n.dead = true;
             } else {
-                out.push((n.key, n.val));
+                out.push((n.key(), n.val()));
             }
         }
         out
@@ -940,17 +1118,17 @@ impl Collectable for Table {
         // reference to the contents exists; marking only sets mark bits and pushes
         // to the gray list, it does not reach into this table.
         let inner = unsafe { self.inner_mut() };
-        for &v in inner.array.iter() {
+        for &v in inner.array().iter() {
             marker.mark_value(v);
         }
-        for n in inner.nodes.iter_mut() {
-            if n.val.is_nil() {
+        for n in inner.nodes_mut().iter_mut() {
+            if n.val_is_nil() {
                 // A removed key is not kept alive; from now on it is compared by
                 // address only.
                 n.dead = true;
             } else {
-                marker.mark_value(n.key);
-                marker.mark_value(n.val);
+                marker.mark_value(n.key());
+                marker.mark_value(n.val());
             }
         }
     }
@@ -996,29 +1174,29 @@ mod tests {
     fn check_invariants(t: &Table) {
         // SAFETY: test only; no other reference is live.
         let inner = unsafe { t.inner() };
-        let n = inner.nodes.len();
+        let n = inner.nodes().len();
         assert!(n == 0 || n.is_power_of_two());
         assert_eq!(n, if n == 0 { 0 } else { 1 << inner.log2 });
         let mut indegree = vec![0u32; n];
-        for (i, node) in inner.nodes.iter().enumerate() {
+        for (i, node) in inner.nodes().iter().enumerate() {
             if node.next != 0 {
                 let j = step(i, node.next);
                 assert!(j < n);
                 indegree[j] += 1;
             }
-            if i >= inner.last_free {
-                assert!(!node.key.is_nil());
+            if i >= inner.last_free as usize {
+                assert!(!node.key_is_nil());
             }
-            if node.key.is_nil() {
-                assert!(node.val.is_nil());
+            if node.key_is_nil() {
+                assert!(node.val_is_nil());
             }
         }
         assert!(indegree.iter().all(|&d| d <= 1));
-        for (i, node) in inner.nodes.iter().enumerate() {
-            if !node.val.is_nil() {
-                assert_eq!(inner.find(&node.key), Some(i));
-                if let Value::Int(k) = node.key {
-                    assert!((k as u64).wrapping_sub(1) >= inner.array.len() as u64);
+        for (i, node) in inner.nodes().iter().enumerate() {
+            if !node.val_is_nil() {
+                assert_eq!(inner.find(&node.key()), Some(i));
+                if let Value::Int(k) = node.key() {
+                    assert!((k as u64).wrapping_sub(1) >= inner.array().len() as u64);
                 }
             }
         }
@@ -1036,8 +1214,13 @@ mod tests {
     }
 
     #[test]
-    fn node_is_forty_bytes() {
-        assert_eq!(size_of::<Node>(), 40);
+    fn node_is_twenty_four_bytes() {
+        assert_eq!(size_of::<Node>(), 24);
+    }
+
+    #[test]
+    fn table_object_is_fifty_six_bytes() {
+        assert_eq!(size_of::<GcBox<Table>>(), 56);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! Reference types hold a `Gc` pointer into the heap; numbers and booleans are
 //! stored inline. Integer and float are distinct subtypes of number, as in 5.4.
 
+use std::mem::MaybeUninit;
+
 use crate::error::LuaResult;
 use crate::function::{LuaClosure, NativeClosure};
 use crate::gc::Gc;
@@ -53,6 +55,61 @@ pub enum Value {
     LightUserData(usize),
     /// A thread (coroutine).
     Thread(Gc<Thread>),
+}
+
+/// A value's payload word as a table node stores it: pointer-typed, so that
+/// an object's address copied through it keeps its provenance (what Miri
+/// checks; an integer would lose it), and compared by its bits.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub(crate) struct Payload(*const u8);
+
+impl Payload {
+    /// The payload of nil.
+    pub(crate) const ZERO: Payload = Payload(std::ptr::null());
+
+    /// A payload that is no address (a boolean's).
+    #[inline(always)]
+    pub(crate) fn from_bits(bits: u64) -> Payload {
+        Payload(std::ptr::without_provenance(bits as usize))
+    }
+
+    /// The payload's bits (an address, an integer, a float's bits).
+    #[inline(always)]
+    pub(crate) fn bits(self) -> u64 {
+        self.0.addr() as u64
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.bits() == other.bits()
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#x}", self.bits())
+    }
+}
+
+/// Numbers of the variants of `Value`, as `Value::to_parts` gives them (the
+/// declaration order: `to_parts` reads them from the tag word).
+// On little-endian targets `from_parts` needs no match on them.
+#[cfg_attr(target_endian = "little", allow(dead_code))]
+pub(crate) mod key_tag {
+    pub const NIL: u8 = 0;
+    pub const BOOL: u8 = 1;
+    pub const INT: u8 = 2;
+    pub const FLOAT: u8 = 3;
+    pub const STR: u8 = 4;
+    pub const TABLE: u8 = 5;
+    pub const LUA_FN: u8 = 6;
+    pub const NATIVE_FN: u8 = 7;
+    pub const LIGHT_NATIVE: u8 = 8;
+    pub const USER_DATA: u8 = 9;
+    pub const LIGHT_USER_DATA: u8 = 10;
+    pub const THREAD: u8 = 11;
 }
 
 /// The basic types, numbered as `lua.h` numbers them.
@@ -196,6 +253,102 @@ impl Value {
         }
     }
 
+    /// The value as a variant number (`key_tag`) and a payload word (0 for
+    /// nil, 0 or 1 for a boolean): a table node stores its key and value so,
+    /// in 9 bytes each instead of 16. Two keys (normalised as tables normalise
+    /// them: no NaN, no integral float) are the same key exactly when their
+    /// parts are equal, except long strings, equal by contents.
+    #[inline(always)]
+    pub(crate) fn to_parts(self) -> (u8, Payload) {
+        match self {
+            Value::Nil => (key_tag::NIL, Payload::ZERO),
+            Value::Bool(b) => (key_tag::BOOL, Payload::from_bits(b as u64)),
+            _ => {
+                let words = &self as *const Value as *const u64;
+                // SAFETY: `Value` is `repr(u64)`: the tag is the first word, and
+                // every variant but nil and boolean has an 8-byte payload (an
+                // integer, a float's bits, an address) as the second word, read
+                // at pointer type so that an address keeps its provenance.
+                unsafe { (words.read() as u8, words.add(1).cast::<Payload>().read()) }
+            }
+        }
+    }
+
+    /// The value's tag (a `key_tag`) and payload word as they are: the
+    /// payload of nil, and all but the first byte of a boolean's, are
+    /// padding. Cheaper than `to_parts` (no branch), for stored values that
+    /// are never compared by their bits.
+    #[inline(always)]
+    pub(crate) fn to_words(self) -> (u8, MaybeUninit<u64>) {
+        // SAFETY: `Value` is `repr(u64)`, 16 bytes: a tag word, then the
+        // payload; `MaybeUninit` may hold padding.
+        let [tag, payload] = unsafe { std::mem::transmute::<Value, [MaybeUninit<u64>; 2]>(self) };
+        // SAFETY: the tag word is always initialised.
+        (unsafe { tag.assume_init() } as u8, payload)
+    }
+
+    /// The value `to_words` split.
+    ///
+    /// # Safety
+    /// `tag` and `payload` must come from `to_words` of some value (or be
+    /// nil's tag with any payload). A reference value rebuilt so may only be
+    /// dereferenced while its object is alive.
+    #[inline(always)]
+    pub(crate) unsafe fn from_words(tag: u8, payload: MaybeUninit<u64>) -> Value {
+        // SAFETY: the words of a value (see above): a valid tag and that
+        // variant's payload.
+        unsafe {
+            std::mem::transmute::<[MaybeUninit<u64>; 2], Value>([
+                MaybeUninit::new(tag as u64),
+                payload,
+            ])
+        }
+    }
+
+    /// The value `to_parts` split.
+    ///
+    /// # Safety
+    /// `tag` and `bits` must come from `to_parts` of some value. A reference
+    /// value rebuilt so may only be dereferenced while its object is alive.
+    #[inline(always)]
+    pub(crate) unsafe fn from_parts(tag: u8, payload: Payload) -> Value {
+        #[cfg(target_endian = "little")]
+        {
+            #[repr(C)]
+            struct Words(u64, Payload);
+            // SAFETY: `Value` is `repr(u64)`: a tag word then the payload. The
+            // tag is one `to_parts` gave, so a valid variant number, and the
+            // payload that variant's: a non-null address (with its provenance)
+            // for references and native functions, 0 or 1 in the first byte for
+            // a boolean.
+            unsafe { std::mem::transmute::<Words, Value>(Words(tag as u64, payload)) }
+        }
+        #[cfg(not(target_endian = "little"))]
+        let bits = payload.bits();
+        #[cfg(not(target_endian = "little"))]
+        // SAFETY (all arms): `bits` is what `to_parts` made of a value with
+        // this tag: an address of an object of the tag's type, or a function
+        // pointer for `LIGHT_NATIVE`.
+        unsafe {
+            match tag {
+                key_tag::BOOL => Value::Bool(bits != 0),
+                key_tag::INT => Value::Int(bits as i64),
+                key_tag::FLOAT => Value::Float(f64::from_bits(bits)),
+                key_tag::STR => Value::Str(Gc::from_addr(bits as usize)),
+                key_tag::TABLE => Value::Table(Gc::from_addr(bits as usize)),
+                key_tag::LUA_FN => Value::LuaFn(Gc::from_addr(bits as usize)),
+                key_tag::NATIVE_FN => Value::NativeFn(Gc::from_addr(bits as usize)),
+                key_tag::LIGHT_NATIVE => {
+                    Value::LightNative(std::mem::transmute::<usize, NativeFn>(bits as usize))
+                }
+                key_tag::USER_DATA => Value::UserData(Gc::from_addr(bits as usize)),
+                key_tag::LIGHT_USER_DATA => Value::LightUserData(bits as usize),
+                key_tag::THREAD => Value::Thread(Gc::from_addr(bits as usize)),
+                _ => Value::Nil,
+            }
+        }
+    }
+
     /// An address identifying a reference value (for `%p` and `tostring`).
     pub fn address(&self) -> Option<usize> {
         match *self {
@@ -260,6 +413,32 @@ mod tests {
     #[test]
     fn value_is_sixteen_bytes() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn parts_round_trip() {
+        fn native(_: &mut State) -> LuaResult<usize> {
+            Ok(0)
+        }
+        let values = [
+            Value::Nil,
+            Value::Bool(false),
+            Value::Bool(true),
+            Value::Int(-7),
+            Value::Int(i64::MIN),
+            Value::Float(-0.5),
+            Value::LightNative(native),
+            Value::LightUserData(12345),
+        ];
+        let tags = [0, 1, 1, 2, 2, 3, 8, 10];
+        for (v, tag) in values.into_iter().zip(tags) {
+            let (t, bits) = v.to_parts();
+            assert_eq!(t, tag);
+            // SAFETY: parts just made by `to_parts`.
+            let back = unsafe { Value::from_parts(t, bits) };
+            assert_eq!(back.to_parts(), (t, bits));
+            assert!(back.raw_equals(&v) || matches!(v, Value::Nil));
+        }
     }
 
     #[test]

@@ -77,7 +77,11 @@ impl Inner {
             n
         });
         let grown = self.refs.set_int(slot, v);
-        self.state().global().heap.adjust(grown);
+        // The reference table is old in generational mode: without the
+        // barrier a young collection would free `v` under its handle.
+        let heap = &mut self.state().global().heap;
+        heap.barrier_back(self.refs);
+        heap.adjust(grown);
         slot
     }
 
@@ -146,7 +150,8 @@ pub struct SendableLua(Lua);
 // alive (no rooted slot), so nothing outside the state refers to it. What is
 // left inside — the heap's objects, weak references captured by the crate's
 // own callbacks, userdata payloads (which must be `Send`), Rust functions
-// (whose public constructors require `Send`) — is reached only through the
+// (whose public constructors require `Send`), the `Rc<[u8]>` names that
+// prototypes share with each other only — is reached only through the
 // state and moves with it. Nothing in a state is shared with another state or
 // with thread-local storage between calls.
 unsafe impl Send for SendableLua {}
@@ -475,17 +480,18 @@ impl Lua {
         l.stack[func] = RawValue::LightNative(traceback_handler);
         let h = RawValue::LightNative(traceback_handler);
         let r = l.pcall(func + 1, -1, Some(h));
-        let l = self.inner.state();
         let out = match r {
             Ok(()) => {
+                let l = self.inner.state();
                 let vals: Vec<RawValue> = l.stack[func + 1..l.top()].to_vec();
+                // (Wrapping reaches the state again: `l` is not used after.)
                 Ok(MultiValue::from_vec(
                     vals.into_iter().map(|v| self.wrap(v)).collect(),
                 ))
             }
             Err(e) => Err(lua_error_to_error(e)),
         };
-        l.set_top(func);
+        self.inner.state().set_top(func);
         out
     }
 }
@@ -540,23 +546,30 @@ where
     let lua = Lua::from_inner(inner);
     let l = st.state();
     let base = l.arg_base();
-    let args: Vec<Value> = (base..l.top()).map(|i| lua.wrap(l.at(i))).collect();
+    // The arguments stay on the stack (rooted) while they become handles.
+    let raw_args: Vec<RawValue> = (base..l.top()).map(|i| l.at(i)).collect();
     let r = {
-        // Typed calls inside `f` run on this thread; the guard puts the
-        // previous thread back even if `f` panics.
+        // Typed operations inside run on this thread, through the pointer
+        // the guard derives from `l`, which is not used meanwhile: handles
+        // are made, used, dropped and the results pushed under the guard.
+        // The guard puts the previous thread back even if `f` panics.
         let _running = RunningThread::enter(&lua.inner, l);
-        f(&lua, MultiValue::from_vec(args))
+        let args = raw_args.into_iter().map(|v| lua.wrap(v)).collect();
+        f(&lua, MultiValue::from_vec(args)).and_then(|vals| {
+            lua.inner
+                .state()
+                .check_stack(vals.len())
+                .map_err(|_| Error::runtime("too many results"))?;
+            let n = vals.len();
+            for v in vals {
+                // Pushed before the handle `v` lets go of its object.
+                let raw = v.to_raw(&lua)?;
+                lua.inner.state().push(raw);
+            }
+            Ok(n)
+        })
     };
     let l = st.state();
-    let r = r.and_then(|vals| {
-        let raws = vals
-            .into_iter()
-            .map(|v| v.to_raw(&lua))
-            .collect::<Result<Vec<_>>>()?;
-        l.check_stack(raws.len())
-            .map_err(|_| Error::runtime("too many results"))?;
-        Ok(l.push_all(&raws))
-    });
     match r {
         Ok(n) => Ok(n),
         Err(Error::BadArgument { pos, cause }) => Err(l.arg_error(pos, cause.lua_message())),

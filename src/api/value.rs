@@ -282,7 +282,9 @@ impl Table {
             },
             None => None,
         };
-        self.raw_table()?.set_metatable(mt);
+        let table = self.raw_table()?;
+        table.set_metatable(mt);
+        lua.inner.state().global().heap.barrier_back(table);
         lua.inner.state().check_finalizer(t, mt);
         Ok(())
     }
@@ -420,10 +422,7 @@ impl Thread {
             });
         }
         let co = self.thread_state()?;
-        let ccalls = l.n_ccalls;
-        l.active = true;
-        let r = co.resume(&raws, ccalls);
-        l.active = false;
+        let r = co.resume(l, &raws);
         let vals = match r {
             Ok(crate::coroutine::ResumeOutcome::Yield(v))
             | Ok(crate::coroutine::ResumeOutcome::Return(v)) => v,
@@ -503,7 +502,13 @@ impl AnyUserData {
     pub fn set_user_value<V: IntoLua>(&self, v: V) -> Result<()> {
         let lua = self.0.lua()?;
         let v = v.into_lua(&lua)?.to_raw(&lua)?;
-        self.raw_userdata()?.set_user_value(1, v);
+        let u = self.raw_userdata()?;
+        u.set_user_value(1, v);
+        lua.inner
+            .state()
+            .global()
+            .heap
+            .barrier_forward(crate::gc::GcRef::UserData(u), v);
         Ok(())
     }
 

@@ -393,7 +393,7 @@ impl<'a> Parser<'a> {
         k
     }
     pub fn string_k(&mut self, s: &LStr) -> i32 {
-        self.addk(KKey::Str(s.clone()), Constant::Str(s.to_vec()))
+        self.addk(KKey::Str(s.clone()), Constant::Str(s.clone()))
     }
     pub(super) fn int_k(&mut self, i: i64) -> i32 {
         self.addk(KKey::Int(i), Constant::Int(i))
@@ -676,7 +676,9 @@ impl<'a> Parser<'a> {
         }
     }
     pub fn dischargevars(&mut self, e: &mut ExpDesc) {
-        match e.k.clone() {
+        // Matched by reference: most kinds need no work, and cloning would
+        // touch a string constant's reference count on every call.
+        match e.k {
             ExpKind::Const(i) => {
                 let v = self
                     .actvar

@@ -79,10 +79,33 @@ const RESERVED: [(&[u8], Tok); 22] = [
 
 /// The reserved word spelled by `s`, if any.
 fn reserved(s: &[u8]) -> Option<Tok> {
-    if s.len() < 2 || s.len() > 8 || !s[0].is_ascii_lowercase() {
-        return None;
-    }
-    RESERVED.iter().find(|(w, _)| *w == s).map(|(_, t)| *t)
+    // A `match` on the bytes compiles to a length switch and word compares,
+    // where a scan of `RESERVED` compared every word in turn.
+    Some(match s {
+        b"and" => Tok::And,
+        b"break" => Tok::Break,
+        b"do" => Tok::Do,
+        b"else" => Tok::Else,
+        b"elseif" => Tok::Elseif,
+        b"end" => Tok::End,
+        b"false" => Tok::False,
+        b"for" => Tok::For,
+        b"function" => Tok::Function,
+        b"goto" => Tok::Goto,
+        b"if" => Tok::If,
+        b"in" => Tok::In,
+        b"local" => Tok::Local,
+        b"nil" => Tok::Nil,
+        b"not" => Tok::Not,
+        b"or" => Tok::Or,
+        b"repeat" => Tok::Repeat,
+        b"return" => Tok::Return,
+        b"then" => Tok::Then,
+        b"true" => Tok::True,
+        b"until" => Tok::Until,
+        b"while" => Tok::While,
+        _ => return None,
+    })
 }
 
 /// PUC's `luaX_token2str`.
@@ -158,13 +181,16 @@ pub struct Lexer<'a> {
     buff: Vec<u8>,
     /// Chunk id (already formatted by `chunk_id`) for error messages.
     chunkid: Vec<u8>,
+    /// Every name read so far, once: a name used again is a reference count
+    /// more, not an allocation (PUC interns them as strings).
+    names: std::collections::HashSet<
+        LStr,
+        std::hash::BuildHasherDefault<super::fast_hash::FastHasher>,
+    >,
 }
 
 fn is_alpha(c: i32) -> bool {
     c >= 0 && ((c as u8).is_ascii_alphabetic() || c == b'_' as i32)
-}
-fn is_alnum(c: i32) -> bool {
-    c >= 0 && ((c as u8).is_ascii_alphanumeric() || c == b'_' as i32)
 }
 fn is_digit(c: i32) -> bool {
     c >= 0 && (c as u8).is_ascii_digit()
@@ -221,6 +247,7 @@ impl<'a> Lexer<'a> {
             lookahead: Token::eos(),
             buff: Vec::new(),
             chunkid: chunk_id(chunkname),
+            names: Default::default(),
         };
         lx.next_char();
         lx
@@ -364,6 +391,18 @@ impl<'a> Lexer<'a> {
         }
         if is_alpha(self.current) {
             self.save_and_next(); // force an error
+        }
+        // Most numerals are short decimal integers: read them directly (18
+        // digits cannot overflow an i64).
+        if self.buff.len() <= 18 && self.buff.iter().all(u8::is_ascii_digit) {
+            let i = self
+                .buff
+                .iter()
+                .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
+            return Ok(Token {
+                tok: Tok::Int,
+                sem: SemInfo::Int(i),
+            });
         }
         match str_to_number(&self.buff) {
             Some(Number::Int(i)) => Ok(Token {
@@ -578,6 +617,16 @@ impl<'a> Lexer<'a> {
         })
     }
 
+    /// The name in `buff`, shared with earlier occurrences.
+    fn intern_name(&mut self) -> LStr {
+        if let Some(s) = self.names.get(self.buff.as_slice()) {
+            return s.clone();
+        }
+        let s: LStr = self.buff.as_slice().into();
+        self.names.insert(s.clone());
+        s
+    }
+
     fn lex(&mut self) -> Result<Token, Vec<u8>> {
         self.buff.clear();
         let simple = |t: Tok| {
@@ -701,16 +750,21 @@ impl<'a> Lexer<'a> {
                 b'0'..=b'9' => return self.read_numeral(),
                 _ => {
                     if is_alpha(c) {
-                        loop {
-                            self.save_and_next();
-                            if !is_alnum(self.current) {
-                                break;
-                            }
+                        // `current` is `src[pos - 1]`: take the whole name at once.
+                        let start = self.pos - 1;
+                        let mut end = self.pos;
+                        while end < self.src.len()
+                            && (self.src[end].is_ascii_alphanumeric() || self.src[end] == b'_')
+                        {
+                            end += 1;
                         }
+                        self.buff.extend_from_slice(&self.src[start..end]);
+                        self.pos = end;
+                        self.next_char();
                         if let Some(t) = reserved(&self.buff) {
                             return simple(t);
                         }
-                        let s: LStr = self.buff.as_slice().into();
+                        let s = self.intern_name();
                         return Ok(Token {
                             tok: Tok::Name,
                             sem: SemInfo::Str(s),

@@ -282,7 +282,7 @@ impl<'a> Parser<'a> {
         self.enterblock(false);
         self.setvararg(0);
         self.cur.f.upvalues.push(UpvalueDesc {
-            name: Some(b"_ENV".to_vec()),
+            name: Some(b"_ENV".as_slice().into()),
             in_stack: true,
             index: 0,
             kind: VDKREG,

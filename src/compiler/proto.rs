@@ -4,6 +4,7 @@
 //! heap; `State::load` turns it into a collectable `Proto` (interning the string
 //! constants) before it runs. `string.dump` serialises this form too.
 
+use super::lexer::LStr;
 /// A constant in a prototype's constant table (PUC's `k` array).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Constant {
@@ -12,14 +13,14 @@ pub enum Constant {
     Int(i64),
     Float(f64),
     /// A string constant, as raw bytes (Lua strings are not UTF-8).
-    Str(Vec<u8>),
+    Str(LStr),
 }
 
 /// Describes where a closure finds an upvalue when it is created (PUC's `Upvaldesc`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct UpvalueDesc {
     /// The upvalue's name, for debug information (`None` when stripped).
-    pub name: Option<Vec<u8>>,
+    pub name: Option<LStr>,
     /// `true`: the upvalue is register `index` of the enclosing function;
     /// `false`: it is upvalue `index` of the enclosing function.
     pub in_stack: bool,
@@ -31,7 +32,7 @@ pub struct UpvalueDesc {
 /// A local variable's name and the pc range where it is active (PUC's `LocVar`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LocalVarInfo {
-    pub name: Vec<u8>,
+    pub name: LStr,
     /// First instruction where the variable is active.
     pub start_pc: u32,
     /// First instruction where the variable is dead.

@@ -73,7 +73,7 @@ impl<'a> Parser<'a> {
         let pc = self.cur.pc() as u32;
         let lv = &mut self.cur.f.local_vars;
         lv.push(LocalVarInfo {
-            name: name.to_vec(),
+            name: name.clone(),
             start_pc: pc,
             end_pc: 0,
         });
@@ -152,7 +152,7 @@ impl<'a> Parser<'a> {
         };
         let ups = &mut self.fs_at(lvl).f.upvalues;
         ups.push(UpvalueDesc {
-            name: Some(name.to_vec()),
+            name: Some(name.clone()),
             in_stack,
             index: index as u8,
             kind,
@@ -245,7 +245,7 @@ impl<'a> Parser<'a> {
                 }
             }
             ExpKind::Upval(i) => match self.cur.f.upvalues.get(i as usize) {
-                Some(u) if u.kind != VDKREG => u.name.clone(),
+                Some(u) if u.kind != VDKREG => u.name.as_deref().map(<[u8]>::to_vec),
                 _ => None,
             },
             _ => None,

@@ -425,9 +425,9 @@ fn utf8_escapes() {
     super::lexer::utf8_encode(0x7FFF_FFFF, &mut v);
     assert_eq!(v, [0xFD, 0xBF, 0xBF, 0xBF, 0xBF, 0xBF]);
     let p = compile(b"return '\\u{10FFFF}\\65\\x41\\z  \n  b'", b"=t").unwrap();
-    assert!(p.constants.contains(&Constant::Str(vec![
-        0xF4, 0x8F, 0xBF, 0xBF, b'A', b'A', b'b'
-    ])));
+    assert!(p.constants.contains(&Constant::Str(
+        vec![0xF4, 0x8F, 0xBF, 0xBF, b'A', b'A', b'b'].into()
+    )));
 }
 
 #[test]

@@ -210,31 +210,75 @@ pub(crate) fn open_std_libs(l: &mut State, libs: StdLibs) {
 
 /// An independent Lua state driven through the stack API (`lua_newstate` …
 /// `lua_close`). Dropping it closes the state.
+///
+/// A `RawLua` is `Send` (a state may move to another OS thread, or run on
+/// one of its own) but not `Sync`:
+///
+/// ```
+/// use crescent::raw::{Options, RawLua};
+/// let workers: Vec<_> = (1..=4)
+///     .map(|n| {
+///         let mut lua = RawLua::new(Options::default());
+///         std::thread::spawn(move || {
+///             let mut st = lua.stack();
+///             st.load(format!("return {n} * 10").as_bytes(), "=job", "t").unwrap();
+///             st.call(0, Some(1)).unwrap();
+///             st.to_integer(-1)
+///         })
+///     })
+///     .collect();
+/// let results: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+/// assert_eq!(results, [Some(10), Some(20), Some(30), Some(40)]);
+/// ```
 pub struct RawLua {
-    global: Box<Global>,
+    /// Owned (freed in `Drop`), but kept as a raw pointer: the threads point
+    /// into it, and a `Box` would claim unique access whenever the `RawLua`
+    /// moved, invalidating their pointers (Miri's Stacked Borrows).
+    global: std::ptr::NonNull<Global>,
     closed: bool,
 }
+
+// SAFETY: a `RawLua` owns its global state alone (never shared), and
+// every object of the state is reached only through it. What the heap holds
+// from Rust is `Send` by construction: userdata payloads and Rust functions
+// (`new_userdata`, `push_function`, `push_closure` require `Send`), text
+// handlers and continuations (boxed `+ Send`). The crate's own non-`Send`
+// closures (`push_function_local`) exist only in states of the typed API,
+// which a `RawLua` never is. Prototypes share debug names and constant
+// strings as `Rc<[u8]>` only with each other: the compiler's and
+// `string.dump`'s own clones are dropped before `load`/`dump` return. The
+// engine's thread-local data (pattern step
+// budget, running hooks) lives only during one call, which a move cannot
+// interrupt. So moving the whole state to another OS thread is sound; it is
+// not `Sync` (the engine has no locks).
+unsafe impl Send for RawLua {}
 
 impl RawLua {
     /// Creates a state with `options`.
     pub fn new(options: Options) -> RawLua {
-        // SAFETY: `new_global` hands over a leaked box; it becomes ours here.
-        let mut global = unsafe { Box::from_raw(State::new_global().as_ptr()) };
+        let mut lua = RawLua {
+            global: State::new_global(),
+            closed: false,
+        };
+        let global = lua.global_mut();
         global.host.id = next_state_id();
         global.host.memory_limit = options.memory_limit;
         global.heap.set_memory_limit(options.memory_limit);
-        let mut lua = RawLua {
-            global,
-            closed: false,
-        };
         open_std_libs(lua.state(), options.libs);
         lua
+    }
+
+    fn global_mut(&mut self) -> &mut Global {
+        // SAFETY: `new_global` handed the global state over to this `RawLua`,
+        // which frees it only in `Drop`; `&mut self` makes this reference the
+        // only one handed out.
+        unsafe { self.global.as_mut() }
     }
 
     fn state(&mut self) -> &mut State {
         // SAFETY: the main thread lives as long as the global state, and the
         // `&mut self` borrow makes this the only reference handed out.
-        unsafe { &mut *self.global.main_thread.state_ptr() }
+        unsafe { &mut *self.global_mut().main_thread.state_ptr() }
     }
 
     /// The main thread's stack.
@@ -244,7 +288,8 @@ impl RawLua {
 
     /// The memory limit given at creation.
     pub fn memory_limit(&self) -> Option<usize> {
-        self.global.host.memory_limit
+        // SAFETY: as in `global_mut`, for reading.
+        unsafe { self.global.as_ref() }.host.memory_limit
     }
 
     /// Closes the state (`lua_close`): closes pending to-be-closed variables
@@ -260,7 +305,7 @@ impl RawLua {
         }
         self.closed = true;
         close_main_thread(self.state());
-        self.global.heap.free_all();
+        self.global_mut().heap.free_all();
     }
 }
 
@@ -278,6 +323,9 @@ pub(crate) fn close_main_thread(l: &mut State) {
 impl Drop for RawLua {
     fn drop(&mut self) {
         self.close_now();
+        // SAFETY: `global` came from `State::new_global` (a leaked box) and
+        // is freed only here; `close_now` freed every object in its heap.
+        drop(unsafe { Box::from_raw(self.global.as_ptr()) });
     }
 }
 
@@ -381,6 +429,10 @@ impl<'a> Stack<'a> {
             }
             Some(Slot::Upvalue(c, n)) => {
                 c.upvalues[n].set(v);
+                self.l
+                    .global()
+                    .heap
+                    .barrier_forward(crate::gc::GcRef::NativeClosure(c), v);
                 Ok(())
             }
             Some(Slot::Registry) => Err(self.misuse("the registry cannot be replaced")),
@@ -966,7 +1018,9 @@ impl<'a> Stack<'a> {
         self.need(1)?;
         let v = self.l.at(self.l.top() - 1);
         let grown = t.set_int(n, v);
-        self.l.global().heap.adjust(grown);
+        let heap = &mut self.l.global().heap;
+        heap.barrier_back(t);
+        heap.adjust(grown);
         self.pop(1);
         Ok(())
     }
@@ -1025,9 +1079,17 @@ impl<'a> Stack<'a> {
                 )))
             }
         };
+        let heap = &mut self.l.global().heap;
         match obj {
-            Value::Table(t) => t.set_metatable(mt),
-            Value::UserData(u) => u.set_metatable(mt),
+            Value::Table(t) => {
+                t.set_metatable(mt);
+                heap.barrier_back(t);
+            }
+            Value::UserData(u) => {
+                u.set_metatable(mt);
+                let mt_value = mt.map_or(Value::Nil, Value::Table);
+                heap.barrier_forward(crate::gc::GcRef::UserData(u), mt_value);
+            }
             v => self.l.global().type_metatables[v.type_of() as usize] = mt,
         }
         self.l.check_finalizer(obj, mt);
@@ -1072,6 +1134,10 @@ impl<'a> Stack<'a> {
         self.need(1)?;
         let v = self.l.at(self.l.top() - 1);
         let ok = u.set_user_value(n, v);
+        self.l
+            .global()
+            .heap
+            .barrier_forward(crate::gc::GcRef::UserData(u), v);
         self.pop(1);
         Ok(ok)
     }

@@ -145,10 +145,7 @@ impl Stack<'_> {
         let top = self.l.top();
         let args = self.l.stack[top - nargs..top].to_vec();
         // The arguments stay on this stack (rooted) until the resume ends.
-        let ccalls = self.l.n_ccalls;
-        self.l.active = true;
-        let r = co.resume(&args, ccalls);
-        self.l.active = false;
+        let r = co.resume(self.l, &args);
         self.pop(nargs);
         match r {
             Ok(ResumeOutcome::Yield(v)) => {

@@ -81,10 +81,7 @@ fn aux_resume(
         many = l.stack[first..l.top].to_vec();
         &many
     };
-    let ccalls = l.n_ccalls;
-    l.active = true;
-    let r = cs.resume_in_place(args, ccalls);
-    l.active = false;
+    let r = cs.resume_in_place(l, args);
     match r {
         Ok(end) => {
             let count = cs.resume_result_count(end);

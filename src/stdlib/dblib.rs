@@ -725,7 +725,7 @@ fn upvalue_info(l: &State, f: Value, n: i64) -> Option<(Vec<u8>, Value)> {
                 return None;
             }
             let name = match &cl.proto.upvalues[i].name {
-                Some(nm) => nm.clone(),
+                Some(nm) => nm.to_vec(),
                 None => b"(no name)".to_vec(),
             };
             Some((name, l.upvalue_get(cl.upvalue(i))))
