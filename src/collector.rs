@@ -60,13 +60,22 @@ impl Global {
 
     /// The atomic phase: marks the roots again, finishes marking without
     /// interruption, clears weak tables, separates objects to finalize, drops
-    /// dead strings from the string table and flips the current white.
-    fn atomic(&mut self, running: crate::gc::Gc<Thread>) -> usize {
+    /// dead strings from the string table and flips the current white. In a
+    /// young collection (`young`) only young strings can have died.
+    fn atomic(&mut self, running: crate::gc::Gc<Thread>, young: bool) -> usize {
         self.mark_roots(running);
         let mut work = self.heap.atomic_propagate();
         let strings = &mut self.strings;
         let before = strings.bytes();
-        work += self.heap.atomic_finish(|| strings.remove_dead());
+        work += self.heap.atomic_finish(|heap| {
+            if young {
+                for s in heap.dead_young_short_strings() {
+                    strings.remove(s);
+                }
+            } else {
+                strings.remove_dead();
+            }
+        });
         // The string table shrinks with the strings that died.
         self.heap
             .adjust(self.strings.bytes() as isize - before as isize);
@@ -218,6 +227,8 @@ impl State {
         heap.marker.set_running_states(running);
         let verified = heap.verify();
         heap.marker.set_running_states(Vec::new());
+        let g = self.global();
+        let verified = verified.and_then(|()| g.heap.verify_strings(g.strings.strings()));
         if let Err(e) = verified {
             // A broken heap invariant would free live objects later: stop
             // here, where the cause is closest.
@@ -294,7 +305,7 @@ impl State {
             }
             Phase::Atomic => {
                 g.heap.marker.set_running_states(running_states(this));
-                let work = g.atomic(me);
+                let work = g.atomic(me, false);
                 g.heap.marker.set_running_states(Vec::new());
                 g.heap.enter_sweep();
                 work
@@ -389,7 +400,7 @@ impl State {
         while !g.heap.gray_is_empty() {
             g.heap.propagate_step(usize::MAX);
         }
-        g.atomic(me);
+        g.atomic(me, false);
         g.heap.marker.set_running_states(Vec::new());
         g.heap.sweep_to_old();
         g.heap.estimate = g.heap.total_bytes();
@@ -444,7 +455,7 @@ impl State {
         let g = self.global();
         g.heap.marker.set_running_states(running_states(this));
         g.heap.mark_old1();
-        g.atomic(me);
+        g.atomic(me, true);
         g.heap.marker.set_running_states(Vec::new());
         g.heap.sweep_young();
         g.heap.correct_gray_lists();

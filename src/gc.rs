@@ -1162,7 +1162,7 @@ impl Heap {
     /// The rest of the atomic phase (PUC's `atomic` after remarking): weak
     /// tables, objects to finalize. `remove_dead_strings` drops white strings
     /// from the string table. Flips the current white.
-    pub(crate) fn atomic_finish(&mut self, remove_dead_strings: impl FnOnce()) -> usize {
+    pub(crate) fn atomic_finish(&mut self, remove_dead_strings: impl FnOnce(&Heap)) -> usize {
         let generational = self.kind == GcKind::Generational;
         let marker = &mut self.marker;
         marker.converge_ephemerons(generational);
@@ -1196,7 +1196,8 @@ impl Heap {
         Marker::clear_by_values(&marker.weak_values[weak_before..]);
         Marker::clear_by_values(&marker.all_weak[all_before..]);
         marker.mark_weak_strings();
-        remove_dead_strings();
+        remove_dead_strings(self);
+        let marker = &mut self.marker;
         let work = marker.work;
         marker.atomic = false;
         self.current_white ^= WHITES;
@@ -1310,6 +1311,19 @@ impl Heap {
         self.new_start = self.objects.len();
         self.phase = Phase::Propagate;
         self.kind = GcKind::Generational;
+    }
+
+    /// The short strings of the young part of the heap that marking left
+    /// white: in a young collection, the only strings that can die (old ones
+    /// are not swept), to be dropped from the string table before the sweep.
+    pub(crate) fn dead_young_short_strings(&self) -> impl Iterator<Item = Gc<LuaString>> + '_ {
+        let start = self.old1_start.min(self.objects.len());
+        self.objects[start..]
+            .iter()
+            .filter_map(|p| match p.unpack() {
+                GcRef::String(s) if s.is_short() && s.is_white() => Some(s),
+                _ => None,
+            })
     }
 
     /// Marks old1 objects again: they became old at the last collection and
@@ -1431,6 +1445,31 @@ impl Heap {
     /// one; in generational mode old objects refer only to old ones (or are
     /// gray); no object refers to a dead one during the sweep; every object is
     /// on exactly one list. Returns a description of the first violation.
+    /// Checks that every string of the string table is an object of this
+    /// heap (a dead string left in the table would be found freed).
+    pub fn verify_strings(
+        &self,
+        strings: impl Iterator<Item = Gc<LuaString>>,
+    ) -> Result<(), String> {
+        let objects: std::collections::HashSet<usize> = self
+            .objects
+            .iter()
+            .filter_map(|p| match p.unpack() {
+                GcRef::String(s) => Some(s.addr()),
+                _ => None,
+            })
+            .collect();
+        for s in strings {
+            if !objects.contains(&s.addr()) {
+                return Err(format!(
+                    "the string table holds {:#x}, which is on no list",
+                    s.addr()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn verify(&self) -> Result<(), String> {
         let mut seen = std::collections::HashSet::new();
         for r in self.all_objects() {

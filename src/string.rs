@@ -278,6 +278,33 @@ impl StringTable {
         self.slots[hole] = None;
     }
 
+    /// Every interned string (for heap verification).
+    pub fn strings(&self) -> impl Iterator<Item = Gc<LuaString>> + '_ {
+        self.slots.iter().flatten().copied()
+    }
+
+    /// Drops `s` from the table, if it is there (a young collection removes
+    /// the young strings that died one by one: visiting the whole table,
+    /// mostly old strings, would cost every young collection O(strings)).
+    pub fn remove(&mut self, s: Gc<LuaString>) {
+        let mask = self.tags.len() - 1;
+        let hash = s.hash.get();
+        let tag = tag_of(hash);
+        let mut i = self.home(hash);
+        loop {
+            let t = self.tags[i];
+            if t == 0 {
+                return;
+            }
+            if t == tag && self.slots[i].is_some_and(|x| Gc::ptr_eq(x, s)) {
+                self.delete_at(i);
+                self.count -= 1;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// Drops strings the collector found dead (before they are freed), and
     /// shrinks the table when it is mostly empty.
     pub fn remove_dead(&mut self) {
