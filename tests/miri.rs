@@ -4,7 +4,7 @@
 //! small programs sized for Miri:
 //!
 //! ```text
-//! MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test --test miri
+//! MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-permissive-provenance" cargo +nightly miri test --test miri
 //! ```
 //!
 //! Under `cargo test` they run as ordinary (fast) tests. Each program also
