@@ -71,7 +71,13 @@ pub fn new_lua_with(arm: bool) -> Lua {
 
 /// Like `new_lua_with`, with an instruction budget of `budget`.
 pub fn new_lua_budget(arm: bool, budget: u32) -> Lua {
-    let mut lua = Lua::new();
+    // A real per-state limit: a script may ask for a huge buffer (for
+    // instance `string.pack("c2226222222")`, 2 GB in PUC Lua too), which
+    // must end in "not enough memory", not in the fuzzer's RSS limit.
+    let mut lua = Lua::with_options(crescent::raw::Options {
+        memory_limit: Some(512 << 20),
+        ..Default::default()
+    });
     let arm_code = if arm { "sethook(soft, \"\", STEP)" } else { "" };
     let prelude = PRELUDE.replace("--ARM--", arm_code).replace(
         "BUDGET, MEMORY_KB = 1000, 100000,",
