@@ -24,6 +24,8 @@ const BOMBS: &[&str] = &[
     "local s = ('x'):rep(3e6) return (s:gsub('x', 'yyyy'))",
     "local s = ('x'):rep(3e6) return string.format('%s%s%s', s, s, s)",
     "local s = ('x'):rep(3e6) return s .. s .. s .. s",
+    "return string.pack('c2000000000', '')",
+    "local s = ('x'):rep(4e6) return string.pack('s4s4z', s, s, s)",
     "local t = setmetatable({}, {__index = function(t, k) return k end}) \
      local a = {} for i = 1, 1e9 do a[#a + 1] = tostring(i) .. t[i] end",
 ];
@@ -116,6 +118,39 @@ fn oversized_results_are_refused_before_they_are_built() {
             lua.used_memory()
         );
     }
+}
+
+/// The process's peak resident memory in kB (Linux), to see whether a
+/// refused buffer was built anyway.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn string_pack_buffers_are_refused_before_they_are_built() {
+    let lua = limited();
+    for script in [
+        // PUC Lua builds this 2 GB padding before returning it.
+        "return string.pack('c2000000000', '')",
+        "return string.pack('i1 c1500000000', 1, 'abc')",
+        "local s = ('x'):rep(3e6) return string.pack('s4 s4 s4 z', s, s, s, s)",
+    ] {
+        assert_memory_error(lua.load(script).exec(), script);
+        assert!(lua.used_memory() <= LIMIT, "{script}");
+    }
+    if let Some(peak) = peak_rss_kb() {
+        // Other tests of this file run beside this one, each under its
+        // 10 MB limit; a 1.5-2 GB padding buffer would be far above.
+        assert!(peak < 1_000_000, "peak RSS {peak} kB");
+    }
+    // Within the limit, packing still works.
+    let n: i64 = lua
+        .load("return #string.pack('c100000 s4', 'ab', ('y'):rep(1000))")
+        .eval()
+        .unwrap();
+    assert_eq!(n, 101_004);
 }
 
 #[test]

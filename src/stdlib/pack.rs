@@ -75,6 +75,13 @@ pub trait PackArgs {
     fn number(&mut self, arg: usize) -> Result<f64, PackError>;
     /// `luaL_checklstring(L, arg)` (numbers are converted to strings).
     fn string(&mut self, arg: usize) -> Result<Vec<u8>, PackError>;
+    /// Whether a result buffer of `len` bytes may be built: the state's
+    /// memory limit refuses it before it exists (PUC's `luaL_Buffer`
+    /// allocating through the state). Unlimited by default.
+    fn reserve(&mut self, len: usize) -> Result<(), PackError> {
+        let _ = len;
+        Ok(())
+    }
 }
 
 const MAX_INT_SIZE: usize = 16;
@@ -242,8 +249,16 @@ fn oom() -> PackError {
     PackError::msg("not enough memory".to_string())
 }
 
-fn push_zeros(out: &mut Vec<u8>, n: usize) -> Result<(), PackError> {
-    out.try_reserve(n).map_err(|_| oom())?;
+/// Makes room for `n` more bytes of output, within the state's memory limit.
+fn make_room(out: &mut Vec<u8>, args: &mut dyn PackArgs, n: usize) -> Result<(), PackError> {
+    if n > 64 {
+        args.reserve(out.len().saturating_add(n))?;
+    }
+    out.try_reserve(n).map_err(|_| oom())
+}
+
+fn push_zeros(out: &mut Vec<u8>, args: &mut dyn PackArgs, n: usize) -> Result<(), PackError> {
+    make_room(out, args, n)?;
     out.resize(out.len() + n, 0);
     Ok(())
 }
@@ -281,7 +296,7 @@ pub fn pack(fmt: &[u8], args: &mut dyn PackArgs) -> Result<Vec<u8>, PackError> {
     while !p.at_end() {
         let (kind, size, pad) = p.details(total)?;
         total = total.saturating_add(pad + size);
-        push_zeros(&mut out, pad)?;
+        push_zeros(&mut out, args, pad)?;
         arg += 1;
         match kind {
             Kind::Int => {
@@ -314,8 +329,9 @@ pub fn pack(fmt: &[u8], args: &mut dyn PackArgs) -> Result<Vec<u8>, PackError> {
                 if s.len() > size {
                     return Err(PackError::bad(arg, "string longer than given size"));
                 }
+                make_room(&mut out, args, size)?;
                 out.extend_from_slice(&s);
-                push_zeros(&mut out, size - s.len())?;
+                push_zeros(&mut out, args, size - s.len())?;
             }
             Kind::Str => {
                 let s = args.string(arg)?;
@@ -325,6 +341,7 @@ pub fn pack(fmt: &[u8], args: &mut dyn PackArgs) -> Result<Vec<u8>, PackError> {
                         "string length does not fit in given size",
                     ));
                 }
+                make_room(&mut out, args, size.saturating_add(s.len()))?;
                 pack_int(&mut out, s.len() as u64, p.little, size, false);
                 out.extend_from_slice(&s);
                 total = total.saturating_add(s.len());
@@ -334,6 +351,7 @@ pub fn pack(fmt: &[u8], args: &mut dyn PackArgs) -> Result<Vec<u8>, PackError> {
                 if s.contains(&0) {
                     return Err(PackError::bad(arg, "string contains zeros"));
                 }
+                make_room(&mut out, args, s.len().saturating_add(1))?;
                 out.extend_from_slice(&s);
                 out.push(0);
                 total = total.saturating_add(s.len() + 1);

@@ -661,6 +661,10 @@ impl PackArgs for PArgs<'_> {
             Err(e) => Err(self.stash(e)),
         }
     }
+
+    fn reserve(&mut self, len: usize) -> Result<(), PackError> {
+        self.l.check_memory_limit(len).map_err(|e| self.stash(e))
+    }
 }
 
 fn pack_error(l: &mut State, e: PackError) -> LuaError {
