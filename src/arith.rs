@@ -24,25 +24,17 @@ pub enum ArithOp {
 }
 
 impl ArithOp {
-    pub fn from_u8(n: u8) -> Option<ArithOp> {
+    /// Every operator, in PUC's `LUA_OPADD..LUA_OPBNOT` order.
+    pub const ALL: [ArithOp; 14] = {
         use ArithOp::*;
-        Some(match n {
-            0 => Add,
-            1 => Sub,
-            2 => Mul,
-            3 => Mod,
-            4 => Pow,
-            5 => Div,
-            6 => IDiv,
-            7 => BAnd,
-            8 => BOr,
-            9 => BXor,
-            10 => Shl,
-            11 => Shr,
-            12 => Unm,
-            13 => BNot,
-            _ => return None,
-        })
+        [
+            Add, Sub, Mul, Mod, Pow, Div, IDiv, BAnd, BOr, BXor, Shl, Shr, Unm, BNot,
+        ]
+    };
+
+    /// The operator numbered `n` (`LUA_OP*`).
+    pub fn from_u8(n: u8) -> Option<ArithOp> {
+        Self::ALL.get(n as usize).copied()
     }
 
     pub fn is_bitwise(self) -> bool {

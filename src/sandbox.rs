@@ -517,18 +517,8 @@ fn readonly_next(l: &mut State) -> LuaResult<usize> {
     let Value::Table(t) = l.native_upvalue(1) else {
         return Ok(0);
     };
-    match t.next(l.arg(2)) {
-        Ok(Some((k, v))) => {
-            l.push(k);
-            l.push(v);
-            Ok(2)
-        }
-        Ok(None) => {
-            l.push(Value::Nil);
-            Ok(1)
-        }
-        Err(()) => Err(l.error("invalid key to 'next'")),
-    }
+    let key = l.arg(2);
+    crate::stdlib::base::push_next(l, t, key)
 }
 
 fn safe_rawset(l: &mut State) -> LuaResult<usize> {

@@ -285,43 +285,7 @@ fn make_float(m: u64, exp: i64, sticky: bool) -> f64 {
 // ---------------------------------------------------------------------------
 // Arithmetic (PUC's luaO_rawarith and the helpers of lvm.c)
 
-/// Arithmetic and bitwise operators in PUC's `LUA_OPADD..LUA_OPBNOT` order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Mod,
-    Pow,
-    Div,
-    IDiv,
-    BAnd,
-    BOr,
-    BXor,
-    Shl,
-    Shr,
-    Unm,
-    BNot,
-}
-
-impl ArithOp {
-    pub const ALL: [ArithOp; 14] = [
-        ArithOp::Add,
-        ArithOp::Sub,
-        ArithOp::Mul,
-        ArithOp::Mod,
-        ArithOp::Pow,
-        ArithOp::Div,
-        ArithOp::IDiv,
-        ArithOp::BAnd,
-        ArithOp::BOr,
-        ArithOp::BXor,
-        ArithOp::Shl,
-        ArithOp::Shr,
-        ArithOp::Unm,
-        ArithOp::BNot,
-    ];
-}
+pub use crate::arith::ArithOp;
 
 // The number semantics themselves live in `crate::arith` (shared with the VM);
 // these wrappers give them the shapes constant folding wants.

@@ -4,8 +4,9 @@ use std::io::Write;
 
 use crate::auxlib::{str_to_value, to_number};
 use crate::error::{ErrorKind, LuaError, LuaResult};
-use crate::gc::GcKind;
+use crate::gc::{Gc, GcKind};
 use crate::state::State;
+use crate::table::Table;
 use crate::tm::TmKind;
 use crate::value::{LuaType, Value};
 
@@ -355,7 +356,13 @@ fn xpcall(l: &mut State) -> LuaResult<usize> {
 fn next(l: &mut State) -> LuaResult<usize> {
     let t = l.check_table(1)?;
     let k = l.arg(2);
-    match t.next(k) {
+    push_next(l, t, k)
+}
+
+/// Pushes the entry of `t` after `key` (`lua_next`'s results for `next`):
+/// the key and value, or a single nil at the end.
+pub(crate) fn push_next(l: &mut State, t: Gc<Table>, key: Value) -> LuaResult<usize> {
+    match t.next(key) {
         Ok(Some((k, v))) => {
             l.push(k);
             l.push(v);

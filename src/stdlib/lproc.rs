@@ -81,6 +81,26 @@ struct Registry {
     next_id: u64,
 }
 
+impl Registry {
+    /// Registers a waiting sender (holding its `message`) or receiver: a new
+    /// slot, and the waiter to queue on the channel.
+    fn new_waiter(&mut self, message: Option<Message>) -> Waiter {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.slots.insert(
+            id,
+            Slot {
+                message,
+                delivered: false,
+            },
+        );
+        Waiter {
+            id,
+            wake: Arc::new(Condvar::new()),
+        }
+    }
+}
+
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
 
 fn registry() -> MutexGuard<'static, Option<Registry>> {
@@ -225,36 +245,16 @@ fn send(l: &mut State) -> LuaResult<usize> {
         return Ok(0);
     }
     // No receiver waiting: queue up and wait to be taken.
-    let id = reg.next_id;
-    reg.next_id += 1;
-    let wake = Arc::new(Condvar::new());
-    reg.slots.insert(
-        id,
-        Slot {
-            message: Some(message),
-            delivered: false,
-        },
-    );
-    chan.senders.push_back(Waiter {
-        id,
-        wake: wake.clone(),
-    });
-    loop {
-        guard = wake
-            .wait_timeout(guard, WAIT_POLL)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
-        let reg = guard.get_or_insert_with(Registry::default);
-        if reg.slots.get(&id).is_some_and(|s| s.delivered) {
-            reg.slots.remove(&id);
-            return Ok(0);
-        }
-        if interrupted(l) {
-            withdraw(reg, &channel, id);
-            drop(guard);
-            return Err(l.error("interrupted"));
-        }
-    }
+    let waiter = reg.new_waiter(Some(message));
+    let (id, wake) = (waiter.id, waiter.wake.clone());
+    reg.channels
+        .entry(channel.clone())
+        .or_default()
+        .senders
+        .push_back(waiter);
+    wait_for_partner(l, guard, &wake, &channel, id, |slot| {
+        slot.delivered.then_some(0)
+    })
 }
 
 fn receive(l: &mut State) -> LuaResult<usize> {
@@ -269,46 +269,54 @@ fn receive(l: &mut State) -> LuaResult<usize> {
             s.message.take()
         });
         sender.wake.notify_one();
+        drop(guard);
         message.unwrap_or_default()
     } else {
-        let id = reg.next_id;
-        reg.next_id += 1;
-        let wake = Arc::new(Condvar::new());
-        reg.slots.insert(
-            id,
-            Slot {
-                message: None,
-                delivered: false,
-            },
-        );
-        chan.receivers.push_back(Waiter {
-            id,
-            wake: wake.clone(),
-        });
-        loop {
-            guard = wake
-                .wait_timeout(guard, WAIT_POLL)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-            let reg = guard.get_or_insert_with(Registry::default);
-            if let Some(m) = reg.slots.get_mut(&id).and_then(|s| s.message.take()) {
-                reg.slots.remove(&id);
-                break m;
-            }
-            if interrupted(l) {
-                withdraw(reg, &channel, id);
-                drop(guard);
-                return Err(l.error("interrupted"));
-            }
-        }
+        let waiter = reg.new_waiter(None);
+        let (id, wake) = (waiter.id, waiter.wake.clone());
+        reg.channels
+            .entry(channel.clone())
+            .or_default()
+            .receivers
+            .push_back(waiter);
+        let wait = |slot: &mut Slot| slot.message.take();
+        wait_for_partner(l, guard, &wake, &channel, id, wait)?
     };
-    drop(guard);
     l.check_stack(message.len())?;
     for v in &message {
         let value = v.to_value(l);
         l.push(value);
     }
     Ok(message.len())
+}
+
+/// Waits, with the registry unlocked, until `done` finds what the partner
+/// left in slot `id` (then the slot goes), or the state is interrupted (then
+/// the waiter withdraws).
+fn wait_for_partner<R>(
+    l: &mut State,
+    mut guard: MutexGuard<'static, Option<Registry>>,
+    wake: &Condvar,
+    channel: &[u8],
+    id: u64,
+    mut done: impl FnMut(&mut Slot) -> Option<R>,
+) -> LuaResult<R> {
+    loop {
+        guard = wake
+            .wait_timeout(guard, WAIT_POLL)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        let reg = guard.get_or_insert_with(Registry::default);
+        if let Some(r) = reg.slots.get_mut(&id).and_then(&mut done) {
+            reg.slots.remove(&id);
+            return Ok(r);
+        }
+        if interrupted(l) {
+            withdraw(reg, channel, id);
+            drop(guard);
+            return Err(l.error("interrupted"));
+        }
+    }
 }
 
 /// Removes a waiter that gives up (interrupted).
