@@ -258,7 +258,7 @@ impl Drop for Inner {
 pub struct Table {
     inner: UnsafeCell<Inner>,
     /// Bit `e` set: this table, used as a metatable, has no metamethod for event `e`
-    /// (PUC's `flags`). Cleared by every raw set.
+    /// (PUC's `flags`). Cleared when a string key is added or set from nil.
     flags: Cell<u8>,
     metatable: Cell<Option<Gc<Table>>>,
     /// The border `length` found last time in the array part (a starting
@@ -864,8 +864,9 @@ impl Table {
         let inner = unsafe { self.inner_mut() };
         match inner.find_short_str(key) {
             Some(i) if !inner.nodes()[i].val_is_nil() => {
+                // A present key was not cached as an absent metamethod:
+                // `flags` stays valid (PUC's fast set does not clear it).
                 inner.nodes_mut()[i].set_val(value);
-                self.flags.set(0);
                 true
             }
             _ => false,
@@ -882,8 +883,8 @@ impl Table {
         let idx = (key as u64).wrapping_sub(1);
         if let Some(slot) = inner.array_mut().get_mut(idx as usize) {
             if !slot.is_nil() || self.metatable.get().is_none() {
+                // (No metamethod is named by an integer: `flags` stays.)
                 *slot = value;
-                self.flags.set(0);
                 return true;
             }
         }
@@ -892,7 +893,8 @@ impl Table {
 
     #[inline]
     pub fn set_int(&self, key: i64, value: Value) -> isize {
-        self.flags.set(0);
+        // `flags` caches absent metamethods, which are named by strings only:
+        // an integer key leaves it alone (as PUC's `luaH_setint`).
         // SAFETY: the reference lives in this call only, which calls nothing that
         // reaches this table (single-threaded).
         let inner = unsafe { self.inner_mut() };
@@ -1659,7 +1661,12 @@ mod tests {
         mt.set_str(k, Value::Bool(true));
         assert!(!mt.tm_absent(0) && !mt.tm_absent(3));
         mt.set_tm_absent(2);
-        mt.set_int(5, Value::Nil);
+        // Integer keys name no metamethod: the cache stays.
+        mt.set_int(5, Value::Int(1));
+        assert!(mt.tm_absent(2));
+        // A string key set from absent clears it.
+        let k = s(&mut heap, "__newindex");
+        mt.set_str(k, Value::Bool(true));
         assert!(!mt.tm_absent(2));
         t.set_metatable(None);
         assert!(t.metatable().is_none());

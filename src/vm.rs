@@ -1231,12 +1231,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let a = get_a(i) as usize;
                     match reg!(a + 2) {
                         Value::Int(step) => {
-                            if let Value::Int(count) = reg!(a + 1) {
-                                if count > 0 {
-                                    reg!(a + 1) = Value::Int(count - 1);
-                                    if let Value::Int(idx) = reg!(a) {
-                                        let idx = idx.wrapping_add(step);
-                                        reg!(a) = Value::Int(idx);
+                            // The counter and the index stay integers: update
+                            // their payloads in place (no tag stores).
+                            if let Value::Int(count) = &mut reg!(a + 1) {
+                                if *count > 0 {
+                                    *count -= 1;
+                                    if let Value::Int(idx) = &mut reg!(a) {
+                                        *idx = idx.wrapping_add(step);
+                                        let idx = *idx;
                                         reg!(a + 3) = Value::Int(idx);
                                     }
                                     pc = pc.wrapping_sub(get_bx(i) as usize);
