@@ -25,6 +25,14 @@ impl State {
         self.make_proto_in(fp, source, &mut strings)
     }
 
+    /// `make_proto` for a compiled chunk named `chunkname` (the compiler
+    /// records a shortened name; see `compiler::parser::parse`).
+    pub fn make_proto_named(&mut self, fp: FunctionProto, chunkname: &[u8]) -> Gc<Proto> {
+        let source = self.new_string(chunkname);
+        let mut strings = FastMap::default();
+        self.make_proto_in(fp, source, &mut strings)
+    }
+
     fn make_proto_in(
         &mut self,
         fp: FunctionProto,
@@ -114,7 +122,11 @@ impl State {
             }
         };
         let nup = fp.upvalues.len();
-        let proto = self.make_proto(fp);
+        let proto = if is_binary {
+            self.make_proto(fp)
+        } else {
+            self.make_proto_named(fp, chunkname)
+        };
         let env = env.unwrap_or(Value::Table(self.global().globals));
         let mut upvalues = Vec::with_capacity(nup);
         for i in 0..nup {

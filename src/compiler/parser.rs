@@ -85,9 +85,13 @@ pub fn nested_source(chunkname: &[u8]) -> Vec<u8> {
 }
 
 /// Compiles a main chunk.
+///
+/// Every function's `source` is `nested_source(chunkname)`: whoever needs
+/// the whole name has it (the loader gives `chunkname` itself to the Lua
+/// prototype), and a text chunk named by its own text is not copied again.
 pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
     let main = FunctionProto {
-        source: chunkname.to_vec(),
+        source: nested_source(chunkname),
         ..Default::default()
     };
     let mut p = Parser {

@@ -458,7 +458,7 @@ fn nested_source_keeps_chunk_id() {
     }
     let src = format!("local f = function() end --{}", "y".repeat(1000));
     let p = compile(src.as_bytes(), src.as_bytes()).unwrap();
-    assert_eq!(p.source, src.as_bytes());
+    assert!(p.source.len() <= 64 && src.as_bytes().starts_with(&p.source));
     assert!(p.protos[0].source.len() <= 64);
 }
 

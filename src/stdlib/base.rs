@@ -599,10 +599,21 @@ fn load(l: &mut State) -> LuaResult<usize> {
     } else {
         None
     };
-    let (chunk, default_name): (Vec<u8>, Vec<u8>) = match chunk_arg {
-        Value::Str(s) => (s.as_bytes().to_vec(), s.as_bytes().to_vec()),
+    // A string chunk, and the chunk name, are read in place: they are the
+    // call's arguments, so they stay alive (a 2.5 MB chunk is not copied,
+    // and neither is its default name, the chunk itself).
+    let read_chunk: Vec<u8>;
+    let chunk_str: Gc<crate::string::LuaString>;
+    let (chunk, default_name): (&[u8], &[u8]) = match chunk_arg {
+        Value::Str(s) => {
+            chunk_str = s;
+            (chunk_str.as_bytes(), chunk_str.as_bytes())
+        }
         v if v.is_function() => match read_with_reader(l, v) {
-            Ok(c) => (c, b"=(load)".to_vec()),
+            Ok(c) => {
+                read_chunk = c;
+                (&read_chunk, b"=(load)")
+            }
             Err(e) => {
                 l.push(Value::Nil);
                 l.push(e.value);
@@ -611,11 +622,12 @@ fn load(l: &mut State) -> LuaResult<usize> {
         },
         _ => return Err(l.arg_type_error(1, "function")),
     };
-    let name = match l.opt_string(2)? {
-        Some(s) => s.as_bytes().to_vec(),
+    let name_arg = l.opt_string(2)?;
+    let name = match &name_arg {
+        Some(s) => s.as_bytes(),
         None => default_name,
     };
-    let loaded = l.load_chunk(&chunk, &name, &mode, env);
+    let loaded = l.load_chunk(chunk, name, &mode, env);
     Ok(push_load_result(l, loaded))
 }
 
