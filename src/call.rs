@@ -197,7 +197,7 @@ impl State {
     /// finish after a resume).
     pub fn call_yieldable(&mut self, func: usize, nresults: i32) -> LuaResult<()> {
         self.n_ccalls += 1;
-        if self.n_ccalls >= MAX_CCALLS {
+        if self.n_ccalls >= MAX_CCALLS || crate::cstack::is_low(crate::cstack::RESERVE) {
             let r = self.c_stack_overflow();
             if r.is_err() {
                 self.n_ccalls -= 1;
@@ -220,11 +220,15 @@ impl State {
         r
     }
 
-    /// The "C stack overflow" error (PUC's `luaE_checkcstack`).
+    /// The "C stack overflow" error (PUC's `luaE_checkcstack`): at the
+    /// nesting limit, or when the thread's native stack runs low (see
+    /// `cstack`); past either, by a tenth, "error in error handling".
     fn c_stack_overflow(&mut self) -> LuaResult<()> {
-        if self.n_ccalls == MAX_CCALLS {
+        use crate::cstack::{is_low, RESERVE};
+        let past_stack = is_low(RESERVE / 10 * 9);
+        if self.n_ccalls == MAX_CCALLS || (is_low(RESERVE) && !past_stack) {
             Err(self.rt_error_msg("C stack overflow"))
-        } else if self.n_ccalls >= MAX_CCALLS / 10 * 11 {
+        } else if self.n_ccalls >= MAX_CCALLS / 10 * 11 || past_stack {
             // Error while handling the overflow error.
             Err(LuaError {
                 kind: ErrorKind::ErrorHandler,

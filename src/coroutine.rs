@@ -65,7 +65,7 @@ impl State {
         args: &[Value],
     ) -> Result<ResumeEnd, LuaError> {
         self.n_ccalls = from.n_ccalls + 1;
-        if self.n_ccalls >= MAX_CCALLS {
+        if self.n_ccalls >= MAX_CCALLS || crate::cstack::is_low(crate::cstack::RESERVE) {
             let e = self.rt_error_msg("C stack overflow");
             return Err(e);
         }

@@ -284,7 +284,7 @@ fn check_header(r: &mut Reader) -> LoadResult<()> {
 
 fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<FunctionProto> {
     r.depth += 1;
-    if r.depth > 200 {
+    if r.depth > 200 || crate::cstack::is_low(crate::cstack::RESERVE) {
         return Err("functions nested too deep");
     }
     let source = match (r.byte()?, parent_source) {

@@ -55,6 +55,8 @@ pub mod compiler;
 #[doc(hidden)]
 pub mod coroutine;
 #[doc(hidden)]
+pub mod cstack;
+#[doc(hidden)]
 pub mod debug;
 #[doc(hidden)]
 pub mod dump;

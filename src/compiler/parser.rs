@@ -252,7 +252,10 @@ impl<'a> Parser<'a> {
     }
     pub(super) fn enterlevel(&mut self) -> R<()> {
         self.ccalls += 1;
-        if self.ccalls >= super::MAX_C_CALLS {
+        // The native stack is asked every few levels (see `cstack`).
+        if self.ccalls >= super::MAX_C_CALLS
+            || (self.ccalls.is_multiple_of(8) && crate::cstack::is_low(crate::cstack::RESERVE))
+        {
             return Err(b"C stack overflow".to_vec());
         }
         Ok(())

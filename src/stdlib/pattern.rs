@@ -618,7 +618,11 @@ impl<'a> Matcher<'a> {
     }
 
     fn do_match(&mut self, s: usize, p: usize) -> Result<Option<usize>, String> {
-        if self.depth == 0 || self.steps_left == 0 {
+        // The native stack is asked every few levels (see `cstack`).
+        if self.depth == 0
+            || self.steps_left == 0
+            || (self.depth.is_multiple_of(16) && crate::cstack::is_low(crate::cstack::RESERVE))
+        {
             return Err("pattern too complex".to_string());
         }
         if self.steps_left != UNLIMITED_STEPS {
