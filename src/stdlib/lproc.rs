@@ -82,11 +82,12 @@ struct Registry {
 }
 
 impl Registry {
-    /// Registers a waiting sender (holding its `message`) or receiver: a new
-    /// slot, and the waiter to queue on the channel.
-    fn new_waiter(&mut self, message: Option<Message>) -> Waiter {
+    /// Queues a waiting sender (holding its `message`) or receiver (`None`)
+    /// on `channel`, with a new slot; returns the slot's id and its wake-up.
+    fn queue_waiter(&mut self, channel: &[u8], message: Option<Message>) -> (u64, Arc<Condvar>) {
         let id = self.next_id;
         self.next_id += 1;
+        let sender = message.is_some();
         self.slots.insert(
             id,
             Slot {
@@ -94,10 +95,18 @@ impl Registry {
                 delivered: false,
             },
         );
-        Waiter {
+        let wake = Arc::new(Condvar::new());
+        let waiter = Waiter {
             id,
-            wake: Arc::new(Condvar::new()),
+            wake: wake.clone(),
+        };
+        let chan = self.channels.entry(channel.to_vec()).or_default();
+        if sender {
+            chan.senders.push_back(waiter);
+        } else {
+            chan.receivers.push_back(waiter);
         }
+        (id, wake)
     }
 }
 
@@ -245,13 +254,7 @@ fn send(l: &mut State) -> LuaResult<usize> {
         return Ok(0);
     }
     // No receiver waiting: queue up and wait to be taken.
-    let waiter = reg.new_waiter(Some(message));
-    let (id, wake) = (waiter.id, waiter.wake.clone());
-    reg.channels
-        .entry(channel.clone())
-        .or_default()
-        .senders
-        .push_back(waiter);
+    let (id, wake) = reg.queue_waiter(&channel, Some(message));
     wait_for_partner(l, guard, &wake, &channel, id, |slot| {
         slot.delivered.then_some(0)
     })
@@ -272,13 +275,7 @@ fn receive(l: &mut State) -> LuaResult<usize> {
         drop(guard);
         message.unwrap_or_default()
     } else {
-        let waiter = reg.new_waiter(None);
-        let (id, wake) = (waiter.id, waiter.wake.clone());
-        reg.channels
-            .entry(channel.clone())
-            .or_default()
-            .receivers
-            .push_back(waiter);
+        let (id, wake) = reg.queue_waiter(&channel, None);
         let wait = |slot: &mut Slot| slot.message.take();
         wait_for_partner(l, guard, &wake, &channel, id, wait)?
     };
