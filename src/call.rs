@@ -124,7 +124,7 @@ impl State {
             crate::stdlib::dblib::run_hook_transfer(self, "call", None, 1, nargs)?;
         }
         let n = f(self)?;
-        let n = n.min(self.top - func - 1);
+        let n = n.min(self.top.saturating_sub(func + 1));
         if self.hook_mask != 0 {
             crate::vm::ret_hook(self, self.top - n, n)?;
         }

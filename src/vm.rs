@@ -1013,6 +1013,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let nresults = get_c(i) as i32 - 1;
                     if b != 0 {
                         l.top = ra + b;
+                    } else if l.top <= ra {
+                        // B = 0 follows an open call or vararg, which leaves
+                        // the top above the function; only a corrupt chunk
+                        // gets here: no arguments.
+                        l.top = ra + 1;
                     }
                     save_pc!();
                     if let Value::LuaFn(callee) = *slot(&mut l.stack, ra) {

@@ -89,9 +89,18 @@ pub fn new_lua_budget(arm: bool, budget: u32) -> Lua {
     lua
 }
 
+/// Gives this thread's pattern matcher a fresh step budget for one input.
+/// Patterns backtrack exponentially in PUC Lua too (for instance
+/// `string.find(s, "-8+++...+zz")` ran 85 s): past the budget the match fails
+/// with "pattern too complex" instead of ending in a libFuzzer timeout.
+pub fn reset_pattern_budget() {
+    crescent::stdlib::pattern::set_step_budget(2_000_000);
+}
+
 /// Loads `chunk` with `mode` and, if that gives a function, calls it under
 /// `pcall`. Errors are fine; only panics (and memory errors) are bugs.
 pub fn load_and_run(lua: &mut Lua, chunk: &[u8], mode: &[u8]) {
+    reset_pattern_budget();
     let l = lua.state();
     let base = l.top();
     if let Ok(f) = l.load_chunk(chunk, b"=fuzz", mode, None) {

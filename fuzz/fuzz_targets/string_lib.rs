@@ -77,6 +77,7 @@ fuzz_target!(|data: &[u8]| {
             *slot = Some((lua, f));
         }
         let (lua, f) = slot.as_mut().unwrap();
+        sandbox::reset_pattern_budget();
         let l = lua.state();
         let g = l.global().globals;
         let mut parts = data.splitn(4, |&b| b == 0xff);
