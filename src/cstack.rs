@@ -47,20 +47,19 @@ pub fn is_low(reserve: usize) -> bool {
 /// runs no foreign functions: there the counts alone apply.)
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 fn stack_low_end() -> Option<usize> {
-    // SAFETY: `pthread_getattr_np` fills the attribute object we own (zeroed
-    // first, as it expects an object it may overwrite), `pthread_attr_getstack`
-    // only reads it, and it is destroyed once, after use. No pointer escapes.
-    unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
-            return None;
-        }
-        let mut addr: *mut libc::c_void = std::ptr::null_mut();
-        let mut size: libc::size_t = 0;
-        let r = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
-        libc::pthread_attr_destroy(&mut attr);
-        (r == 0 && !addr.is_null() && size > 0).then_some(addr as usize)
+    // SAFETY: a plain C struct, for which all-zero bytes are a valid value.
+    let mut attr: libc::pthread_attr_t = unsafe { std::mem::zeroed() };
+    // SAFETY: fills the attribute object we own (it may overwrite it).
+    if unsafe { libc::pthread_getattr_np(libc::pthread_self(), &mut attr) } != 0 {
+        return None;
     }
+    let mut addr: *mut libc::c_void = std::ptr::null_mut();
+    let mut size: libc::size_t = 0;
+    // SAFETY: reads the initialised attributes into our two locals.
+    let r = unsafe { libc::pthread_attr_getstack(&attr, &mut addr, &mut size) };
+    // SAFETY: destroyed once, after its last use; no pointer into it escapes.
+    unsafe { libc::pthread_attr_destroy(&mut attr) };
+    (r == 0 && !addr.is_null() && size > 0).then_some(addr as usize)
 }
 
 /// The lowest address of the calling thread's stack: unknown here.
