@@ -225,8 +225,9 @@ impl State {
     /// `cstack`); past either, by a tenth, "error in error handling".
     fn c_stack_overflow(&mut self) -> LuaResult<()> {
         use crate::cstack::{is_low, RESERVE};
-        let past_stack = is_low(RESERVE / 10 * 9);
-        if self.n_ccalls == MAX_CCALLS || (is_low(RESERVE) && !past_stack) {
+        let low = is_low(RESERVE);
+        let past_stack = low && is_low(RESERVE / 10 * 9);
+        if self.n_ccalls == MAX_CCALLS || (low && !past_stack) {
             Err(self.rt_error_msg("C stack overflow"))
         } else if self.n_ccalls >= MAX_CCALLS / 10 * 11 || past_stack {
             // Error while handling the overflow error.

@@ -19,10 +19,9 @@ impl State {
     /// Turns the compiler's plain prototype into a collectable one. All
     /// functions of a chunk share its source name, and equal string constants
     /// of a chunk are one object (as PUC's loader makes them).
-    pub fn make_proto(&mut self, fp: FunctionProto) -> Gc<Proto> {
-        let source = self.new_string(&fp.source);
-        let mut strings = FastMap::default();
-        self.make_proto_in(fp, source, &mut strings)
+    pub fn make_proto(&mut self, mut fp: FunctionProto) -> Gc<Proto> {
+        let source = std::mem::take(&mut fp.source);
+        self.make_proto_named(fp, &source)
     }
 
     /// `make_proto` for a compiled chunk named `chunkname` (the compiler

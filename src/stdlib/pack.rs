@@ -75,9 +75,9 @@ pub trait PackArgs {
     fn number(&mut self, arg: usize) -> Result<f64, PackError>;
     /// `luaL_checklstring(L, arg)` (numbers are converted to strings).
     fn string(&mut self, arg: usize) -> Result<Vec<u8>, PackError>;
-    /// Whether a result buffer of `len` bytes may be built: the state's
-    /// memory limit refuses it before it exists (PUC's `luaL_Buffer`
-    /// allocating through the state). Unlimited by default.
+    /// Whether the result buffer may grow to `len` bytes: the state's memory
+    /// limit refuses it before it exists (PUC's `luaL_Buffer` allocating
+    /// through the state). Asked at every growth; unlimited by default.
     fn reserve(&mut self, len: usize) -> Result<(), PackError> {
         let _ = len;
         Ok(())
@@ -251,9 +251,7 @@ fn oom() -> PackError {
 
 /// Makes room for `n` more bytes of output, within the state's memory limit.
 fn make_room(out: &mut Vec<u8>, args: &mut dyn PackArgs, n: usize) -> Result<(), PackError> {
-    if n > 64 {
-        args.reserve(out.len().saturating_add(n))?;
-    }
+    args.reserve(out.len().saturating_add(n))?;
     out.try_reserve(n).map_err(|_| oom())
 }
 
@@ -331,7 +329,7 @@ pub fn pack(fmt: &[u8], args: &mut dyn PackArgs) -> Result<Vec<u8>, PackError> {
                 }
                 make_room(&mut out, args, size)?;
                 out.extend_from_slice(&s);
-                push_zeros(&mut out, args, size - s.len())?;
+                out.resize(out.len() + size - s.len(), 0);
             }
             Kind::Str => {
                 let s = args.string(arg)?;

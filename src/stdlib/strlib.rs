@@ -630,6 +630,8 @@ fn format(l: &mut State) -> LuaResult<usize> {
 struct PArgs<'a> {
     l: &'a mut State,
     err: Option<LuaError>,
+    /// Result length at which the memory limit is asked next.
+    next_check: usize,
 }
 
 impl PArgs<'_> {
@@ -663,7 +665,8 @@ impl PackArgs for PArgs<'_> {
     }
 
     fn reserve(&mut self, len: usize) -> Result<(), PackError> {
-        self.l.check_memory_limit(len).map_err(|e| self.stash(e))
+        crate::stdlib::check_buffer_growth(self.l, len, &mut self.next_check)
+            .map_err(|e| self.stash(e))
     }
 }
 
@@ -679,7 +682,11 @@ fn pack_(l: &mut State) -> LuaResult<usize> {
     // PUC pushes a nil mark above the arguments: a missing first value then
     // reads as nil rather than "no value".
     l.push(Value::Nil);
-    let mut args = PArgs { l, err: None };
+    let mut args = PArgs {
+        l,
+        err: None,
+        next_check: 0,
+    };
     let r = pack::pack(f.as_bytes(), &mut args);
     let pending = args.err.take();
     match r {
