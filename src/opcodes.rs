@@ -66,6 +66,12 @@ macro_rules! opcodes {
                 match self { $(OpCode::$name => stringify!($name)),* }
             }
         }
+
+        /// The opcodes' numbers, for matching on the opcode field itself
+        /// (the dispatch loop, which also sees numbers past the last opcode).
+        pub mod opnum {
+            $(pub const $name: u8 = super::OpCode::$name as u8;)*
+        }
     };
 }
 

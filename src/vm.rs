@@ -191,7 +191,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         // event): re-read (`refresh!`) after anything that may run other
         // code, which may move the stack or set a hook.
         let mut regs: *mut Value = registers(l, cur(l).base);
-        let mut trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+        let mut trap = hook_bits(l);
         let mut armed = trap;
         // A hook set asynchronously (a signal handler's `lua_sethook`, as for
         // Ctrl-C) is noticed at backward jumps, so no loop runs on unhooked.
@@ -201,15 +201,15 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 // SAFETY: a read of a plain field of the live state.
                 let mask = unsafe { std::ptr::read_volatile(std::ptr::addr_of!(l.hook_mask)) };
                 if mask & (MASK_LINE | MASK_COUNT) != 0 {
-                    trap = true;
-                    armed = true;
+                    trap = HOOKED_OP;
+                    armed = HOOKED_OP;
                 }
             };
         }
         macro_rules! refresh {
             () => {
                 regs = registers(l, cur(l).base);
-                trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
+                trap = hook_bits(l);
                 armed = trap;
             };
         }
@@ -223,8 +223,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 code = cl.proto.code.as_ptr();
                 pc = code.wrapping_add($pc);
                 regs = registers(l, $base);
-                trap = false;
-                armed = false;
+                trap = 0;
+                armed = 0;
             }};
         }
         // After a return into a caller run by this loop: continue it.
@@ -473,56 +473,56 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             // Folding the check into the opcode (no branch here) keeps the
             // dispatch one block, which the compiler copies into every arm:
             // one indirect jump per opcode predicts far better than a shared one.
-            let op = if armed { OpCode::EXTRAARG as u32 } else { i };
+            let op = ((i | armed) & 0x7f) as u8;
             armed = trap;
-            match decode_op(op) {
-                OpCode::MOVE => {
+            match op {
+                opnum::MOVE => {
                     let b = get_b(i) as usize;
                     debug_assert!(base!() + b < l.stack.len());
                     // SAFETY: as in `reg!`.
                     let v = unsafe { ValueWords::read(regs.add(b)) };
                     v.write_to(&mut reg!(get_a(i)));
                 }
-                OpCode::LOADI => {
+                opnum::LOADI => {
                     reg!(get_a(i)) = Value::Int(get_sbx(i) as i64);
                 }
-                OpCode::LOADF => {
+                opnum::LOADF => {
                     reg!(get_a(i)) = Value::Float(get_sbx(i) as f64);
                 }
-                OpCode::LOADK => {
+                opnum::LOADK => {
                     reg!(get_a(i)) = kst!(get_bx(i));
                 }
-                OpCode::LOADKX => {
+                opnum::LOADKX => {
                     let ax = get_ax(fetch(pc));
                     pc = pc.wrapping_add(1);
                     reg!(get_a(i)) = kst!(ax);
                 }
-                OpCode::LOADFALSE => {
+                opnum::LOADFALSE => {
                     reg!(get_a(i)) = Value::Bool(false);
                 }
-                OpCode::LFALSESKIP => {
+                opnum::LFALSESKIP => {
                     reg!(get_a(i)) = Value::Bool(false);
                     pc = pc.wrapping_add(1);
                 }
-                OpCode::LOADTRUE => {
+                opnum::LOADTRUE => {
                     reg!(get_a(i)) = Value::Bool(true);
                 }
-                OpCode::LOADNIL => {
+                opnum::LOADNIL => {
                     let a = get_a(i) as usize;
                     for r in a..=a + get_b(i) as usize {
                         reg!(r) = Value::Nil;
                     }
                 }
-                OpCode::GETUPVAL => {
+                opnum::GETUPVAL => {
                     let uv = upvalue_of(cl, get_b(i));
                     reg!(get_a(i)) = l.upvalue_get(uv);
                 }
-                OpCode::SETUPVAL => {
+                opnum::SETUPVAL => {
                     let uv = upvalue_of(cl, get_b(i));
                     let v = reg!(get_a(i));
                     l.upvalue_set(uv, v);
                 }
-                OpCode::GETTABUP => {
+                opnum::GETTABUP => {
                     let uv = upvalue_of(cl, get_b(i));
                     let t = l.upvalue_get(uv);
                     let key = kst!(get_c(i));
@@ -542,7 +542,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = v;
                     }
                 }
-                OpCode::GETTABLE => {
+                opnum::GETTABLE => {
                     let fast = match reg!(get_b(i)) {
                         Value::Table(tab) => match reg!(get_c(i)) {
                             Value::Int(n) => tab.get_int(n),
@@ -564,7 +564,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = v;
                     }
                 }
-                OpCode::GETI => {
+                opnum::GETI => {
                     let n = get_c(i) as i64;
                     let fast = match reg!(get_b(i)) {
                         Value::Table(tab) => tab.get_int(n),
@@ -585,7 +585,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = v;
                     }
                 }
-                OpCode::GETFIELD => {
+                opnum::GETFIELD => {
                     let key = kst!(get_c(i));
                     let fast = match (reg!(get_b(i)), key) {
                         (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
@@ -608,7 +608,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = v;
                     }
                 }
-                OpCode::SETTABUP => {
+                opnum::SETTABUP => {
                     let uv = upvalue_of(cl, get_a(i));
                     let t = l.upvalue_get(uv);
                     let key = kst!(get_b(i));
@@ -620,7 +620,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Operand::Upvalue(get_a(i) as usize)
                     );
                 }
-                OpCode::SETTABLE => {
+                opnum::SETTABLE => {
                     store!(
                         reg!(get_a(i)),
                         reg!(get_b(i)),
@@ -629,7 +629,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
-                OpCode::SETI => {
+                opnum::SETI => {
                     let key = Value::Int(get_b(i) as i64);
                     store!(
                         reg!(get_a(i)),
@@ -639,7 +639,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
-                OpCode::SETFIELD => {
+                opnum::SETFIELD => {
                     let key = kst!(get_b(i));
                     store!(
                         reg!(get_a(i)),
@@ -649,7 +649,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         Operand::Register(base!() + get_a(i) as usize)
                     );
                 }
-                OpCode::NEWTABLE => {
+                opnum::NEWTABLE => {
                     let b = get_b(i);
                     let mut c = get_c(i) as usize;
                     // Sizes are hints: bounded, so a crafted binary chunk cannot
@@ -666,7 +666,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     l.check_gc()?;
                     refresh!();
                 }
-                OpCode::SELF => {
+                opnum::SELF => {
                     let t = reg!(get_b(i));
                     let key = rk_c!(i);
                     reg!(get_a(i) + 1) = t;
@@ -691,7 +691,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a(i)) = v;
                     }
                 }
-                OpCode::ADDI => {
+                opnum::ADDI => {
                     let a = reg!(get_b(i));
                     let im = get_sc(i) as i64;
                     match a {
@@ -706,101 +706,101 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         _ => {}
                     }
                 }
-                OpCode::ADDK => arith_fast!(
+                opnum::ADDK => arith_fast!(
                     i,
                     reg!(get_b(i)),
                     kst!(get_c(i)),
                     i64::wrapping_add,
                     |x: f64, y: f64| x + y
                 ),
-                OpCode::SUBK => arith_fast!(
+                opnum::SUBK => arith_fast!(
                     i,
                     reg!(get_b(i)),
                     kst!(get_c(i)),
                     i64::wrapping_sub,
                     |x: f64, y: f64| x - y
                 ),
-                OpCode::MULK => arith_fast!(
+                opnum::MULK => arith_fast!(
                     i,
                     reg!(get_b(i)),
                     kst!(get_c(i)),
                     i64::wrapping_mul,
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::MODK => {
+                opnum::MODK => {
                     arith_div_mod!(i, reg!(get_b(i)), kst!(get_c(i)), ArithOp::Mod)
                 }
-                OpCode::POWK => {
+                opnum::POWK => {
                     arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| {
                         arith::float_arith(ArithOp::Pow, x, y)
                     })
                 }
-                OpCode::DIVK => {
+                opnum::DIVK => {
                     arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| x / y)
                 }
-                OpCode::IDIVK => {
+                opnum::IDIVK => {
                     arith_div_mod!(i, reg!(get_b(i)), kst!(get_c(i)), ArithOp::IDiv)
                 }
-                OpCode::BANDK => {
+                opnum::BANDK => {
                     bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x & y)
                 }
-                OpCode::BORK => {
+                opnum::BORK => {
                     bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x | y)
                 }
-                OpCode::BXORK => {
+                opnum::BXORK => {
                     bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x ^ y)
                 }
-                OpCode::SHRI => {
+                opnum::SHRI => {
                     if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
                         reg!(get_a(i)) = Value::Int(arith::shift_left(x, -(get_sc(i) as i64)));
                         pc = pc.wrapping_add(1);
                     }
                 }
-                OpCode::SHLI => {
+                opnum::SHLI => {
                     if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
                         reg!(get_a(i)) = Value::Int(arith::shift_left(get_sc(i) as i64, x));
                         pc = pc.wrapping_add(1);
                     }
                 }
-                OpCode::ADD => arith_fast!(
+                opnum::ADD => arith_fast!(
                     i,
                     reg!(get_b(i)),
                     reg!(get_c(i)),
                     i64::wrapping_add,
                     |x: f64, y: f64| x + y
                 ),
-                OpCode::SUB => arith_fast!(
+                opnum::SUB => arith_fast!(
                     i,
                     reg!(get_b(i)),
                     reg!(get_c(i)),
                     i64::wrapping_sub,
                     |x: f64, y: f64| x - y
                 ),
-                OpCode::MUL => arith_fast!(
+                opnum::MUL => arith_fast!(
                     i,
                     reg!(get_b(i)),
                     reg!(get_c(i)),
                     i64::wrapping_mul,
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::MOD => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), ArithOp::Mod),
-                OpCode::POW => {
+                opnum::MOD => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), ArithOp::Mod),
+                opnum::POW => {
                     arith_float_only!(i, reg!(get_b(i)), reg!(get_c(i)), |x: f64, y: f64| {
                         arith::float_arith(ArithOp::Pow, x, y)
                     })
                 }
-                OpCode::DIV => {
+                opnum::DIV => {
                     arith_float_only!(i, reg!(get_b(i)), reg!(get_c(i)), |x: f64, y: f64| x / y)
                 }
-                OpCode::IDIV => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), ArithOp::IDiv),
-                OpCode::BAND => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x & y),
-                OpCode::BOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x | y),
-                OpCode::BXOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x ^ y),
-                OpCode::SHL => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), arith::shift_left),
-                OpCode::SHR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| {
+                opnum::IDIV => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), ArithOp::IDiv),
+                opnum::BAND => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x & y),
+                opnum::BOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x | y),
+                opnum::BXOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x ^ y),
+                opnum::SHL => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), arith::shift_left),
+                opnum::SHR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| {
                     arith::shift_left(x, y.wrapping_neg())
                 }),
-                OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => {
+                opnum::MMBIN | opnum::MMBINI | opnum::MMBINK => {
                     let pi = fetch(pc.wrapping_sub(2));
                     let ra_val = reg!(get_a(i));
                     let event = TmKind::from_u32(get_c(i)).unwrap_or(TmKind::Add);
@@ -839,7 +839,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     refresh!();
                     reg!(get_a(pi)) = r;
                 }
-                OpCode::UNM => {
+                opnum::UNM => {
                     let a = reg!(get_b(i));
                     match a {
                         Value::Int(x) => reg!(get_a(i)) = Value::Int(x.wrapping_neg()),
@@ -854,7 +854,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                     }
                 }
-                OpCode::BNOT => {
+                opnum::BNOT => {
                     let a = reg!(get_b(i));
                     match a {
                         Value::Int(x) => reg!(get_a(i)) = Value::Int(!x),
@@ -868,11 +868,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                     }
                 }
-                OpCode::NOT => {
+                opnum::NOT => {
                     let a = reg!(get_b(i));
                     reg!(get_a(i)) = Value::Bool(a.is_falsy());
                 }
-                OpCode::LEN => {
+                opnum::LEN => {
                     let a = reg!(get_b(i));
                     let fast = match a {
                         Value::Str(s) => Some(Value::Int(s.len() as i64)),
@@ -890,7 +890,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                     }
                 }
-                OpCode::CONCAT => {
+                opnum::CONCAT => {
                     let ra = ra!(i);
                     let n = get_b(i) as usize;
                     save_pc!();
@@ -901,14 +901,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     refresh!();
                     l.top = frame(l).top;
                 }
-                OpCode::CLOSE => {
+                opnum::CLOSE => {
                     save_pc!();
                     let ra = ra!(i);
                     l.top = frame(l).top;
                     l.close_level_yieldable(ra)?;
                     refresh!();
                 }
-                OpCode::TBC => {
+                opnum::TBC => {
                     save_pc!();
                     let ra = ra!(i);
                     let v = l.stack[ra];
@@ -918,14 +918,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.tbc_slots.push(ra);
                     }
                 }
-                OpCode::JMP => {
+                opnum::JMP => {
                     let offset = get_sj(i) as isize;
                     pc = pc.wrapping_offset(offset);
                     if offset < 0 {
                         poll_hook!();
                     }
                 }
-                OpCode::EQ => {
+                opnum::EQ => {
                     let a = reg!(get_a(i));
                     let b = reg!(get_b(i));
                     let cond = match (a, b) {
@@ -941,21 +941,21 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     cond_jump!(i, cond);
                 }
-                OpCode::LT => {
+                opnum::LT => {
                     compare!(i, |x: i64, y: i64| x < y, |x: f64, y: f64| x < y, less_than)
                 }
-                OpCode::LE => compare!(
+                opnum::LE => compare!(
                     i,
                     |x: i64, y: i64| x <= y,
                     |x: f64, y: f64| x <= y,
                     less_equal
                 ),
-                OpCode::EQK => {
+                opnum::EQK => {
                     let a = reg!(get_a(i));
                     let b = kst!(get_b(i));
                     cond_jump!(i, a.raw_equals(&b));
                 }
-                OpCode::EQI => {
+                opnum::EQI => {
                     let a = reg!(get_a(i));
                     let im = get_sb(i) as i64;
                     let cond = match a {
@@ -965,39 +965,39 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     cond_jump!(i, cond);
                 }
-                OpCode::LTI => compare_imm!(
+                opnum::LTI => compare_imm!(
                     i,
                     |x: i64, y: i64| x < y,
                     |x: f64, y: f64| x < y,
                     less_than,
                     false
                 ),
-                OpCode::LEI => compare_imm!(
+                opnum::LEI => compare_imm!(
                     i,
                     |x: i64, y: i64| x <= y,
                     |x: f64, y: f64| x <= y,
                     less_equal,
                     false
                 ),
-                OpCode::GTI => compare_imm!(
+                opnum::GTI => compare_imm!(
                     i,
                     |x: i64, y: i64| x > y,
                     |x: f64, y: f64| x > y,
                     less_than,
                     true
                 ),
-                OpCode::GEI => compare_imm!(
+                opnum::GEI => compare_imm!(
                     i,
                     |x: i64, y: i64| x >= y,
                     |x: f64, y: f64| x >= y,
                     less_equal,
                     true
                 ),
-                OpCode::TEST => {
+                opnum::TEST => {
                     let cond = !reg!(get_a(i)).is_falsy();
                     cond_jump!(i, cond);
                 }
-                OpCode::TESTSET => {
+                opnum::TESTSET => {
                     let rb = reg!(get_b(i));
                     if rb.is_falsy() == get_k(i) {
                         pc = pc.wrapping_add(1);
@@ -1007,7 +1007,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         pc = pc.wrapping_offset(get_sj(ni) as isize + 1);
                     }
                 }
-                OpCode::CALL => {
+                opnum::CALL => {
                     let ra = ra!(i);
                     let b = get_b(i) as usize;
                     let nresults = get_c(i) as i32 - 1;
@@ -1060,7 +1060,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     refresh!();
                 }
-                OpCode::TAILCALL => {
+                opnum::TAILCALL => {
                     let ra = ra!(i);
                     let mut b = get_b(i) as usize;
                     let nparams1 = get_c(i) as usize;
@@ -1130,7 +1130,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         resume_caller!();
                     }
                 }
-                OpCode::RETURN => {
+                opnum::RETURN => {
                     let ra = ra!(i);
                     let mut n = get_b(i) as i64 - 1;
                     let nparams1 = get_c(i) as usize;
@@ -1164,7 +1164,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     resume_caller!();
                 }
-                OpCode::RETURN0 => {
+                opnum::RETURN0 => {
                     let hooked = l.hook_mask != 0;
                     if hooked {
                         save_pc!();
@@ -1191,7 +1191,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     resume_caller!(hooked);
                 }
-                OpCode::RETURN1 => {
+                opnum::RETURN1 => {
                     let hooked = l.hook_mask != 0;
                     if hooked {
                         save_pc!();
@@ -1231,7 +1231,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     resume_caller!(hooked);
                 }
-                OpCode::FORLOOP => {
+                opnum::FORLOOP => {
                     poll_hook!();
                     let a = get_a(i) as usize;
                     match reg!(a + 2) {
@@ -1269,14 +1269,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         _ => {}
                     }
                 }
-                OpCode::FORPREP => {
+                opnum::FORPREP => {
                     let ra = ra!(i);
                     save_pc!();
                     if for_prep(l, ra)? {
                         pc = pc.wrapping_add(get_bx(i) as usize + 1);
                     }
                 }
-                OpCode::TFORPREP => {
+                opnum::TFORPREP => {
                     let ra = ra!(i);
                     save_pc!();
                     let v = l.stack[ra + 3];
@@ -1287,7 +1287,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     pc = pc.wrapping_add(get_bx(i) as usize);
                 }
-                OpCode::TFORCALL => {
+                opnum::TFORCALL => {
                     let ra = ra!(i);
                     *slot(&mut l.stack, ra + 4) = *slot(&mut l.stack, ra);
                     *slot(&mut l.stack, ra + 5) = *slot(&mut l.stack, ra + 1);
@@ -1304,7 +1304,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                     }
                 }
-                OpCode::TFORLOOP => {
+                opnum::TFORLOOP => {
                     poll_hook!();
                     let a = get_a(i) as usize;
                     let v = reg!(a + 4);
@@ -1313,7 +1313,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         pc = pc.wrapping_sub(get_bx(i) as usize);
                     }
                 }
-                OpCode::SETLIST => {
+                opnum::SETLIST => {
                     let ra = ra!(i);
                     let mut n = get_b(i) as usize;
                     let mut last = get_c(i) as usize;
@@ -1346,7 +1346,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     l.top = frame(l).top;
                 }
-                OpCode::CLOSURE => {
+                opnum::CLOSURE => {
                     let p = cl.proto.protos[get_bx(i) as usize];
                     let c = new_closure(l, cl, p, base!());
                     reg!(get_a(i)) = Value::LuaFn(c);
@@ -1356,7 +1356,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     refresh!();
                     l.top = frame(l).top;
                 }
-                OpCode::VARARG => {
+                opnum::VARARG => {
                     let ra = ra!(i);
                     let wanted = get_c(i) as i64 - 1;
                     let nextra = frame(l).n_extra_args;
@@ -1380,7 +1380,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.top = ra + n;
                     }
                 }
-                OpCode::VARARGPREP => {
+                opnum::VARARGPREP => {
                     let nfix = get_a(i) as usize;
                     let ci = *frame(l);
                     let actual = l.top.saturating_sub(ci.func + 1);
@@ -1410,20 +1410,29 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     refresh!();
                 }
-                OpCode::EXTRAARG => {
-                    if get_op(i) != OpCode::EXTRAARG {
-                        // Diverted for a hook: run it, then the instruction.
-                        save_pc!();
-                        trace_exec(l, &cl.proto, pc_index!() - 1, i)?;
-                        // Like `refresh!`, but this instruction had its event.
-                        regs = registers(l, base!());
-                        trap = l.hook_mask & (MASK_LINE | MASK_COUNT) != 0;
-                        armed = false;
-                        pc = pc.wrapping_sub(1);
-                        continue;
-                    }
+                opnum::EXTRAARG => {
                     save_pc!();
                     return Err(l.rt_error_msg("invalid instruction"));
+                }
+                HOOK_ARM => {
+                    // An instruction diverted for a hook: run the hook, then
+                    // the instruction itself.
+                    save_pc!();
+                    trace_exec(l, &cl.proto, pc_index!() - 1, i)?;
+                    // Like `refresh!`, but this instruction had its event.
+                    regs = registers(l, base!());
+                    trap = hook_bits(l);
+                    armed = 0;
+                    pc = pc.wrapping_sub(1);
+                }
+                _ => {
+                    debug_assert!(false, "opcode {op} in a prototype");
+                    // SAFETY: every instruction run has an opcode number below
+                    // NUM_OPCODES (our compiler emits only those, and
+                    // `dump::verify_code` rejects others in loaded chunks), so
+                    // the opcode field is one of the arms above, or 127 when
+                    // the hook bits are ORed in.
+                    unsafe { std::hint::unreachable_unchecked() }
                 }
             }
         }
@@ -1514,16 +1523,22 @@ fn slot(stack: &mut [Value], i: usize) -> &mut Value {
     unsafe { stack.get_unchecked_mut(i) }
 }
 
-/// The opcode of an instruction about to run. Every prototype the VM runs was
-/// produced by our compiler or accepted by `dump::verify_code`, which rejects
-/// opcode numbers past the last opcode.
+/// What the dispatch ORs into an instruction while line or count hooks are
+/// on: its opcode field becomes 127, past every real opcode, which sends the
+/// instruction to the hook arm first. Dispatch stays an OR and an AND, no
+/// branch, so the compiler copies it into every arm.
+const HOOKED_OP: u32 = 0x7f;
+/// `HOOKED_OP` as the dispatch sees it.
+const HOOK_ARM: u8 = HOOKED_OP as u8;
+
+/// `HOOKED_OP` when line or count hooks are on, else 0.
 #[inline(always)]
-fn decode_op(i: u32) -> OpCode {
-    let n = (i & 0x7f) as u8;
-    debug_assert!((n as usize) < NUM_OPCODES);
-    // SAFETY: `OpCode` is `repr(u8)` with discriminants 0..NUM_OPCODES, and `n`
-    // is one of them by the invariant above.
-    unsafe { std::mem::transmute::<u8, OpCode>(n) }
+fn hook_bits(l: &State) -> u32 {
+    if l.hook_mask & (MASK_LINE | MASK_COUNT) != 0 {
+        HOOKED_OP
+    } else {
+        0
+    }
 }
 
 /// Constant `i` of the running function, whose constant table (`len` entries)
