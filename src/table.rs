@@ -387,7 +387,7 @@ impl Inner {
 
     /// The main position of a (normalised, non-nil) key. Meaningless when the hash
     /// part is empty (the caller then finds no node there).
-    #[inline]
+    #[inline(always)]
     fn main_position(&self, key: &Value) -> usize {
         match *key {
             Value::Str(s) => s.hash() as usize & self.nodes().len().wrapping_sub(1),
@@ -495,6 +495,7 @@ impl Inner {
 
     /// Puts an absent key (normalised, non-nil) with a non-nil value in the hash
     /// part; `false` when there is no room (the table must be rehashed).
+    #[inline]
     fn try_insert_node(&mut self, key: Value, value: Value) -> bool {
         if self.nodes().is_empty() {
             return false;
@@ -565,10 +566,22 @@ impl Inner {
         }
     }
 
-    /// Like `insert_absent`, returning the growth in bytes.
+    /// Like `insert_absent`, returning the growth in bytes (none unless the
+    /// table is rehashed, so that is the only case that measures).
     #[inline(never)]
     fn insert_absent_sized(&mut self, key: Value, value: Value) -> isize {
+        if let Value::Int(k) = key {
+            let idx = (k as u64).wrapping_sub(1);
+            if idx < self.array().len() as u64 {
+                self.array_mut()[idx as usize] = value;
+                return 0;
+            }
+        }
+        if self.try_insert_node(key, value) {
+            return 0;
+        }
         let before = self.byte_size();
+        self.rehash(&key);
         self.insert_absent(key, value);
         self.byte_size() as isize - before as isize
     }
