@@ -186,10 +186,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         // `dump::verify_code` for loaded chunks) only emits such jumps.
         let mut code: *const u32 = cl.proto.code.as_ptr();
         let mut pc: *const u32 = code.wrapping_add(start_pc);
-        // The frame's registers, and the hook state (0: no line/count hook;
-        // 1: hooks on; 3: hooks on, the next instruction already had its
-        // event): re-read (`refresh!`) after anything that may run other
-        // code, which may move the stack or set a hook.
+        // The frame's registers, and the hook state (`trap`: `HOOKED_OP`
+        // while line/count hooks are on, else 0; `armed`: what the next
+        // instruction's dispatch ORs in, 0 for an instruction that just had
+        // its hook event): re-read (`refresh!`) after anything that may run
+        // other code, which may move the stack or set a hook.
         let mut regs: *mut Value = registers(l, cur(l).base);
         let mut trap = hook_bits(l);
         let mut armed = trap;
@@ -468,11 +469,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         loop {
             let i = fetch(pc);
             pc = pc.wrapping_add(1);
-            // With line/count hooks on, an instruction first dispatches to the
-            // EXTRAARG arm, which runs the hook and then dispatches it again.
-            // Folding the check into the opcode (no branch here) keeps the
-            // dispatch one block, which the compiler copies into every arm:
-            // one indirect jump per opcode predicts far better than a shared one.
+            // With line/count hooks on, the opcode field becomes 127 and the
+            // instruction first dispatches to the hook arm, which runs the
+            // hook and then dispatches it again. Folding the check into the
+            // opcode (an OR and an AND, no branch) keeps the dispatch one
+            // block, which the compiler copies into every arm: one indirect
+            // jump per opcode predicts far better than a shared one. The
+            // match covers all 128 values of the field (the numbers no
+            // opcode has are unreachable), so no range check comes first.
             let op = ((i | armed) & 0x7f) as u8;
             armed = trap;
             match op {
