@@ -16,7 +16,9 @@ use std::ptr::NonNull;
 use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::function::{LuaClosure, UpVal};
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Heap, Marker};
-use crate::string::{make_long_string, make_string, LuaString, StringTable, MAX_SHORT_LEN};
+use crate::string::{
+    make_long_string, make_short_string, make_string, LuaString, StringTable, MAX_SHORT_LEN,
+};
 use crate::table::Table;
 use crate::tm::{TmKind, TM_NAMES};
 use crate::value::{LuaType, Value, NUM_TYPES};
@@ -261,7 +263,8 @@ impl Global {
             if let Some(s) = self.strings.find(bytes, h) {
                 return s;
             }
-            let s = self.heap.alloc(make_string(bytes, seed));
+            // Hashed once: the lookup's hash is the new string's.
+            let s = self.heap.alloc(make_short_string(bytes, h));
             let before = self.strings.bytes();
             self.strings.insert(s);
             let grown = self.strings.bytes() - before;

@@ -357,12 +357,7 @@ impl StringTable {
 /// Builds a string object (not yet in the heap).
 pub fn make_string(bytes: &[u8], seed: u32) -> LuaString {
     if bytes.len() <= MAX_SHORT_LEN {
-        LuaString {
-            hash: Cell::new(hash_bytes(bytes, seed)),
-            has_hash: Cell::new(true),
-            short: true,
-            bytes: Bytes::new(bytes),
-        }
+        make_short_string(bytes, hash_bytes(bytes, seed))
     } else {
         LuaString {
             hash: Cell::new(0),
@@ -370,6 +365,17 @@ pub fn make_string(bytes: &[u8], seed: u32) -> LuaString {
             short: false,
             bytes: Bytes::new(bytes),
         }
+    }
+}
+
+/// A short string whose hash (`hash_bytes` with the table's seed) is known.
+pub fn make_short_string(bytes: &[u8], hash: u32) -> LuaString {
+    debug_assert!(bytes.len() <= MAX_SHORT_LEN);
+    LuaString {
+        hash: Cell::new(hash),
+        has_hash: Cell::new(true),
+        short: true,
+        bytes: Bytes::new(bytes),
     }
 }
 
