@@ -548,20 +548,24 @@ impl Inner {
         true
     }
 
+    /// Stores an absent key (normalised, non-nil) with a non-nil value in the
+    /// array part or a free node; `false` when the table must be rehashed.
+    #[inline]
+    fn try_insert(&mut self, key: Value, value: Value) -> bool {
+        if let Value::Int(k) = key {
+            let idx = (k as u64).wrapping_sub(1);
+            if idx < self.array().len() as u64 {
+                self.array_mut()[idx as usize] = value;
+                return true;
+            }
+        }
+        self.try_insert_node(key, value)
+    }
+
     /// Stores an absent key (normalised, non-nil) with a non-nil value, rehashing
     /// when the hash part is full.
     fn insert_absent(&mut self, key: Value, value: Value) {
-        loop {
-            if let Value::Int(k) = key {
-                let idx = (k as u64).wrapping_sub(1);
-                if idx < self.array().len() as u64 {
-                    self.array_mut()[idx as usize] = value;
-                    return;
-                }
-            }
-            if self.try_insert_node(key, value) {
-                return;
-            }
+        while !self.try_insert(key, value) {
             self.rehash(&key);
         }
     }
@@ -570,14 +574,7 @@ impl Inner {
     /// table is rehashed, so that is the only case that measures).
     #[inline(never)]
     fn insert_absent_sized(&mut self, key: Value, value: Value) -> isize {
-        if let Value::Int(k) = key {
-            let idx = (k as u64).wrapping_sub(1);
-            if idx < self.array().len() as u64 {
-                self.array_mut()[idx as usize] = value;
-                return 0;
-            }
-        }
-        if self.try_insert_node(key, value) {
+        if self.try_insert(key, value) {
             return 0;
         }
         let before = self.byte_size();

@@ -1430,12 +1430,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     pc = pc.wrapping_sub(1);
                 }
                 _ => {
-                    debug_assert!(false, "opcode {op} in a prototype");
-                    // SAFETY: every instruction run has an opcode number below
+                    // Every instruction run has an opcode number below
                     // NUM_OPCODES (our compiler emits only those, and
                     // `dump::verify_code` rejects others in loaded chunks), so
                     // the opcode field is one of the arms above, or 127 when
                     // the hook bits are ORed in.
+                    debug_assert!(false, "opcode {op} in a prototype");
+                    // SAFETY: unreachable by the invariant just above.
                     unsafe { std::hint::unreachable_unchecked() }
                 }
             }
