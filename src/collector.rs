@@ -375,11 +375,11 @@ impl State {
         self.run_pending_finalizers();
     }
 
-    /// Collects and runs every finalizer (the state is closing: `lua_close`).
+    /// Runs every finalizer, newest object first (the state is closing:
+    /// `lua_close`). Nothing is marked: every object is about to be freed.
     pub fn close_state(&mut self) {
         // Objects given a `__gc` metatable from now on are not finalized.
         self.global().closing = true;
-        self.collect_garbage();
         self.global().heap.finalize_all();
         self.run_pending_finalizers();
     }
