@@ -422,12 +422,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! compare {
             ($i:expr, $fast:expr, $ffast:expr, $slow:ident) => {{
-                let a = reg!(get_a($i));
-                let b = reg!(get_b($i));
-                let cond = match (a, b) {
-                    (Value::Int(x), Value::Int(y)) => $fast(x, y),
-                    (Value::Float(x), Value::Float(y)) => $ffast(x, y),
+                // Matched in place (see `store!`): copies of both operands
+                // would go through the stack.
+                let cond = match (&reg!(get_a($i)), &reg!(get_b($i))) {
+                    (&Value::Int(x), &Value::Int(y)) => $fast(x, y),
+                    (&Value::Float(x), &Value::Float(y)) => $ffast(x, y),
                     _ => {
+                        let a = slow_reg!(get_a($i));
+                        let b = slow_reg!(get_b($i));
                         save_pc!();
                         l.top = frame(l).top;
                         let c = l.$slow(a, b)?;
@@ -547,13 +549,16 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 opnum::GETTABLE => {
-                    let fast = match reg!(get_b(i)) {
+                    // Other keys (floats, booleans, ...) take the slow path:
+                    // merging `Table::get`'s result (returned through memory)
+                    // with these would send every value through the stack.
+                    let (fast, raw_done) = match reg!(get_b(i)) {
                         Value::Table(tab) => match reg!(get_c(i)) {
-                            Value::Int(n) => tab.get_int(n),
-                            Value::Str(s) => tab.get_str(s),
-                            _ => tab.get(reg!(get_c(i))),
+                            Value::Int(n) => (tab.get_int(n), true),
+                            Value::Str(s) => (tab.get_str(s), true),
+                            _ => (Value::Nil, false),
                         },
-                        _ => Value::Nil,
+                        _ => (Value::Nil, false),
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
@@ -562,8 +567,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         let key = slow_reg!(get_c(i));
                         save_pc!();
                         l.top = frame(l).top;
-                        let v =
-                            l.index_miss(t, key, Operand::Register(base!() + get_b(i) as usize))?;
+                        let what = Operand::Register(base!() + get_b(i) as usize);
+                        let v = if raw_done {
+                            l.index_miss(t, key, what)?
+                        } else {
+                            l.index_value(t, key, what)?
+                        };
                         refresh!();
                         reg!(get_a(i)) = v;
                     }
