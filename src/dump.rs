@@ -126,7 +126,7 @@ fn dump_function(out: &mut Vec<u8>, p: &FunctionProto, strip: bool, parent_sourc
 pub fn to_function_proto(p: &crate::function::Proto) -> FunctionProto {
     use crate::value::Value;
     FunctionProto {
-        source: p.source.as_bytes().to_vec(),
+        source: p.source.as_bytes().into(),
         line_defined: p.line_defined,
         last_line_defined: p.last_line_defined,
         num_params: p.num_params,
@@ -288,8 +288,8 @@ fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<Fun
         return Err("functions nested too deep");
     }
     let source = match (r.byte()?, parent_source) {
-        (0, Some(s)) => s.to_vec(),
-        (1, _) => r.bytes()?,
+        (0, Some(s)) => s.into(),
+        (1, _) => r.bytes()?.into(),
         _ => return Err("bad source"),
     };
     let mut p = FunctionProto {

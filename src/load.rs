@@ -19,8 +19,8 @@ impl State {
     /// Turns the compiler's plain prototype into a collectable one. All
     /// functions of a chunk share its source name, and equal string constants
     /// of a chunk are one object (as PUC's loader makes them).
-    pub fn make_proto(&mut self, mut fp: FunctionProto) -> Gc<Proto> {
-        let source = std::mem::take(&mut fp.source);
+    pub fn make_proto(&mut self, fp: FunctionProto) -> Gc<Proto> {
+        let source = fp.source.clone();
         self.make_proto_named(fp, &source)
     }
 

@@ -627,6 +627,16 @@ impl<'a> Lexer<'a> {
         s
     }
 
+    /// `bytes` as a string shared with every equal name read or interned.
+    pub fn intern(&mut self, bytes: &[u8]) -> LStr {
+        if let Some(s) = self.names.get(bytes) {
+            return s.clone();
+        }
+        let s: LStr = bytes.into();
+        self.names.insert(s.clone());
+        s
+    }
+
     fn lex(&mut self) -> Result<Token, Vec<u8>> {
         self.buff.clear();
         let simple = |t: Tok| {

@@ -62,9 +62,14 @@ pub struct Parser<'a> {
     pub k_overflow: bool,
     ccalls: u32,
     /// `source` of nested functions (see `nested_source`).
-    nested_source: Vec<u8>,
+    nested_source: LStr,
     pub(super) envn: LStr,
     pub(super) break_name: LStr,
+    /// The name of a `for` loop's hidden control variables.
+    pub(super) for_state_name: LStr,
+    /// Targets of the assignment being parsed (kept between statements so
+    /// that an assignment allocates nothing).
+    assign_targets: Vec<ExpDesc>,
 }
 
 /// The `source` recorded in nested functions. PUC shares one string; here each
@@ -90,12 +95,17 @@ pub fn nested_source(chunkname: &[u8]) -> Vec<u8> {
 /// the whole name has it (the loader gives `chunkname` itself to the Lua
 /// prototype), and a text chunk named by its own text is not copied again.
 pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
+    let source: LStr = nested_source(chunkname).into();
     let main = FunctionProto {
-        source: nested_source(chunkname),
+        source: source.clone(),
         ..Default::default()
     };
+    let mut lx = Lexer::new(src, chunkname);
+    let envn = lx.intern(b"_ENV");
+    let break_name = lx.intern(b"break");
+    let for_state_name = lx.intern(b"(for state)");
     let mut p = Parser {
-        lx: Lexer::new(src, chunkname),
+        lx,
         cur: FuncState::new(main, 0, 0),
         prev: Vec::new(),
         actvar: Vec::new(),
@@ -104,9 +114,11 @@ pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
         kcache: FastMap::default(),
         k_overflow: false,
         ccalls,
-        nested_source: nested_source(chunkname),
-        envn: Rc::from(&b"_ENV"[..]),
-        break_name: Rc::from(&b"break"[..]),
+        nested_source: source,
+        envn,
+        break_name,
+        for_state_name,
+        assign_targets: Vec::new(),
     };
     p.mainfunc()?;
     Ok(std::mem::take(&mut p.cur.f))
@@ -767,7 +779,16 @@ impl<'a> Parser<'a> {
     /// Multiple assignment (PUC's recursive `restassign`, done with an explicit
     /// list of targets; each extra target still counts one nesting level).
     pub(super) fn restassign(&mut self, first: ExpDesc) -> R<()> {
-        let mut lhs = vec![first];
+        // An assignment inside a target (in a function body) finds the list
+        // taken and starts its own.
+        let mut lhs = std::mem::take(&mut self.assign_targets);
+        lhs.clear();
+        lhs.push(first);
+        let r = self.assign_to(&mut lhs);
+        self.assign_targets = lhs;
+        r
+    }
+    fn assign_to(&mut self, lhs: &mut Vec<ExpDesc>) -> R<()> {
         loop {
             let last = lhs.last().cloned().unwrap_or_else(ExpDesc::void);
             if !last.is_var() {
@@ -779,7 +800,7 @@ impl<'a> Parser<'a> {
             }
             let nv = self.suffixedexp()?;
             if !nv.is_indexed() {
-                self.check_conflict(&mut lhs, &nv)?;
+                self.check_conflict(lhs, &nv)?;
             }
             if let Err(e) = self.enterlevel() {
                 // undo the levels taken so far
@@ -952,9 +973,9 @@ impl<'a> Parser<'a> {
     }
     pub(super) fn fornum(&mut self, varname: LStr, line: u32) -> R<()> {
         let base = self.cur.freereg;
-        self.new_localvar_lit(b"(for state)")?;
-        self.new_localvar_lit(b"(for state)")?;
-        self.new_localvar_lit(b"(for state)")?;
+        for _ in 0..3 {
+            self.new_localvar(self.for_state_name.clone())?;
+        }
         self.new_localvar(varname)?;
         self.checknext(Tok::Char(b'='))?;
         self.exp1()?;
@@ -974,7 +995,7 @@ impl<'a> Parser<'a> {
         let mut nvars = 5;
         let base = self.cur.freereg;
         for _ in 0..4 {
-            self.new_localvar_lit(b"(for state)")?;
+            self.new_localvar(self.for_state_name.clone())?;
         }
         self.new_localvar(indexname)?;
         while self.testnext(Tok::Char(b','))? {

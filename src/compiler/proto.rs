@@ -42,8 +42,9 @@ pub struct LocalVarInfo {
 /// A compiled function (PUC's `Proto`), as plain data.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FunctionProto {
-    /// The chunk name, e.g. `@script.lua`, `=stdin` or the source text itself.
-    pub source: Vec<u8>,
+    /// The chunk name, e.g. `@script.lua`, `=stdin` or the source text itself
+    /// (shared by all functions of a chunk).
+    pub source: LStr,
     pub line_defined: u32,
     pub last_line_defined: u32,
     pub num_params: u8,
