@@ -3,7 +3,7 @@
 
 use super::code::*;
 use super::lexer::{token_to_str, LStr, Lexer, SemInfo, Tok};
-use super::proto::{FunctionProto, UpvalueDesc};
+use super::proto::{Constant, FunctionProto, LocalVarInfo, UpvalueDesc};
 use crate::compiler::fast_hash::FastMap;
 use crate::opcodes::*;
 use std::rc::Rc;
@@ -70,6 +70,57 @@ pub struct Parser<'a> {
     /// Targets of the assignment being parsed (kept between statements so
     /// that an assignment allocates nothing).
     assign_targets: Vec<ExpDesc>,
+    /// Buffers of closed functions, for the next functions opened.
+    spare_buffers: Vec<FunctionBuffers>,
+}
+
+/// The growable arrays of a function being compiled. A closed function keeps
+/// exactly sized copies and leaves these buffers, with their capacity, to the
+/// next function opened: its arrays then rarely grow, and none is shrunk.
+#[derive(Default)]
+struct FunctionBuffers {
+    code: Vec<u32>,
+    line_info: Vec<u32>,
+    constants: Vec<Constant>,
+    upvalues: Vec<UpvalueDesc>,
+    local_vars: Vec<LocalVarInfo>,
+    protos: Vec<FunctionProto>,
+    blocks: Vec<BlockCnt>,
+}
+
+impl FunctionBuffers {
+    /// Gives the (empty) buffers to a function being opened.
+    fn lend_to(self, fs: &mut FuncState) {
+        let f = &mut fs.f;
+        f.code = self.code;
+        f.line_info = self.line_info;
+        f.constants = self.constants;
+        f.upvalues = self.upvalues;
+        f.local_vars = self.local_vars;
+        f.protos = self.protos;
+        fs.blocks = self.blocks;
+    }
+
+    /// Takes back a closed function's buffers, leaving it exact copies.
+    fn take_from(fs: &mut FuncState) -> FunctionBuffers {
+        fn exact<T>(f_vec: &mut Vec<T>) -> Vec<T> {
+            let mut buffer = std::mem::take(f_vec);
+            let mut exact = Vec::with_capacity(buffer.len());
+            exact.append(&mut buffer);
+            *f_vec = exact;
+            buffer
+        }
+        let f = &mut fs.f;
+        FunctionBuffers {
+            code: exact(&mut f.code),
+            line_info: exact(&mut f.line_info),
+            constants: exact(&mut f.constants),
+            upvalues: exact(&mut f.upvalues),
+            local_vars: exact(&mut f.local_vars),
+            protos: exact(&mut f.protos),
+            blocks: std::mem::take(&mut fs.blocks),
+        }
+    }
 }
 
 /// The `source` recorded in nested functions. PUC shares one string; here each
@@ -119,6 +170,7 @@ pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
         break_name,
         for_state_name,
         assign_targets: Vec::new(),
+        spare_buffers: Vec::new(),
     };
     p.mainfunc()?;
     Ok(std::mem::take(&mut p.cur.f))
@@ -280,7 +332,10 @@ impl<'a> Parser<'a> {
     // Functions
 
     pub(super) fn open_func(&mut self, f: FunctionProto) {
-        let fs = FuncState::new(f, self.actvar.len(), self.label.len());
+        let mut fs = FuncState::new(f, self.actvar.len(), self.label.len());
+        if let Some(buffers) = self.spare_buffers.pop() {
+            buffers.lend_to(&mut fs);
+        }
         let old = std::mem::replace(&mut self.cur, fs);
         self.prev.push(old);
         self.enterblock(false);
@@ -291,6 +346,8 @@ impl<'a> Parser<'a> {
         self.leaveblock()?;
         self.finish()?;
         self.cur.f.max_stack_size = self.cur.maxstack as u8;
+        let buffers = FunctionBuffers::take_from(&mut self.cur);
+        self.spare_buffers.push(buffers);
         Ok(())
     }
     pub(super) fn setvararg(&mut self, nparams: i32) {
