@@ -162,7 +162,10 @@ pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
         actvar: Vec::new(),
         gt: Vec::new(),
         label: Vec::new(),
-        kcache: FastMap::default(),
+        // Sized for a constant-dense chunk up front: growing by rehashing
+        // writes every table size into fresh memory, which cost more than
+        // the unused room (only the control bytes are written).
+        kcache: FastMap::with_capacity_and_hasher(src.len() / 32, Default::default()),
         k_overflow: false,
         ccalls,
         nested_source: source,
