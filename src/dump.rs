@@ -303,15 +303,11 @@ fn load_function(r: &mut Reader, parent_source: Option<&LStr>) -> LoadResult<Fun
         (1, _) => r.string()?,
         _ => return Err("bad source"),
     };
-    let mut p = FunctionProto {
-        source,
-        line_defined: r.u32_field()?,
-        last_line_defined: r.u32_field()?,
-        num_params: r.byte()?,
-        is_vararg: r.byte()? != 0,
-        max_stack_size: r.byte()?,
-        ..Default::default()
-    };
+    let mut p = FunctionProto::new(source, r.u32_field()?);
+    p.last_line_defined = r.u32_field()?;
+    p.num_params = r.byte()?;
+    p.is_vararg = r.byte()? != 0;
+    p.max_stack_size = r.byte()?;
     let ncode = r.count(4)?;
     for _ in 0..ncode {
         p.code.push(r.u32()?);

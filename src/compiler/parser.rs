@@ -147,10 +147,7 @@ pub fn nested_source(chunkname: &[u8]) -> Vec<u8> {
 /// prototype), and a text chunk named by its own text is not copied again.
 pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
     let source: LStr = nested_source(chunkname).into();
-    let main = FunctionProto {
-        source: source.clone(),
-        ..Default::default()
-    };
+    let main = FunctionProto::new(source.clone(), 0);
     let mut lx = Lexer::new(src, chunkname);
     let envn = lx.intern(b"_ENV");
     let break_name = lx.intern(b"break");
@@ -176,7 +173,7 @@ pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
         spare_buffers: Vec::new(),
     };
     p.mainfunc()?;
-    Ok(std::mem::take(&mut p.cur.f))
+    Ok(p.cur.f)
 }
 
 fn getunopr(t: Tok) -> Option<UnOpr> {
@@ -413,11 +410,7 @@ impl<'a> Parser<'a> {
         if self.cur.f.protos.len() >= MAXARG_BX as usize {
             return Err(growth_error("functions", MAXARG_BX as usize));
         }
-        let f = FunctionProto {
-            source: self.nested_source.clone(),
-            line_defined: line,
-            ..Default::default()
-        };
+        let f = FunctionProto::new(self.nested_source.clone(), line);
         self.open_func(f);
         if ismethod {
             self.new_localvar_lit(b"self")?;

@@ -60,3 +60,25 @@ pub struct FunctionProto {
     pub line_info: Vec<u32>,
     pub local_vars: Vec<LocalVarInfo>,
 }
+
+impl FunctionProto {
+    /// An empty function of chunk `source` starting at `line_defined`.
+    /// (`Default` would allocate an empty `source` only to drop it.)
+    #[inline]
+    pub fn new(source: LStr, line_defined: u32) -> FunctionProto {
+        FunctionProto {
+            source,
+            line_defined,
+            last_line_defined: 0,
+            num_params: 0,
+            is_vararg: false,
+            max_stack_size: 0,
+            code: Vec::new(),
+            constants: Vec::new(),
+            upvalues: Vec::new(),
+            protos: Vec::new(),
+            line_info: Vec::new(),
+            local_vars: Vec::new(),
+        }
+    }
+}
