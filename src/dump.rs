@@ -9,6 +9,8 @@
 //! (`verify_code`) — because the dispatch loop trusts the bytecode it runs. A
 //! corrupt or hostile chunk gives an error, never a crash.
 
+use crate::compiler::interner::Interner;
+use crate::compiler::lexer::LStr;
 use crate::compiler::proto::{Constant, FunctionProto, LocalVarInfo, UpvalueDesc};
 use crate::opcodes::*;
 
@@ -126,7 +128,7 @@ fn dump_function(out: &mut Vec<u8>, p: &FunctionProto, strip: bool, parent_sourc
 pub fn to_function_proto(p: &crate::function::Proto) -> FunctionProto {
     use crate::value::Value;
     FunctionProto {
-        source: p.source.as_bytes().to_vec(),
+        source: p.source.as_bytes().into(),
         line_defined: p.line_defined,
         last_line_defined: p.last_line_defined,
         num_params: p.num_params,
@@ -156,6 +158,9 @@ struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
     depth: usize,
+    /// Equal strings of the chunk are read as one (as the compiler makes
+    /// them, so that the loader makes them one object).
+    strings: Interner,
 }
 
 type LoadResult<T> = Result<T, &'static str>;
@@ -213,9 +218,14 @@ impl<'a> Reader<'a> {
         Ok(f64::from_bits(self.i64()? as u64))
     }
 
-    fn bytes(&mut self) -> LoadResult<Vec<u8>> {
+    fn bytes(&mut self) -> LoadResult<&'a [u8]> {
         let n = self.count(1)?;
-        Ok(self.take(n)?.to_vec())
+        self.take(n)
+    }
+
+    fn string(&mut self) -> LoadResult<LStr> {
+        let bytes = self.bytes()?;
+        Ok(self.strings.intern(bytes))
     }
 
     fn u32_field(&mut self) -> LoadResult<u32> {
@@ -237,6 +247,7 @@ pub fn undump(chunk: &[u8], chunkname: &[u8]) -> Result<FunctionProto, String> {
         data: chunk,
         pos: 0,
         depth: 0,
+        strings: Interner::default(),
     };
     let fail = |why: &str| format!("{name}: bad binary format ({why})");
     check_header(&mut r).map_err(&fail)?;
@@ -282,25 +293,21 @@ fn check_header(r: &mut Reader) -> LoadResult<()> {
     Ok(())
 }
 
-fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<FunctionProto> {
+fn load_function(r: &mut Reader, parent_source: Option<&LStr>) -> LoadResult<FunctionProto> {
     r.depth += 1;
     if r.depth > 200 || crate::cstack::is_low(crate::cstack::RESERVE) {
         return Err("functions nested too deep");
     }
     let source = match (r.byte()?, parent_source) {
-        (0, Some(s)) => s.to_vec(),
-        (1, _) => r.bytes()?,
+        (0, Some(s)) => s.clone(),
+        (1, _) => r.string()?,
         _ => return Err("bad source"),
     };
-    let mut p = FunctionProto {
-        source,
-        line_defined: r.u32_field()?,
-        last_line_defined: r.u32_field()?,
-        num_params: r.byte()?,
-        is_vararg: r.byte()? != 0,
-        max_stack_size: r.byte()?,
-        ..Default::default()
-    };
+    let mut p = FunctionProto::new(source, r.u32_field()?);
+    p.last_line_defined = r.u32_field()?;
+    p.num_params = r.byte()?;
+    p.is_vararg = r.byte()? != 0;
+    p.max_stack_size = r.byte()?;
     let ncode = r.count(4)?;
     for _ in 0..ncode {
         p.code.push(r.u32()?);
@@ -313,7 +320,7 @@ fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<Fun
             2 => Constant::Bool(true),
             3 => Constant::Int(r.i64()?),
             4 => Constant::Float(r.f64()?),
-            5 => Constant::Str(r.bytes()?.into()),
+            5 => Constant::Str(r.string()?),
             _ => return Err("bad constant"),
         };
         p.constants.push(k);
@@ -344,11 +351,11 @@ fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<Fun
     }
     let nlocals = r.count(3)?;
     for _ in 0..nlocals {
-        let name = r.bytes()?;
+        let name = r.string()?;
         let start_pc = r.u32_field()?;
         let end_pc = r.u32_field()?;
         p.local_vars.push(LocalVarInfo {
-            name: name.into(),
+            name,
             start_pc,
             end_pc,
         });
@@ -358,8 +365,8 @@ fn load_function(r: &mut Reader, parent_source: Option<&[u8]>) -> LoadResult<Fun
         return Err("bad upvalue names");
     }
     for i in 0..nnames {
-        let n = r.bytes()?;
-        p.upvalues[i].name = Some(n.into());
+        let n = r.string()?;
+        p.upvalues[i].name = Some(n);
     }
     verify_code(&p)?;
     r.depth -= 1;

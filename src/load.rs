@@ -2,6 +2,7 @@
 //! closure that runs it, with `_ENV` as its first upvalue (PUC's `lua_load`).
 
 use crate::compiler::fast_hash::FastMap;
+use crate::compiler::interner::StrKey;
 use std::cell::Cell;
 
 use crate::compiler::proto::{Constant, FunctionProto};
@@ -9,7 +10,7 @@ use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::function::{LuaClosure, Proto, UpVal};
 use crate::gc::Gc;
 use crate::state::State;
-use crate::string::LuaString;
+use crate::string::{LuaString, MAX_SHORT_LEN};
 use crate::value::Value;
 
 /// The signature that starts every binary chunk (`LUA_SIGNATURE`).
@@ -18,9 +19,11 @@ pub const BINARY_SIGNATURE: &[u8] = b"\x1bLua";
 impl State {
     /// Turns the compiler's plain prototype into a collectable one. All
     /// functions of a chunk share its source name, and equal string constants
-    /// of a chunk are one object (as PUC's loader makes them).
-    pub fn make_proto(&mut self, mut fp: FunctionProto) -> Gc<Proto> {
-        let source = std::mem::take(&mut fp.source);
+    /// of a chunk are one object (as PUC's loader makes them): short strings
+    /// through the global string table, long ones through `long_strings`,
+    /// keyed by address (the compiler and the undumper intern their strings).
+    pub fn make_proto(&mut self, fp: FunctionProto) -> Gc<Proto> {
+        let source = fp.source.clone();
         self.make_proto_named(fp, &source)
     }
 
@@ -28,15 +31,15 @@ impl State {
     /// records a shortened name; see `compiler::parser::parse`).
     pub fn make_proto_named(&mut self, fp: FunctionProto, chunkname: &[u8]) -> Gc<Proto> {
         let source = self.new_string(chunkname);
-        let mut strings = FastMap::default();
-        self.make_proto_in(fp, source, &mut strings)
+        let mut long_strings = FastMap::default();
+        self.make_proto_in(fp, source, &mut long_strings)
     }
 
     fn make_proto_in(
         &mut self,
         fp: FunctionProto,
         source: Gc<LuaString>,
-        strings: &mut FastMap<crate::compiler::lexer::LStr, Gc<LuaString>>,
+        long_strings: &mut FastMap<StrKey, Gc<LuaString>>,
     ) -> Gc<Proto> {
         let constants: Vec<Value> = fp
             .constants
@@ -46,12 +49,15 @@ impl State {
                 Constant::Bool(b) => Value::Bool(b),
                 Constant::Int(i) => Value::Int(i),
                 Constant::Float(f) => Value::Float(f),
+                // Short strings are one object per contents anyway.
+                Constant::Str(s) if s.len() <= MAX_SHORT_LEN => Value::Str(self.new_string(&s)),
                 Constant::Str(s) => {
-                    if let Some(&g) = strings.get(&s) {
+                    let key = StrKey(s);
+                    if let Some(&g) = long_strings.get(&key) {
                         Value::Str(g)
                     } else {
-                        let g = self.new_string(&s);
-                        strings.insert(s, g);
+                        let g = self.new_string(&key.0);
+                        long_strings.insert(key, g);
                         Value::Str(g)
                     }
                 }
@@ -60,7 +66,7 @@ impl State {
         let protos: Vec<Gc<Proto>> = fp
             .protos
             .into_iter()
-            .map(|p| self.make_proto_in(p, source, strings))
+            .map(|p| self.make_proto_in(p, source, long_strings))
             .collect();
         self.global().heap.alloc(Proto {
             code: fp.code.into_boxed_slice(),

@@ -2,6 +2,7 @@
 //! allocation, jump lists, constants, constant folding and instruction
 //! selection. These are methods of the parser, which owns the function states.
 
+use super::interner::StrKey;
 use super::lexer::LStr;
 use super::number::{float_to_int_exact, ArithOp, Number};
 use super::parser::{Parser, R};
@@ -170,7 +171,8 @@ pub enum KKey {
     Bool(bool),
     Int(i64),
     Flt(u64),
-    Str(LStr),
+    /// By address: constant strings are interned.
+    Str(StrKey),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -393,7 +395,7 @@ impl<'a> Parser<'a> {
         k
     }
     pub fn string_k(&mut self, s: &LStr) -> i32 {
-        self.addk(KKey::Str(s.clone()), Constant::Str(s.clone()))
+        self.addk(KKey::Str(StrKey(s.clone())), Constant::Str(s.clone()))
     }
     pub(super) fn int_k(&mut self, i: i64) -> i32 {
         self.addk(KKey::Int(i), Constant::Int(i))

@@ -32,9 +32,13 @@ impl Hasher for FastHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last));
+            // Byte by byte: a variable-length copy into a buffer is a call
+            // to memcpy, as costly as hashing a short name.
+            let last = rest
+                .iter()
+                .rev()
+                .fold(0u64, |word, &b| (word << 8) | u64::from(b));
+            self.add(last);
         }
     }
 

@@ -3,6 +3,7 @@
 //! offending token text exactly as lua5.4 prints them.
 
 use super::chunk_id;
+use super::interner::Interner;
 use super::number::{str_to_number, Number};
 use std::rc::Rc;
 
@@ -181,12 +182,8 @@ pub struct Lexer<'a> {
     buff: Vec<u8>,
     /// Chunk id (already formatted by `chunk_id`) for error messages.
     chunkid: Vec<u8>,
-    /// Every name read so far, once: a name used again is a reference count
-    /// more, not an allocation (PUC interns them as strings).
-    names: std::collections::HashSet<
-        LStr,
-        std::hash::BuildHasherDefault<super::fast_hash::FastHasher>,
-    >,
+    /// Every name and string literal read so far, once.
+    strings: Interner,
 }
 
 fn is_alpha(c: i32) -> bool {
@@ -247,7 +244,8 @@ impl<'a> Lexer<'a> {
             lookahead: Token::eos(),
             buff: Vec::new(),
             chunkid: chunk_id(chunkname),
-            names: Default::default(),
+            // at most one new name or string per 32 bytes, typically (see `kcache`)
+            strings: Interner::with_capacity(src.len() / 32),
         };
         lx.next_char();
         lx
@@ -473,10 +471,9 @@ impl<'a> Lexer<'a> {
         }
         if is_string {
             let b = &self.buff;
-            let s: LStr = b
-                .get(sep..b.len().saturating_sub(sep))
-                .unwrap_or(&[])
-                .into();
+            let s = self
+                .strings
+                .intern(b.get(sep..b.len().saturating_sub(sep)).unwrap_or(&[]));
             Ok(Some(s))
         } else {
             Ok(None)
@@ -610,7 +607,7 @@ impl<'a> Lexer<'a> {
         }
         self.save_and_next(); // skip delimiter
         let b = &self.buff;
-        let s: LStr = b.get(1..b.len() - 1).unwrap_or(&[]).into();
+        let s = self.strings.intern(b.get(1..b.len() - 1).unwrap_or(&[]));
         Ok(Token {
             tok: Tok::Str,
             sem: SemInfo::Str(s),
@@ -619,12 +616,12 @@ impl<'a> Lexer<'a> {
 
     /// The name in `buff`, shared with earlier occurrences.
     fn intern_name(&mut self) -> LStr {
-        if let Some(s) = self.names.get(self.buff.as_slice()) {
-            return s.clone();
-        }
-        let s: LStr = self.buff.as_slice().into();
-        self.names.insert(s.clone());
-        s
+        self.strings.intern(&self.buff)
+    }
+
+    /// `bytes` as a string shared with every equal name or string read.
+    pub fn intern(&mut self, bytes: &[u8]) -> LStr {
+        self.strings.intern(bytes)
     }
 
     fn lex(&mut self) -> Result<Token, Vec<u8>> {

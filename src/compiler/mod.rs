@@ -6,6 +6,7 @@
 pub mod code;
 pub mod dump;
 pub mod fast_hash;
+pub mod interner;
 pub mod lexer;
 pub mod number;
 pub mod ops;

@@ -3,7 +3,7 @@
 
 use super::code::*;
 use super::lexer::{token_to_str, LStr, Lexer, SemInfo, Tok};
-use super::proto::{FunctionProto, UpvalueDesc};
+use super::proto::{Constant, FunctionProto, LocalVarInfo, UpvalueDesc};
 use crate::compiler::fast_hash::FastMap;
 use crate::opcodes::*;
 use std::rc::Rc;
@@ -62,9 +62,65 @@ pub struct Parser<'a> {
     pub k_overflow: bool,
     ccalls: u32,
     /// `source` of nested functions (see `nested_source`).
-    nested_source: Vec<u8>,
+    nested_source: LStr,
     pub(super) envn: LStr,
     pub(super) break_name: LStr,
+    /// The name of a `for` loop's hidden control variables.
+    pub(super) for_state_name: LStr,
+    /// Targets of the assignment being parsed (kept between statements so
+    /// that an assignment allocates nothing).
+    assign_targets: Vec<ExpDesc>,
+    /// Buffers of closed functions, for the next functions opened.
+    spare_buffers: Vec<FunctionBuffers>,
+}
+
+/// The growable arrays of a function being compiled. A closed function keeps
+/// exactly sized copies and leaves these buffers, with their capacity, to the
+/// next function opened: its arrays then rarely grow, and none is shrunk.
+#[derive(Default)]
+struct FunctionBuffers {
+    code: Vec<u32>,
+    line_info: Vec<u32>,
+    constants: Vec<Constant>,
+    upvalues: Vec<UpvalueDesc>,
+    local_vars: Vec<LocalVarInfo>,
+    protos: Vec<FunctionProto>,
+    blocks: Vec<BlockCnt>,
+}
+
+impl FunctionBuffers {
+    /// Gives the (empty) buffers to a function being opened.
+    fn lend_to(self, fs: &mut FuncState) {
+        let f = &mut fs.f;
+        f.code = self.code;
+        f.line_info = self.line_info;
+        f.constants = self.constants;
+        f.upvalues = self.upvalues;
+        f.local_vars = self.local_vars;
+        f.protos = self.protos;
+        fs.blocks = self.blocks;
+    }
+
+    /// Takes back a closed function's buffers, leaving it exact copies.
+    fn take_from(fs: &mut FuncState) -> FunctionBuffers {
+        fn exact<T>(f_vec: &mut Vec<T>) -> Vec<T> {
+            let mut buffer = std::mem::take(f_vec);
+            let mut exact = Vec::with_capacity(buffer.len());
+            exact.append(&mut buffer);
+            *f_vec = exact;
+            buffer
+        }
+        let f = &mut fs.f;
+        FunctionBuffers {
+            code: exact(&mut f.code),
+            line_info: exact(&mut f.line_info),
+            constants: exact(&mut f.constants),
+            upvalues: exact(&mut f.upvalues),
+            local_vars: exact(&mut f.local_vars),
+            protos: exact(&mut f.protos),
+            blocks: std::mem::take(&mut fs.blocks),
+        }
+    }
 }
 
 /// The `source` recorded in nested functions. PUC shares one string; here each
@@ -90,26 +146,34 @@ pub fn nested_source(chunkname: &[u8]) -> Vec<u8> {
 /// the whole name has it (the loader gives `chunkname` itself to the Lua
 /// prototype), and a text chunk named by its own text is not copied again.
 pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
-    let main = FunctionProto {
-        source: nested_source(chunkname),
-        ..Default::default()
-    };
+    let source: LStr = nested_source(chunkname).into();
+    let main = FunctionProto::new(source.clone(), 0);
+    let mut lx = Lexer::new(src, chunkname);
+    let envn = lx.intern(b"_ENV");
+    let break_name = lx.intern(b"break");
+    let for_state_name = lx.intern(b"(for state)");
     let mut p = Parser {
-        lx: Lexer::new(src, chunkname),
+        lx,
         cur: FuncState::new(main, 0, 0),
         prev: Vec::new(),
         actvar: Vec::new(),
         gt: Vec::new(),
         label: Vec::new(),
-        kcache: FastMap::default(),
+        // Sized for a constant-dense chunk up front: growing by rehashing
+        // writes every table size into fresh memory, which cost more than
+        // the unused room (only the control bytes are written).
+        kcache: FastMap::with_capacity_and_hasher(src.len() / 32, Default::default()),
         k_overflow: false,
         ccalls,
-        nested_source: nested_source(chunkname),
-        envn: Rc::from(&b"_ENV"[..]),
-        break_name: Rc::from(&b"break"[..]),
+        nested_source: source,
+        envn,
+        break_name,
+        for_state_name,
+        assign_targets: Vec::new(),
+        spare_buffers: Vec::new(),
     };
     p.mainfunc()?;
-    Ok(std::mem::take(&mut p.cur.f))
+    Ok(p.cur.f)
 }
 
 fn getunopr(t: Tok) -> Option<UnOpr> {
@@ -268,7 +332,10 @@ impl<'a> Parser<'a> {
     // Functions
 
     pub(super) fn open_func(&mut self, f: FunctionProto) {
-        let fs = FuncState::new(f, self.actvar.len(), self.label.len());
+        let mut fs = FuncState::new(f, self.actvar.len(), self.label.len());
+        if let Some(buffers) = self.spare_buffers.pop() {
+            buffers.lend_to(&mut fs);
+        }
         let old = std::mem::replace(&mut self.cur, fs);
         self.prev.push(old);
         self.enterblock(false);
@@ -279,6 +346,8 @@ impl<'a> Parser<'a> {
         self.leaveblock()?;
         self.finish()?;
         self.cur.f.max_stack_size = self.cur.maxstack as u8;
+        let buffers = FunctionBuffers::take_from(&mut self.cur);
+        self.spare_buffers.push(buffers);
         Ok(())
     }
     pub(super) fn setvararg(&mut self, nparams: i32) {
@@ -341,11 +410,7 @@ impl<'a> Parser<'a> {
         if self.cur.f.protos.len() >= MAXARG_BX as usize {
             return Err(growth_error("functions", MAXARG_BX as usize));
         }
-        let f = FunctionProto {
-            source: self.nested_source.clone(),
-            line_defined: line,
-            ..Default::default()
-        };
+        let f = FunctionProto::new(self.nested_source.clone(), line);
         self.open_func(f);
         if ismethod {
             self.new_localvar_lit(b"self")?;
@@ -767,7 +832,16 @@ impl<'a> Parser<'a> {
     /// Multiple assignment (PUC's recursive `restassign`, done with an explicit
     /// list of targets; each extra target still counts one nesting level).
     pub(super) fn restassign(&mut self, first: ExpDesc) -> R<()> {
-        let mut lhs = vec![first];
+        // An assignment inside a target (in a function body) finds the list
+        // taken and starts its own.
+        let mut lhs = std::mem::take(&mut self.assign_targets);
+        lhs.clear();
+        lhs.push(first);
+        let r = self.assign_to(&mut lhs);
+        self.assign_targets = lhs;
+        r
+    }
+    fn assign_to(&mut self, lhs: &mut Vec<ExpDesc>) -> R<()> {
         loop {
             let last = lhs.last().cloned().unwrap_or_else(ExpDesc::void);
             if !last.is_var() {
@@ -779,7 +853,7 @@ impl<'a> Parser<'a> {
             }
             let nv = self.suffixedexp()?;
             if !nv.is_indexed() {
-                self.check_conflict(&mut lhs, &nv)?;
+                self.check_conflict(lhs, &nv)?;
             }
             if let Err(e) = self.enterlevel() {
                 // undo the levels taken so far
@@ -952,9 +1026,9 @@ impl<'a> Parser<'a> {
     }
     pub(super) fn fornum(&mut self, varname: LStr, line: u32) -> R<()> {
         let base = self.cur.freereg;
-        self.new_localvar_lit(b"(for state)")?;
-        self.new_localvar_lit(b"(for state)")?;
-        self.new_localvar_lit(b"(for state)")?;
+        for _ in 0..3 {
+            self.new_localvar(self.for_state_name.clone())?;
+        }
         self.new_localvar(varname)?;
         self.checknext(Tok::Char(b'='))?;
         self.exp1()?;
@@ -974,7 +1048,7 @@ impl<'a> Parser<'a> {
         let mut nvars = 5;
         let base = self.cur.freereg;
         for _ in 0..4 {
-            self.new_localvar_lit(b"(for state)")?;
+            self.new_localvar(self.for_state_name.clone())?;
         }
         self.new_localvar(indexname)?;
         while self.testnext(Tok::Char(b','))? {

@@ -42,8 +42,9 @@ pub struct LocalVarInfo {
 /// A compiled function (PUC's `Proto`), as plain data.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FunctionProto {
-    /// The chunk name, e.g. `@script.lua`, `=stdin` or the source text itself.
-    pub source: Vec<u8>,
+    /// The chunk name, e.g. `@script.lua`, `=stdin` or the source text itself
+    /// (shared by all functions of a chunk).
+    pub source: LStr,
     pub line_defined: u32,
     pub last_line_defined: u32,
     pub num_params: u8,
@@ -58,4 +59,26 @@ pub struct FunctionProto {
     /// The source line of each instruction (same length as `code`).
     pub line_info: Vec<u32>,
     pub local_vars: Vec<LocalVarInfo>,
+}
+
+impl FunctionProto {
+    /// An empty function of chunk `source` starting at `line_defined`.
+    /// (`Default` would allocate an empty `source` only to drop it.)
+    #[inline]
+    pub fn new(source: LStr, line_defined: u32) -> FunctionProto {
+        FunctionProto {
+            source,
+            line_defined,
+            last_line_defined: 0,
+            num_params: 0,
+            is_vararg: false,
+            max_stack_size: 0,
+            code: Vec::new(),
+            constants: Vec::new(),
+            upvalues: Vec::new(),
+            protos: Vec::new(),
+            line_info: Vec::new(),
+            local_vars: Vec::new(),
+        }
+    }
 }

@@ -6,7 +6,6 @@ use super::lexer::LStr;
 use super::parser::*;
 use super::proto::{LocalVarInfo, UpvalueDesc};
 use crate::opcodes::*;
-use std::rc::Rc;
 
 impl<'a> Parser<'a> {
     // ------------------------------------------------------------------
@@ -64,7 +63,8 @@ impl<'a> Parser<'a> {
         Ok((self.actvar.len() - 1 - self.cur.firstlocal) as i32)
     }
     pub(super) fn new_localvar_lit(&mut self, name: &[u8]) -> R<i32> {
-        self.new_localvar(Rc::from(name))
+        let name = self.lx.intern(name);
+        self.new_localvar(name)
     }
     pub(super) fn registerlocalvar(&mut self, name: &LStr) -> R<i32> {
         if self.cur.f.local_vars.len() >= MAX_LOCVARS {

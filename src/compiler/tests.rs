@@ -255,7 +255,7 @@ fn main_chunk_shape() {
         crate::opcodes::OpCode::VARARGPREP
     );
     assert_eq!(p.code.len(), p.line_info.len());
-    assert_eq!(p.source, b"=t");
+    assert_eq!(&p.source[..], b"=t");
 }
 
 #[test]
@@ -266,9 +266,9 @@ fn nested_protos_have_source_and_lines() {
     )
     .unwrap();
     let f = &p.protos[0];
-    assert_eq!(f.source, b"@n.lua");
+    assert_eq!(&f.source[..], b"@n.lua");
     assert_eq!((f.line_defined, f.last_line_defined), (1, 3));
-    assert_eq!(f.protos[0].source, b"@n.lua");
+    assert_eq!(&f.protos[0].source[..], b"@n.lua");
     assert_eq!(f.protos[0].line_defined, 2);
 }
 
