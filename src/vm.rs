@@ -285,6 +285,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 constant(k, $n as usize, cl.proto.constants.len())
             };
         }
+        // A constant matched in place: a copy of a `Value` that a slow path
+        // also uses is kept in memory, so fast paths match references and
+        // slow paths take their own copies (see `store!`).
+        macro_rules! kst_ref {
+            ($n:expr) => {
+                constant_ref(k, $n as usize, cl.proto.constants.len())
+            };
+        }
         macro_rules! rk_c {
             ($i:expr) => {
                 if get_k($i) {
@@ -531,19 +539,16 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 opnum::GETTABUP => {
                     let uv = upvalue_of(cl, get_b(i));
                     let t = l.upvalue_get(uv);
-                    let key = kst!(get_c(i));
-                    let fast = match (t, key) {
-                        (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
+                    let fast = match (t, kst_ref!(get_c(i))) {
+                        (Value::Table(tab), &Value::Str(s)) => tab.get_str(s),
                         _ => Value::Nil,
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
-                    } else if let Some(v) = index_through_tables(l, t, key) {
-                        reg!(get_a(i)) = v;
                     } else {
                         save_pc!();
-                        l.top = frame(l).top;
-                        let v = l.index_miss(t, key, Operand::Upvalue(get_b(i) as usize))?;
+                        let what = Operand::Upvalue(get_b(i) as usize);
+                        let v = index_miss_slow(l, t, kst_ref!(get_c(i)), what)?;
                         refresh!();
                         reg!(get_a(i)) = v;
                     }
@@ -599,24 +604,16 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 opnum::GETFIELD => {
-                    let key = kst!(get_c(i));
-                    let fast = match (reg!(get_b(i)), key) {
-                        (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
+                    let fast = match (&reg!(get_b(i)), kst_ref!(get_c(i))) {
+                        (&Value::Table(tab), &Value::Str(s)) => tab.get_str(s),
                         _ => Value::Nil,
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
-                    } else if let Some(v) = {
-                        let t = slow_reg!(get_b(i));
-                        index_through_tables(l, t, key)
-                    } {
-                        reg!(get_a(i)) = v;
                     } else {
-                        let t = slow_reg!(get_b(i));
                         save_pc!();
-                        l.top = frame(l).top;
-                        let v =
-                            l.index_miss(t, key, Operand::Register(base!() + get_b(i) as usize))?;
+                        let t = base!() + get_b(i) as usize;
+                        let v = get_field_miss(l, t, kst_ref!(get_c(i)))?;
                         refresh!();
                         reg!(get_a(i)) = v;
                     }
@@ -680,26 +677,21 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     refresh!();
                 }
                 opnum::SELF => {
-                    let t = reg!(get_b(i));
-                    let key = rk_c!(i);
-                    reg!(get_a(i) + 1) = t;
-                    let fast = match (t, key) {
-                        (Value::Table(tab), Value::Str(s)) => tab.get_str(s),
+                    let fast = match (&reg!(get_b(i)), &rk_c!(i)) {
+                        (&Value::Table(tab), &Value::Str(s)) => tab.get_str(s),
                         _ => Value::Nil,
                     };
+                    let b = get_b(i) as usize;
+                    debug_assert!(base!() + b < l.stack.len());
+                    // SAFETY: as in `reg!`.
+                    let t = unsafe { ValueWords::read(regs.add(b)) };
+                    t.write_to(&mut reg!(get_a(i) + 1));
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
-                    } else if let Some(v) = index_through_tables(l, t, key) {
-                        reg!(get_a(i)) = v;
                     } else {
                         save_pc!();
-                        l.top = frame(l).top;
-                        let op = Operand::Register(base!() + get_b(i) as usize);
-                        let v = if matches!(key, Value::Str(_)) {
-                            l.index_miss(t, key, op)?
-                        } else {
-                            l.index_value(t, key, op)?
-                        };
+                        let t = base!() + b;
+                        let v = get_field_miss(l, t, &slow_rk_c!(i))?;
                         refresh!();
                         reg!(get_a(i)) = v;
                     }
@@ -939,18 +931,20 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 opnum::EQ => {
-                    let a = reg!(get_a(i));
-                    let b = reg!(get_b(i));
-                    let cond = match (a, b) {
+                    let cond = match (&reg!(get_a(i)), &reg!(get_b(i))) {
+                        (Value::Table(x), Value::Table(y)) if x == y => true,
+                        (Value::UserData(x), Value::UserData(y)) if x == y => true,
                         (Value::Table(_), Value::Table(_))
                         | (Value::UserData(_), Value::UserData(_)) => {
+                            let a = slow_reg!(get_a(i));
+                            let b = slow_reg!(get_b(i));
                             save_pc!();
                             l.top = frame(l).top;
                             let c = l.equals(a, b)?;
                             refresh!();
                             c
                         }
-                        _ => a.raw_equals(&b),
+                        (a, b) => a.raw_equals(b),
                     };
                     cond_jump!(i, cond);
                 }
@@ -964,9 +958,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     less_equal
                 ),
                 opnum::EQK => {
-                    let a = reg!(get_a(i));
-                    let b = kst!(get_b(i));
-                    cond_jump!(i, a.raw_equals(&b));
+                    let cond = reg!(get_a(i)).raw_equals(kst_ref!(get_b(i)));
+                    cond_jump!(i, cond);
                 }
                 opnum::EQI => {
                     let a = reg!(get_a(i));
@@ -1567,6 +1560,15 @@ fn constant(k: *const Value, i: usize, len: usize) -> Value {
     unsafe { *k.add(i) }
 }
 
+/// `constant` by reference (for matching in place).
+#[inline(always)]
+fn constant_ref<'a>(k: *const Value, i: usize, len: usize) -> &'a Value {
+    debug_assert!(i < len);
+    let _ = len;
+    // SAFETY: as in `constant`; the reference is used within the instruction.
+    unsafe { &*k.add(i) }
+}
+
 /// The instruction at `pc`, a pointer into the running function's code:
 /// every function ends with a return and every jump target is inside the
 /// code, so `pc` stays in range.
@@ -1704,6 +1706,31 @@ fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
         }
     }
     None
+}
+
+/// `GETFIELD` and `SELF` after the fast lookup found nothing: register
+/// `t`'s field `key` (see `index_miss_slow`).
+#[cold]
+#[inline(never)]
+fn get_field_miss(l: &mut State, t: usize, key: &Value) -> LuaResult<Value> {
+    index_miss_slow(l, l.stack[t], key, Operand::Register(t))
+}
+
+/// `t[key]` after the fast lookup (a table's own string key) found nothing:
+/// through `__index` tables, else metamethods. Out of line, so the fast
+/// paths keep their machine registers.
+#[cold]
+#[inline(never)]
+fn index_miss_slow(l: &mut State, t: Value, key: &Value, what: Operand) -> LuaResult<Value> {
+    if let Some(v) = index_through_tables(l, t, *key) {
+        return Ok(v);
+    }
+    l.top = frame(l).top;
+    if matches!(key, Value::Str(_)) {
+        l.index_miss(t, *key, what)
+    } else {
+        l.index_value(t, *key, what)
+    }
 }
 
 /// `t[k] = v`: raw store into a table that has the key or no `__newindex`,
