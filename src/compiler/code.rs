@@ -240,6 +240,9 @@ pub struct BlockCnt {
 /// State of a function being compiled (PUC's `FuncState`).
 pub struct FuncState {
     pub f: FunctionProto,
+    /// The line of each instruction so far (encoded into `f.line_info` when
+    /// the function closes).
+    pub lines: Vec<u32>,
     pub blocks: Vec<BlockCnt>,
     pub lasttarget: i32,
     pub firstlocal: usize,
@@ -254,6 +257,7 @@ impl FuncState {
     pub fn new(f: FunctionProto, firstlocal: usize, firstlabel: usize) -> FuncState {
         FuncState {
             f,
+            lines: Vec::new(),
             blocks: Vec::new(),
             lasttarget: 0,
             firstlocal,
@@ -282,10 +286,10 @@ impl<'a> Parser<'a> {
 
     pub fn code(&mut self, i: Instruction) -> i32 {
         let line = self.lx.lastline;
-        let f = &mut self.cur.f;
-        f.code.push(i);
-        f.line_info.push(line);
-        f.code.len() as i32 - 1
+        let fs = &mut self.cur;
+        fs.f.code.push(i);
+        fs.lines.push(line);
+        fs.f.code.len() as i32 - 1
     }
     pub fn code_abck(&mut self, op: OpCode, a: i32, b: i32, c: i32, k: bool) -> i32 {
         self.code(create_abck(op, a as u32, b as u32, c as u32, k))
@@ -316,13 +320,13 @@ impl<'a> Parser<'a> {
     }
     /// Sets the line of the last instruction (`luaK_fixline`).
     pub fn fixline(&mut self, line: u32) {
-        if let Some(l) = self.cur.f.line_info.last_mut() {
+        if let Some(l) = self.cur.lines.last_mut() {
             *l = line;
         }
     }
     pub(super) fn remove_last_instruction(&mut self) {
         self.cur.f.code.pop();
-        self.cur.f.line_info.pop();
+        self.cur.lines.pop();
     }
     pub(super) fn instr(&mut self, pc: usize) -> &mut Instruction {
         &mut self.cur.f.code[pc]
