@@ -2,12 +2,12 @@
 //! allocation, jump lists, constants, constant folding and instruction
 //! selection. These are methods of the parser, which owns the function states.
 
-use super::interner::StrKey;
 use super::lexer::LStr;
 use super::number::{float_to_int_exact, ArithOp, Number};
 use super::parser::{Parser, R};
 use super::proto::{Constant, FunctionProto};
 use crate::opcodes::*;
+use std::rc::Rc;
 
 pub const NO_JUMP: i32 = -1;
 pub const NO_REG: i32 = MAXARG_A as i32;
@@ -164,15 +164,36 @@ pub enum ConstVal {
     Str(LStr),
 }
 
-/// Key of the constant cache (floats by bit pattern, so 1 and 1.0 differ).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum KKey {
+/// Key of the constant cache: a kind and 64 bits (floats by bit pattern, so
+/// 1 and 1.0 differ; strings by address, since the lexer interns them). 16
+/// bytes rather than an enum holding the string's 16-byte pointer: the cache
+/// has an entry per constant of the chunk, and its pages are memory a load
+/// writes fresh. A stale or foreign address can only miss, never give a
+/// wrong constant: `addk` checks the cached slot's contents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KKey {
+    bits: u64,
+    kind: KKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum KKind {
     Nil,
-    Bool(bool),
-    Int(i64),
-    Flt(u64),
-    /// By address: constant strings are interned.
-    Str(StrKey),
+    Bool,
+    Int,
+    Flt,
+    Str,
+}
+
+impl KKey {
+    const NIL: KKey = KKey::new(KKind::Nil, 0);
+
+    const fn new(kind: KKind, bits: u64) -> KKey {
+        KKey { bits, kind }
+    }
+    fn str(s: &LStr) -> KKey {
+        KKey::new(KKind::Str, Rc::as_ptr(s) as *const u8 as usize as u64)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -399,32 +420,32 @@ impl<'a> Parser<'a> {
         k
     }
     pub fn string_k(&mut self, s: &LStr) -> i32 {
-        self.addk(KKey::Str(StrKey(s.clone())), Constant::Str(s.clone()))
+        self.addk(KKey::str(s), Constant::Str(s.clone()))
     }
     pub(super) fn int_k(&mut self, i: i64) -> i32 {
-        self.addk(KKey::Int(i), Constant::Int(i))
+        self.addk(KKey::new(KKind::Int, i as u64), Constant::Int(i))
     }
     pub(super) fn number_k(&mut self, f: f64) -> i32 {
         let key = match float_to_int_exact(f) {
-            None => KKey::Flt(f.to_bits()),
+            None => KKey::new(KKind::Flt, f.to_bits()),
             Some(i) => {
                 // integral floats use a non-integral key (as luaK_numberK does);
                 // if that key is integral after all, the table normalises it
                 let q = 2f64.powi(-52);
                 let kf = if i == 0 { q } else { f + f * q };
                 match float_to_int_exact(kf) {
-                    Some(ki) => KKey::Int(ki),
-                    None => KKey::Flt(kf.to_bits()),
+                    Some(ki) => KKey::new(KKind::Int, ki as u64),
+                    None => KKey::new(KKind::Flt, kf.to_bits()),
                 }
             }
         };
         self.addk(key, Constant::Float(f))
     }
     pub(super) fn bool_k(&mut self, b: bool) -> i32 {
-        self.addk(KKey::Bool(b), Constant::Bool(b))
+        self.addk(KKey::new(KKind::Bool, b as u64), Constant::Bool(b))
     }
     pub(super) fn nil_k(&mut self) -> i32 {
-        self.addk(KKey::Nil, Constant::Nil)
+        self.addk(KKey::NIL, Constant::Nil)
     }
     pub fn code_int(&mut self, reg: i32, i: i64) {
         if fits_sbx(i) {
