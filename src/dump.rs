@@ -11,6 +11,7 @@
 
 use crate::compiler::interner::Interner;
 use crate::compiler::lexer::LStr;
+use crate::compiler::line_info::LineInfo;
 use crate::compiler::proto::{Constant, FunctionProto, LocalVarInfo, UpvalueDesc};
 use crate::opcodes::*;
 
@@ -108,7 +109,7 @@ fn dump_function(out: &mut Vec<u8>, p: &FunctionProto, strip: bool, parent_sourc
         put_varint(out, 0);
     } else {
         put_varint(out, p.line_info.len() as u64);
-        for &l in &p.line_info {
+        for l in p.line_info.lines() {
             put_varint(out, l as u64);
         }
         put_varint(out, p.local_vars.len() as u64);
@@ -148,7 +149,7 @@ pub fn to_function_proto(p: &crate::function::Proto) -> FunctionProto {
             .collect(),
         upvalues: p.upvalues.to_vec(),
         protos: p.protos.iter().map(|c| to_function_proto(c)).collect(),
-        line_info: p.line_info.to_vec(),
+        line_info: p.line_info.clone(),
         local_vars: p.local_vars.to_vec(),
     }
 }
@@ -346,9 +347,11 @@ fn load_function(r: &mut Reader, parent_source: Option<&LStr>) -> LoadResult<Fun
     if nlines != 0 && nlines != p.code.len() {
         return Err("bad line information");
     }
+    let mut lines = Vec::with_capacity(nlines);
     for _ in 0..nlines {
-        p.line_info.push(r.u32_field()?);
+        lines.push(r.u32_field()?);
     }
+    p.line_info = LineInfo::from_lines(&lines, p.line_defined);
     let nlocals = r.count(3)?;
     for _ in 0..nlocals {
         let name = r.string()?;
@@ -756,7 +759,9 @@ mod tests {
     fn rejects_bad_registers() {
         let mut p = compile("return 1");
         p.code.insert(0, create_abx(OpCode::LOADK, 200, 0));
-        p.line_info.insert(0, 1);
+        let mut lines: Vec<u32> = p.line_info.lines().collect();
+        lines.insert(0, 1);
+        p.line_info = LineInfo::from_lines(&lines, p.line_defined);
         assert!(verify_code(&p).is_err());
     }
 }

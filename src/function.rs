@@ -9,6 +9,7 @@
 
 use std::cell::Cell;
 
+use crate::compiler::line_info::LineInfo;
 use crate::compiler::proto::{LocalVarInfo, UpvalueDesc};
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
 use crate::state::Thread;
@@ -24,7 +25,7 @@ pub struct Proto {
     pub num_params: u8,
     pub is_vararg: bool,
     pub max_stack_size: u8,
-    pub line_info: Box<[u32]>,
+    pub line_info: LineInfo,
     pub local_vars: Box<[LocalVarInfo]>,
     pub source: Gc<LuaString>,
     pub line_defined: u32,
@@ -34,7 +35,7 @@ pub struct Proto {
 impl Proto {
     /// The source line of instruction `pc`, or 0 when unknown (stripped).
     pub fn line_at(&self, pc: usize) -> u32 {
-        self.line_info.get(pc).copied().unwrap_or(0)
+        self.line_info.line_at(pc).unwrap_or(0)
     }
 
     /// The name of the `n`-th (1-based) local variable active at `pc` (PUC's
@@ -73,7 +74,7 @@ impl Collectable for Proto {
             + self.code.len() * 4
             + self.constants.len() * 16
             + self.protos.len() * 8
-            + self.line_info.len() * 4
+            + self.line_info.heap_size()
             + self.local_vars.len() * std::mem::size_of::<LocalVarInfo>()
             + self.upvalues.len() * std::mem::size_of::<UpvalueDesc>()
     }

@@ -76,7 +76,7 @@ impl State {
             num_params: fp.num_params,
             is_vararg: fp.is_vararg,
             max_stack_size: fp.max_stack_size,
-            line_info: fp.line_info.into_boxed_slice(),
+            line_info: fp.line_info,
             local_vars: fp.local_vars.into_boxed_slice(),
             source,
             line_defined: fp.line_defined,

@@ -2,12 +2,12 @@
 //! allocation, jump lists, constants, constant folding and instruction
 //! selection. These are methods of the parser, which owns the function states.
 
-use super::interner::StrKey;
 use super::lexer::LStr;
 use super::number::{float_to_int_exact, ArithOp, Number};
 use super::parser::{Parser, R};
 use super::proto::{Constant, FunctionProto};
 use crate::opcodes::*;
+use std::rc::Rc;
 
 pub const NO_JUMP: i32 = -1;
 pub const NO_REG: i32 = MAXARG_A as i32;
@@ -164,15 +164,36 @@ pub enum ConstVal {
     Str(LStr),
 }
 
-/// Key of the constant cache (floats by bit pattern, so 1 and 1.0 differ).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum KKey {
+/// Key of the constant cache: a kind and 64 bits (floats by bit pattern, so
+/// 1 and 1.0 differ; strings by address, since the lexer interns them). 16
+/// bytes rather than an enum holding the string's 16-byte pointer: the cache
+/// has an entry per constant of the chunk, and its pages are memory a load
+/// writes fresh. A stale or foreign address can only miss, never give a
+/// wrong constant: `addk` checks the cached slot's contents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KKey {
+    bits: u64,
+    kind: KKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum KKind {
     Nil,
-    Bool(bool),
-    Int(i64),
-    Flt(u64),
-    /// By address: constant strings are interned.
-    Str(StrKey),
+    Bool,
+    Int,
+    Flt,
+    Str,
+}
+
+impl KKey {
+    const NIL: KKey = KKey::new(KKind::Nil, 0);
+
+    const fn new(kind: KKind, bits: u64) -> KKey {
+        KKey { bits, kind }
+    }
+    fn str(s: &LStr) -> KKey {
+        KKey::new(KKind::Str, Rc::as_ptr(s) as *const u8 as usize as u64)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -240,6 +261,9 @@ pub struct BlockCnt {
 /// State of a function being compiled (PUC's `FuncState`).
 pub struct FuncState {
     pub f: FunctionProto,
+    /// The line of each instruction so far (encoded into `f.line_info` when
+    /// the function closes).
+    pub lines: Vec<u32>,
     pub blocks: Vec<BlockCnt>,
     pub lasttarget: i32,
     pub firstlocal: usize,
@@ -254,6 +278,7 @@ impl FuncState {
     pub fn new(f: FunctionProto, firstlocal: usize, firstlabel: usize) -> FuncState {
         FuncState {
             f,
+            lines: Vec::new(),
             blocks: Vec::new(),
             lasttarget: 0,
             firstlocal,
@@ -282,10 +307,10 @@ impl<'a> Parser<'a> {
 
     pub fn code(&mut self, i: Instruction) -> i32 {
         let line = self.lx.lastline;
-        let f = &mut self.cur.f;
-        f.code.push(i);
-        f.line_info.push(line);
-        f.code.len() as i32 - 1
+        let fs = &mut self.cur;
+        fs.f.code.push(i);
+        fs.lines.push(line);
+        fs.f.code.len() as i32 - 1
     }
     pub fn code_abck(&mut self, op: OpCode, a: i32, b: i32, c: i32, k: bool) -> i32 {
         self.code(create_abck(op, a as u32, b as u32, c as u32, k))
@@ -316,13 +341,13 @@ impl<'a> Parser<'a> {
     }
     /// Sets the line of the last instruction (`luaK_fixline`).
     pub fn fixline(&mut self, line: u32) {
-        if let Some(l) = self.cur.f.line_info.last_mut() {
+        if let Some(l) = self.cur.lines.last_mut() {
             *l = line;
         }
     }
     pub(super) fn remove_last_instruction(&mut self) {
         self.cur.f.code.pop();
-        self.cur.f.line_info.pop();
+        self.cur.lines.pop();
     }
     pub(super) fn instr(&mut self, pc: usize) -> &mut Instruction {
         &mut self.cur.f.code[pc]
@@ -395,32 +420,32 @@ impl<'a> Parser<'a> {
         k
     }
     pub fn string_k(&mut self, s: &LStr) -> i32 {
-        self.addk(KKey::Str(StrKey(s.clone())), Constant::Str(s.clone()))
+        self.addk(KKey::str(s), Constant::Str(s.clone()))
     }
     pub(super) fn int_k(&mut self, i: i64) -> i32 {
-        self.addk(KKey::Int(i), Constant::Int(i))
+        self.addk(KKey::new(KKind::Int, i as u64), Constant::Int(i))
     }
     pub(super) fn number_k(&mut self, f: f64) -> i32 {
         let key = match float_to_int_exact(f) {
-            None => KKey::Flt(f.to_bits()),
+            None => KKey::new(KKind::Flt, f.to_bits()),
             Some(i) => {
                 // integral floats use a non-integral key (as luaK_numberK does);
                 // if that key is integral after all, the table normalises it
                 let q = 2f64.powi(-52);
                 let kf = if i == 0 { q } else { f + f * q };
                 match float_to_int_exact(kf) {
-                    Some(ki) => KKey::Int(ki),
-                    None => KKey::Flt(kf.to_bits()),
+                    Some(ki) => KKey::new(KKind::Int, ki as u64),
+                    None => KKey::new(KKind::Flt, kf.to_bits()),
                 }
             }
         };
         self.addk(key, Constant::Float(f))
     }
     pub(super) fn bool_k(&mut self, b: bool) -> i32 {
-        self.addk(KKey::Bool(b), Constant::Bool(b))
+        self.addk(KKey::new(KKind::Bool, b as u64), Constant::Bool(b))
     }
     pub(super) fn nil_k(&mut self) -> i32 {
-        self.addk(KKey::Nil, Constant::Nil)
+        self.addk(KKey::NIL, Constant::Nil)
     }
     pub fn code_int(&mut self, reg: i32, i: i64) {
         if fits_sbx(i) {

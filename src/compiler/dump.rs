@@ -196,7 +196,7 @@ fn dis_into(out: &mut String, f: &FunctionProto) {
         plural(f.protos.len())
     );
     for (pc, &i) in f.code.iter().enumerate() {
-        let line = f.line_info.get(pc).copied().unwrap_or(0);
+        let line = f.line_info.line_at(pc).unwrap_or(0);
         let _ = write!(out, "\t{}\t", pc + 1);
         if line > 0 {
             let _ = write!(out, "[{}]\t", line);

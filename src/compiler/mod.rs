@@ -8,6 +8,7 @@ pub mod dump;
 pub mod fast_hash;
 pub mod interner;
 pub mod lexer;
+pub mod line_info;
 pub mod number;
 pub mod ops;
 pub mod parser;

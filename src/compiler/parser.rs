@@ -3,6 +3,7 @@
 
 use super::code::*;
 use super::lexer::{token_to_str, LStr, Lexer, SemInfo, Tok};
+use super::line_info::LineInfo;
 use super::proto::{Constant, FunctionProto, LocalVarInfo, UpvalueDesc};
 use crate::compiler::fast_hash::FastMap;
 use crate::opcodes::*;
@@ -80,7 +81,7 @@ pub struct Parser<'a> {
 #[derive(Default)]
 struct FunctionBuffers {
     code: Vec<u32>,
-    line_info: Vec<u32>,
+    lines: Vec<u32>,
     constants: Vec<Constant>,
     upvalues: Vec<UpvalueDesc>,
     local_vars: Vec<LocalVarInfo>,
@@ -93,7 +94,7 @@ impl FunctionBuffers {
     fn lend_to(self, fs: &mut FuncState) {
         let f = &mut fs.f;
         f.code = self.code;
-        f.line_info = self.line_info;
+        fs.lines = self.lines;
         f.constants = self.constants;
         f.upvalues = self.upvalues;
         f.local_vars = self.local_vars;
@@ -111,9 +112,11 @@ impl FunctionBuffers {
             buffer
         }
         let f = &mut fs.f;
+        f.line_info = LineInfo::from_lines(&fs.lines, f.line_defined);
+        fs.lines.clear();
         FunctionBuffers {
             code: exact(&mut f.code),
-            line_info: exact(&mut f.line_info),
+            lines: std::mem::take(&mut fs.lines),
             constants: exact(&mut f.constants),
             upvalues: exact(&mut f.upvalues),
             local_vars: exact(&mut f.local_vars),

@@ -5,6 +5,7 @@
 //! constants) before it runs. `string.dump` serialises this form too.
 
 use super::lexer::LStr;
+use super::line_info::LineInfo;
 /// A constant in a prototype's constant table (PUC's `k` array).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Constant {
@@ -56,8 +57,9 @@ pub struct FunctionProto {
     pub upvalues: Vec<UpvalueDesc>,
     /// Nested functions, referenced by `CLOSURE`'s Bx.
     pub protos: Vec<FunctionProto>,
-    /// The source line of each instruction (same length as `code`).
-    pub line_info: Vec<u32>,
+    /// The source line of each instruction (same length as `code`, or empty
+    /// when stripped).
+    pub line_info: LineInfo,
     pub local_vars: Vec<LocalVarInfo>,
 }
 
@@ -77,7 +79,7 @@ impl FunctionProto {
             constants: Vec::new(),
             upvalues: Vec::new(),
             protos: Vec::new(),
-            line_info: Vec::new(),
+            line_info: LineInfo::default(),
             local_vars: Vec::new(),
         }
     }

@@ -529,5 +529,5 @@ fn later_5_4_code_generation_fixes() {
         .iter()
         .position(|&i| get_op(i) == OpCode::CALL)
         .unwrap();
-    assert_eq!(p.line_info[call], 3);
+    assert_eq!(p.line_info.line_at(call), Some(3));
 }

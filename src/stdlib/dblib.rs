@@ -500,7 +500,7 @@ fn active_lines(l: &mut State, func: Value) -> Value {
             start = 1;
         }
         for pc in start..p.line_info.len() {
-            let line = p.line_info[pc] as i64;
+            let line = p.line_at(pc) as i64;
             let grown = t.set_int(line, Value::Bool(true));
             l.global().heap.adjust(grown);
             l.global().heap.barrier_back(t);
