@@ -92,6 +92,7 @@ fn for_error(l: &mut State, v: Value, what: &str) -> crate::error::LuaError {
 }
 
 /// Prepares a numeric `for` loop; returns true when the loop must be skipped.
+#[inline(never)]
 fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
     let init = l.stack[ra];
     let limit = l.stack[ra + 1];
@@ -143,6 +144,7 @@ fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
 }
 
 /// Creates a closure for prototype `p` inside the running closure.
+#[inline(never)]
 fn new_closure(l: &mut State, cl: Gc<LuaClosure>, p: Gc<Proto>, base: usize) -> Gc<LuaClosure> {
     let mut upvalues = Vec::with_capacity(p.upvalues.len());
     for desc in p.upvalues.iter() {
@@ -1620,6 +1622,10 @@ pub(crate) fn ret_hook(l: &mut State, first: usize, n: usize) -> LuaResult<()> {
 }
 
 /// Line and count events before instruction `npc` (PUC's `luaG_traceexec`).
+/// Out of line: inlined into the hook arm, it costs the whole loop machine
+/// registers.
+#[cold]
+#[inline(never)]
 fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
     if l.hook_mask & crate::sandbox::MASK_BUDGET != 0 {
         crate::sandbox::charge_instruction(l)?;
@@ -1735,7 +1741,8 @@ fn index_miss_slow(l: &mut State, t: Value, key: &Value, what: Operand) -> LuaRe
 
 /// `t[k] = v`: raw store into a table that has the key or no `__newindex`,
 /// else the metamethod path.
-#[inline]
+/// Out of line: it is the slow path of four store instructions.
+#[inline(never)]
 fn set_fast_or_slow(l: &mut State, t: Value, key: Value, v: Value, what: Operand) -> LuaResult<()> {
     if let (Value::Table(tab), Value::Int(n)) = (t, key) {
         if tab.try_set_array(n, v) {
