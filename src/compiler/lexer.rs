@@ -374,6 +374,61 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Reads the most common numerals straight from the source: a decimal
+    /// integer of up to 18 digits (no overflow), or digits '.' digits with up
+    /// to 15 digits in all, which convert exactly as integer / 10^k (both
+    /// exact in an f64, so the one division rounds correctly). Returns `None`,
+    /// consuming nothing, for anything else (`current` must be a digit).
+    fn read_plain_decimal(&mut self) -> Option<Token> {
+        // `current` is `src[pos - 1]`.
+        let start = self.pos - 1;
+        let count_digits = |from: usize| {
+            self.src[from.min(self.src.len())..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count()
+        };
+        let continues_numeral = |c: Option<&u8>| matches!(c, Some(&c) if c.is_ascii_alphanumeric() || c == b'_' || c == b'.');
+        let int_digits = count_digits(start);
+        let mut end = start + int_digits;
+        let value = |digits: &[u8]| {
+            digits
+                .iter()
+                .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'))
+        };
+        let token = if self.src.get(end) == Some(&b'.') {
+            let frac_digits = count_digits(end + 1);
+            if int_digits + frac_digits > 15 {
+                return None;
+            }
+            let int_part = value(&self.src[start..end]);
+            let frac_part = value(&self.src[end + 1..end + 1 + frac_digits]);
+            end += 1 + frac_digits;
+            if continues_numeral(self.src.get(end)) {
+                return None;
+            }
+            let scale = 10i64.pow(frac_digits as u32);
+            let mantissa = int_part * scale + frac_part;
+            Token {
+                tok: Tok::Flt,
+                sem: SemInfo::Flt(mantissa as f64 / scale as f64),
+            }
+        } else {
+            if int_digits > 18 || continues_numeral(self.src.get(end)) {
+                return None;
+            }
+            Token {
+                tok: Tok::Int,
+                sem: SemInfo::Int(value(&self.src[start..end])),
+            }
+        };
+        // Messages quote the numeral from the token buffer ("near '3'").
+        self.buff.extend_from_slice(&self.src[start..end]);
+        self.pos = end;
+        self.next_char();
+        Some(token)
+    }
+
     fn read_numeral(&mut self) -> Result<Token, Vec<u8>> {
         let first = self.current;
         let mut expo = b"Ee";
@@ -747,7 +802,12 @@ impl<'a> Lexer<'a> {
                         return self.read_numeral();
                     }
                 }
-                b'0'..=b'9' => return self.read_numeral(),
+                b'0'..=b'9' => {
+                    return match self.read_plain_decimal() {
+                        Some(token) => Ok(token),
+                        None => self.read_numeral(),
+                    }
+                }
                 _ => {
                     if is_alpha(c) {
                         // `current` is `src[pos - 1]`: take the whole name at once.
