@@ -58,7 +58,7 @@ pub struct Parser<'a> {
     pub gt: Vec<LabelDesc>,
     pub label: Vec<LabelDesc>,
     /// Constant cache shared by all functions (PUC's scanner table `ls->h`).
-    pub kcache: FastMap<KKey, i32>,
+    pub kcache: FastMap<KKey, KEntry>,
     /// Set when a function exceeds the constant-table limit.
     pub k_overflow: bool,
     ccalls: u32,
@@ -162,10 +162,8 @@ pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
         actvar: Vec::new(),
         gt: Vec::new(),
         label: Vec::new(),
-        // Sized for a constant-dense chunk up front: growing by rehashing
-        // writes every table size into fresh memory, which cost more than
-        // the unused room (only the control bytes are written).
-        kcache: FastMap::with_capacity_and_hasher(src.len() / 32, Default::default()),
+        // Holds the constants of the open functions only (see `KEntry`).
+        kcache: FastMap::with_capacity_and_hasher(256, Default::default()),
         k_overflow: false,
         ccalls,
         nested_source: source,
@@ -348,6 +346,9 @@ impl<'a> Parser<'a> {
         self.ret(nv, 0);
         self.leaveblock()?;
         self.finish()?;
+        if !self.prev.is_empty() {
+            self.forget_constants();
+        }
         self.cur.f.max_stack_size = self.cur.maxstack as u8;
         let buffers = FunctionBuffers::take_from(&mut self.cur);
         self.spare_buffers.push(buffers);
