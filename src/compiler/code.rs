@@ -472,7 +472,7 @@ impl<'a> Parser<'a> {
         for k in self.cur.f.constants.iter() {
             let key = KKey::of(k);
             if let Some(e) = self.kcache.get_mut(&key) {
-                e.open_uses -= 1;
+                e.open_uses = e.open_uses.saturating_sub(1);
                 if e.open_uses == 0 {
                     self.kcache.remove(&key);
                 }
