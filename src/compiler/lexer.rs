@@ -180,6 +180,9 @@ pub struct Lexer<'a> {
     pub t: Token,
     lookahead: Token,
     buff: Vec<u8>,
+    /// Where in `src` the last numeral read by `read_plain_decimal` is
+    /// (such a numeral leaves `buff` empty).
+    plain_numeral: (usize, usize),
     /// Chunk id (already formatted by `chunk_id`) for error messages.
     chunkid: Vec<u8>,
     /// Every name and string literal read so far, once.
@@ -243,6 +246,7 @@ impl<'a> Lexer<'a> {
             t: Token::eos(),
             lookahead: Token::eos(),
             buff: Vec::new(),
+            plain_numeral: (0, 0),
             chunkid: chunk_id(chunkname),
             // Typically at most one new name or string per 64 bytes (a
             // generated 50,000-line chunk has one per 83). Sizing up front
@@ -293,13 +297,15 @@ impl<'a> Lexer<'a> {
         match tok {
             Tok::Name | Tok::Str | Tok::Flt | Tok::Int => {
                 let mut v = vec![b'\''];
+                let text = match tok {
+                    Tok::Flt | Tok::Int if self.buff.is_empty() => {
+                        &self.src[self.plain_numeral.0..self.plain_numeral.1]
+                    }
+                    _ => &self.buff[..],
+                };
                 // %s stops at a zero byte
-                let end = self
-                    .buff
-                    .iter()
-                    .position(|&c| c == 0)
-                    .unwrap_or(self.buff.len());
-                v.extend_from_slice(&self.buff[..end]);
+                let end = text.iter().position(|&c| c == 0).unwrap_or(text.len());
+                v.extend_from_slice(&text[..end]);
                 v.push(b'\'');
                 v
             }
@@ -422,8 +428,8 @@ impl<'a> Lexer<'a> {
                 sem: SemInfo::Int(value(&self.src[start..end])),
             }
         };
-        // Messages quote the numeral from the token buffer ("near '3'").
-        self.buff.extend_from_slice(&self.src[start..end]);
+        // Messages quote the numeral from the source (see `txt_token`).
+        self.plain_numeral = (start, end);
         self.pos = end;
         self.next_char();
         Some(token)
