@@ -306,7 +306,8 @@ impl<'a> Parser<'a> {
         self.check(Tok::Name)?;
         let s = match &self.lx.t.sem {
             SemInfo::Str(s) => s.clone(),
-            _ => Rc::from(&b""[..]),
+            // (A name token always has its string; names must be interned.)
+            _ => self.lx.intern(b""),
         };
         self.lx.next()?;
         Ok(s)
