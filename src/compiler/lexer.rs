@@ -358,7 +358,14 @@ impl<'a> Lexer<'a> {
 
     /// Reads the lookahead token (PUC's `luaX_lookahead`).
     pub fn peek(&mut self) -> Result<Tok, Vec<u8>> {
-        self.lookahead = self.lex()?;
+        // Scans through `next`, the one place the scanner is inlined; the
+        // current token steps aside meanwhile.
+        let current = std::mem::replace(&mut self.t, Token::eos());
+        let lastline = self.lastline;
+        let scanned = self.next();
+        self.lookahead = std::mem::replace(&mut self.t, current);
+        self.lastline = lastline;
+        scanned?;
         Ok(self.lookahead.tok)
     }
 
@@ -688,6 +695,9 @@ impl<'a> Lexer<'a> {
         self.strings.intern(bytes)
     }
 
+    /// Scans the next token. Inlined into `next` (its only caller), so the
+    /// token is built in place rather than returned and copied.
+    #[inline(always)]
     fn lex(&mut self) -> Result<Token, Vec<u8>> {
         self.buff.clear();
         let simple = |t: Tok| {
