@@ -286,6 +286,8 @@ impl<'a> Lexer<'a> {
     }
 
     /// Formats "chunk:line: msg" (PUC's luaG_addinfo) for the current line.
+    #[cold]
+    #[inline(never)]
     pub fn add_info(&self, msg: &[u8], line: u32) -> Vec<u8> {
         let mut out = self.chunkid.clone();
         out.extend_from_slice(format!(":{}: ", line).as_bytes());
@@ -314,6 +316,8 @@ impl<'a> Lexer<'a> {
     }
 
     /// PUC's `lexerror`: message at the current line, "near" the given token.
+    #[cold]
+    #[inline(never)]
     pub fn error_near(&self, msg: &[u8], tok: Option<Tok>) -> Vec<u8> {
         let mut m = msg.to_vec();
         match tok {
@@ -327,6 +331,8 @@ impl<'a> Lexer<'a> {
     }
 
     /// PUC's `luaX_syntaxerror`: error near the current token.
+    #[cold]
+    #[inline(never)]
     pub fn syntax_error(&self, msg: &str) -> Vec<u8> {
         self.error_near(msg.as_bytes(), Some(self.t.tok))
     }

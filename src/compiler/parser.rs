@@ -23,6 +23,8 @@ pub(super) const MAX_LABELS: usize = 32767;
 
 /// The error of a PUC array that cannot grow (`luaM_growaux_`): a runtime
 /// error raised inside `load`, so it carries no position.
+#[cold]
+#[inline(never)]
 pub fn growth_error(what: &str, limit: usize) -> Vec<u8> {
     format!("too many {} (limit is {})", what, limit).into_bytes()
 }
@@ -247,6 +249,8 @@ impl<'a> Parser<'a> {
     pub(super) fn tok(&self) -> Tok {
         self.lx.t.tok
     }
+    #[cold]
+    #[inline(never)]
     pub(super) fn error(&self, msg: &str) -> Vec<u8> {
         self.lx.syntax_error(msg)
     }
@@ -254,11 +258,15 @@ impl<'a> Parser<'a> {
     pub(super) fn semerror(&self, msg: &[u8]) -> Vec<u8> {
         self.lx.error_near(msg, None)
     }
+    #[cold]
+    #[inline(never)]
     pub(super) fn error_expected(&self, t: Tok) -> Vec<u8> {
         let mut m = token_to_str(t);
         m.extend_from_slice(b" expected");
         self.lx.error_near(&m, Some(self.tok()))
     }
+    #[cold]
+    #[inline(never)]
     pub(super) fn errorlimit(&self, limit: usize, what: &str) -> Vec<u8> {
         let line = self.cur.f.line_defined;
         let where_ = if line == 0 {

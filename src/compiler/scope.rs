@@ -389,6 +389,8 @@ impl<'a> Parser<'a> {
         };
         self.cur.blocks.push(bl);
     }
+    #[cold]
+    #[inline(never)]
     pub(super) fn undefgoto(&self, gt: &LabelDesc) -> Vec<u8> {
         let m = if gt.name == self.break_name {
             format!("break outside loop at line {}", gt.line).into_bytes()
