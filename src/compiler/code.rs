@@ -194,6 +194,43 @@ impl KKey {
     fn str(s: &LStr) -> KKey {
         KKey::new(KKind::Str, Rc::as_ptr(s) as *const u8 as usize as u64)
     }
+    /// The key of a float constant (see `number_k`).
+    fn float(f: f64) -> KKey {
+        match float_to_int_exact(f) {
+            None => KKey::new(KKind::Flt, f.to_bits()),
+            Some(i) => {
+                // integral floats use a non-integral key (as luaK_numberK does);
+                // if that key is integral after all, the table normalises it
+                let q = 2f64.powi(-52);
+                let kf = if i == 0 { q } else { f + f * q };
+                match float_to_int_exact(kf) {
+                    Some(ki) => KKey::new(KKind::Int, ki as u64),
+                    None => KKey::new(KKind::Flt, kf.to_bits()),
+                }
+            }
+        }
+    }
+    /// The key `addk` files constant `k` under.
+    pub fn of(k: &Constant) -> KKey {
+        match k {
+            Constant::Nil => KKey::NIL,
+            Constant::Bool(b) => KKey::new(KKind::Bool, *b as u64),
+            Constant::Int(i) => KKey::new(KKind::Int, *i as u64),
+            Constant::Float(f) => KKey::float(*f),
+            Constant::Str(s) => KKey::str(s),
+        }
+    }
+}
+
+/// A constant-cache entry: the constant's index in the function that added
+/// it last (PUC's `ls->h` value), and how many constants of the functions
+/// still open have its key. An entry no open function can use is dropped
+/// when the last such function closes (see `forget_constants`), so the cache
+/// holds the constants of the open functions rather than of the whole chunk.
+#[derive(Clone, Copy, Debug)]
+pub struct KEntry {
+    index: i32,
+    open_uses: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -404,20 +441,43 @@ impl<'a> Parser<'a> {
     /// Adds a constant, reusing an equal one when the scanner-wide cache (shared
     /// by all functions of the chunk, as PUC's `ls->h`) points at it.
     pub(super) fn addk(&mut self, key: KKey, v: Constant) -> i32 {
-        if let Some(&k) = self.kcache.get(&key) {
-            if self.cur.f.constants.get(k as usize) == Some(&v) {
+        let constants = &mut self.cur.f.constants;
+        let entry = self.kcache.entry(key);
+        if let std::collections::hash_map::Entry::Occupied(e) = &entry {
+            let k = e.get().index;
+            if constants.get(k as usize) == Some(&v) {
                 return k;
             }
         }
-        if self.cur.f.constants.len() >= MAXARG_AX as usize {
+        if constants.len() >= MAXARG_AX as usize {
             // PUC fails in luaM_growvector; reported at the end of the statement
             self.k_overflow = true;
             return 0;
         }
-        let k = self.cur.f.constants.len() as i32;
-        self.cur.f.constants.push(v);
-        self.kcache.insert(key, k);
+        let k = constants.len() as i32;
+        constants.push(v);
+        let e = entry.or_insert(KEntry {
+            index: k,
+            open_uses: 0,
+        });
+        e.index = k;
+        e.open_uses += 1;
         k
+    }
+    /// Called as a function closes: drops the cache entries that only its
+    /// constants used. A later function finds no entry instead of a stale
+    /// one, which is the same: a stale index can only match a constant the
+    /// function added itself, and adding one updates the entry.
+    pub(super) fn forget_constants(&mut self) {
+        for k in self.cur.f.constants.iter() {
+            let key = KKey::of(k);
+            if let Some(e) = self.kcache.get_mut(&key) {
+                e.open_uses = e.open_uses.saturating_sub(1);
+                if e.open_uses == 0 {
+                    self.kcache.remove(&key);
+                }
+            }
+        }
     }
     pub fn string_k(&mut self, s: &LStr) -> i32 {
         self.addk(KKey::str(s), Constant::Str(s.clone()))
@@ -426,20 +486,7 @@ impl<'a> Parser<'a> {
         self.addk(KKey::new(KKind::Int, i as u64), Constant::Int(i))
     }
     pub(super) fn number_k(&mut self, f: f64) -> i32 {
-        let key = match float_to_int_exact(f) {
-            None => KKey::new(KKind::Flt, f.to_bits()),
-            Some(i) => {
-                // integral floats use a non-integral key (as luaK_numberK does);
-                // if that key is integral after all, the table normalises it
-                let q = 2f64.powi(-52);
-                let kf = if i == 0 { q } else { f + f * q };
-                match float_to_int_exact(kf) {
-                    Some(ki) => KKey::new(KKind::Int, ki as u64),
-                    None => KKey::new(KKind::Flt, kf.to_bits()),
-                }
-            }
-        };
-        self.addk(key, Constant::Float(f))
+        self.addk(KKey::float(f), Constant::Float(f))
     }
     pub(super) fn bool_k(&mut self, b: bool) -> i32 {
         self.addk(KKey::new(KKind::Bool, b as u64), Constant::Bool(b))

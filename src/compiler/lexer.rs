@@ -180,6 +180,9 @@ pub struct Lexer<'a> {
     pub t: Token,
     lookahead: Token,
     buff: Vec<u8>,
+    /// Where in `src` the last numeral read by `read_plain_decimal` is
+    /// (such a numeral leaves `buff` empty).
+    plain_numeral: (usize, usize),
     /// Chunk id (already formatted by `chunk_id`) for error messages.
     chunkid: Vec<u8>,
     /// Every name and string literal read so far, once.
@@ -243,6 +246,7 @@ impl<'a> Lexer<'a> {
             t: Token::eos(),
             lookahead: Token::eos(),
             buff: Vec::new(),
+            plain_numeral: (0, 0),
             chunkid: chunk_id(chunkname),
             // Typically at most one new name or string per 64 bytes (a
             // generated 50,000-line chunk has one per 83). Sizing up front
@@ -282,6 +286,8 @@ impl<'a> Lexer<'a> {
     }
 
     /// Formats "chunk:line: msg" (PUC's luaG_addinfo) for the current line.
+    #[cold]
+    #[inline(never)]
     pub fn add_info(&self, msg: &[u8], line: u32) -> Vec<u8> {
         let mut out = self.chunkid.clone();
         out.extend_from_slice(format!(":{}: ", line).as_bytes());
@@ -293,13 +299,15 @@ impl<'a> Lexer<'a> {
         match tok {
             Tok::Name | Tok::Str | Tok::Flt | Tok::Int => {
                 let mut v = vec![b'\''];
+                let text = match tok {
+                    Tok::Flt | Tok::Int if self.buff.is_empty() => {
+                        &self.src[self.plain_numeral.0..self.plain_numeral.1]
+                    }
+                    _ => &self.buff[..],
+                };
                 // %s stops at a zero byte
-                let end = self
-                    .buff
-                    .iter()
-                    .position(|&c| c == 0)
-                    .unwrap_or(self.buff.len());
-                v.extend_from_slice(&self.buff[..end]);
+                let end = text.iter().position(|&c| c == 0).unwrap_or(text.len());
+                v.extend_from_slice(&text[..end]);
                 v.push(b'\'');
                 v
             }
@@ -308,6 +316,8 @@ impl<'a> Lexer<'a> {
     }
 
     /// PUC's `lexerror`: message at the current line, "near" the given token.
+    #[cold]
+    #[inline(never)]
     pub fn error_near(&self, msg: &[u8], tok: Option<Tok>) -> Vec<u8> {
         let mut m = msg.to_vec();
         match tok {
@@ -321,6 +331,8 @@ impl<'a> Lexer<'a> {
     }
 
     /// PUC's `luaX_syntaxerror`: error near the current token.
+    #[cold]
+    #[inline(never)]
     pub fn syntax_error(&self, msg: &str) -> Vec<u8> {
         self.error_near(msg.as_bytes(), Some(self.t.tok))
     }
@@ -352,7 +364,14 @@ impl<'a> Lexer<'a> {
 
     /// Reads the lookahead token (PUC's `luaX_lookahead`).
     pub fn peek(&mut self) -> Result<Tok, Vec<u8>> {
-        self.lookahead = self.lex()?;
+        // Scans through `next`, the one place the scanner is inlined; the
+        // current token steps aside meanwhile.
+        let current = std::mem::replace(&mut self.t, Token::eos());
+        let lastline = self.lastline;
+        let scanned = self.next();
+        self.lookahead = std::mem::replace(&mut self.t, current);
+        self.lastline = lastline;
+        scanned?;
         Ok(self.lookahead.tok)
     }
 
@@ -372,6 +391,61 @@ impl<'a> Lexer<'a> {
         } else {
             false
         }
+    }
+
+    /// Reads the most common numerals straight from the source: a decimal
+    /// integer of up to 18 digits (no overflow), or digits '.' digits with up
+    /// to 15 digits in all, which convert exactly as integer / 10^k (both
+    /// exact in an f64, so the one division rounds correctly). Returns `None`,
+    /// consuming nothing, for anything else (`current` must be a digit).
+    fn read_plain_decimal(&mut self) -> Option<Token> {
+        // `current` is `src[pos - 1]`.
+        let start = self.pos - 1;
+        let count_digits = |from: usize| {
+            self.src[from.min(self.src.len())..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count()
+        };
+        let continues_numeral = |c: Option<&u8>| matches!(c, Some(&c) if c.is_ascii_alphanumeric() || c == b'_' || c == b'.');
+        let int_digits = count_digits(start);
+        let mut end = start + int_digits;
+        let value = |digits: &[u8]| {
+            digits
+                .iter()
+                .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'))
+        };
+        let token = if self.src.get(end) == Some(&b'.') {
+            let frac_digits = count_digits(end + 1);
+            if int_digits + frac_digits > 15 {
+                return None;
+            }
+            let int_part = value(&self.src[start..end]);
+            let frac_part = value(&self.src[end + 1..end + 1 + frac_digits]);
+            end += 1 + frac_digits;
+            if continues_numeral(self.src.get(end)) {
+                return None;
+            }
+            let scale = 10i64.pow(frac_digits as u32);
+            let mantissa = int_part * scale + frac_part;
+            Token {
+                tok: Tok::Flt,
+                sem: SemInfo::Flt(mantissa as f64 / scale as f64),
+            }
+        } else {
+            if int_digits > 18 || continues_numeral(self.src.get(end)) {
+                return None;
+            }
+            Token {
+                tok: Tok::Int,
+                sem: SemInfo::Int(value(&self.src[start..end])),
+            }
+        };
+        // Messages quote the numeral from the source (see `txt_token`).
+        self.plain_numeral = (start, end);
+        self.pos = end;
+        self.next_char();
+        Some(token)
     }
 
     fn read_numeral(&mut self) -> Result<Token, Vec<u8>> {
@@ -627,6 +701,9 @@ impl<'a> Lexer<'a> {
         self.strings.intern(bytes)
     }
 
+    /// Scans the next token. Inlined into `next` (its only caller), so the
+    /// token is built in place rather than returned and copied.
+    #[inline(always)]
     fn lex(&mut self) -> Result<Token, Vec<u8>> {
         self.buff.clear();
         let simple = |t: Tok| {
@@ -747,7 +824,12 @@ impl<'a> Lexer<'a> {
                         return self.read_numeral();
                     }
                 }
-                b'0'..=b'9' => return self.read_numeral(),
+                b'0'..=b'9' => {
+                    return match self.read_plain_decimal() {
+                        Some(token) => Ok(token),
+                        None => self.read_numeral(),
+                    }
+                }
                 _ => {
                     if is_alpha(c) {
                         // `current` is `src[pos - 1]`: take the whole name at once.

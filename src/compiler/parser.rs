@@ -23,6 +23,8 @@ pub(super) const MAX_LABELS: usize = 32767;
 
 /// The error of a PUC array that cannot grow (`luaM_growaux_`): a runtime
 /// error raised inside `load`, so it carries no position.
+#[cold]
+#[inline(never)]
 pub fn growth_error(what: &str, limit: usize) -> Vec<u8> {
     format!("too many {} (limit is {})", what, limit).into_bytes()
 }
@@ -58,7 +60,7 @@ pub struct Parser<'a> {
     pub gt: Vec<LabelDesc>,
     pub label: Vec<LabelDesc>,
     /// Constant cache shared by all functions (PUC's scanner table `ls->h`).
-    pub kcache: FastMap<KKey, i32>,
+    pub kcache: FastMap<KKey, KEntry>,
     /// Set when a function exceeds the constant-table limit.
     pub k_overflow: bool,
     ccalls: u32,
@@ -162,10 +164,8 @@ pub fn parse(src: &[u8], chunkname: &[u8], ccalls: u32) -> R<FunctionProto> {
         actvar: Vec::new(),
         gt: Vec::new(),
         label: Vec::new(),
-        // Sized for a constant-dense chunk up front: growing by rehashing
-        // writes every table size into fresh memory, which cost more than
-        // the unused room (only the control bytes are written).
-        kcache: FastMap::with_capacity_and_hasher(src.len() / 32, Default::default()),
+        // Holds the constants of the open functions only (see `KEntry`).
+        kcache: FastMap::with_capacity_and_hasher(256, Default::default()),
         k_overflow: false,
         ccalls,
         nested_source: source,
@@ -249,6 +249,8 @@ impl<'a> Parser<'a> {
     pub(super) fn tok(&self) -> Tok {
         self.lx.t.tok
     }
+    #[cold]
+    #[inline(never)]
     pub(super) fn error(&self, msg: &str) -> Vec<u8> {
         self.lx.syntax_error(msg)
     }
@@ -256,11 +258,15 @@ impl<'a> Parser<'a> {
     pub(super) fn semerror(&self, msg: &[u8]) -> Vec<u8> {
         self.lx.error_near(msg, None)
     }
+    #[cold]
+    #[inline(never)]
     pub(super) fn error_expected(&self, t: Tok) -> Vec<u8> {
         let mut m = token_to_str(t);
         m.extend_from_slice(b" expected");
         self.lx.error_near(&m, Some(self.tok()))
     }
+    #[cold]
+    #[inline(never)]
     pub(super) fn errorlimit(&self, limit: usize, what: &str) -> Vec<u8> {
         let line = self.cur.f.line_defined;
         let where_ = if line == 0 {
@@ -308,7 +314,8 @@ impl<'a> Parser<'a> {
         self.check(Tok::Name)?;
         let s = match &self.lx.t.sem {
             SemInfo::Str(s) => s.clone(),
-            _ => Rc::from(&b""[..]),
+            // (A name token always has its string; names must be interned.)
+            _ => self.lx.intern(b""),
         };
         self.lx.next()?;
         Ok(s)
@@ -348,6 +355,9 @@ impl<'a> Parser<'a> {
         self.ret(nv, 0);
         self.leaveblock()?;
         self.finish()?;
+        if !self.prev.is_empty() {
+            self.forget_constants();
+        }
         self.cur.f.max_stack_size = self.cur.maxstack as u8;
         let buffers = FunctionBuffers::take_from(&mut self.cur);
         self.spare_buffers.push(buffers);

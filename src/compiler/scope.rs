@@ -6,6 +6,7 @@ use super::lexer::LStr;
 use super::parser::*;
 use super::proto::{LocalVarInfo, UpvalueDesc};
 use crate::opcodes::*;
+use std::rc::Rc;
 
 impl<'a> Parser<'a> {
     // ------------------------------------------------------------------
@@ -164,7 +165,9 @@ impl<'a> Parser<'a> {
         for i in (0..fs.nactvar).rev() {
             let abs = fs.firstlocal + i as usize;
             let vd = &self.actvar[abs];
-            if vd.name == *name {
+            // Every name is interned by the lexer (`intern_name`, `intern`):
+            // equal names are one string, so the address decides.
+            if Rc::ptr_eq(&vd.name, name) {
                 return Some(if vd.kind == RDKCTC {
                     ExpDesc::new(ExpKind::Const(abs as i32))
                 } else {
@@ -386,6 +389,8 @@ impl<'a> Parser<'a> {
         };
         self.cur.blocks.push(bl);
     }
+    #[cold]
+    #[inline(never)]
     pub(super) fn undefgoto(&self, gt: &LabelDesc) -> Vec<u8> {
         let m = if gt.name == self.break_name {
             format!("break outside loop at line {}", gt.line).into_bytes()

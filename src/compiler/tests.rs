@@ -531,3 +531,47 @@ fn later_5_4_code_generation_fixes() {
         .unwrap();
     assert_eq!(p.line_info.line_at(call), Some(3));
 }
+
+/// Numerals the lexer reads straight from the source give the values
+/// `str_to_number` gives (which follows lua5.4).
+#[test]
+fn plain_decimal_numerals_match_str_to_number() {
+    let numerals = [
+        "0",
+        "7",
+        "007",
+        "42",
+        "123456789012345678",
+        "1234567890123456789",
+        "0.5",
+        "1.5",
+        "12345.678",
+        "0.1",
+        "0.3",
+        "5.",
+        "12.",
+        "0.1234567890123",
+        "123456789.123456",
+        "99999999999999.9",
+        "9007199254740993",
+        "1.0000000000000001",
+        "3.14159265358979",
+    ];
+    for numeral in numerals {
+        let p =
+            compile(format!("return {numeral}, {numeral}").as_bytes(), b"=t").expect("compiles");
+        let expected = match str_to_number(numeral.as_bytes()).expect("a numeral") {
+            Number::Int(i) => Constant::Int(i),
+            Number::Float(f) => Constant::Float(f),
+        };
+        let found: Vec<&Constant> = p.constants.iter().collect();
+        match (&expected, found.first()) {
+            // Small integers and floats may be immediate operands.
+            (_, None) => {}
+            (Constant::Float(e), Some(Constant::Float(f))) => {
+                assert_eq!(e.to_bits(), f.to_bits(), "{numeral}")
+            }
+            (e, Some(f)) => assert_eq!(e, *f, "{numeral}"),
+        }
+    }
+}
