@@ -612,6 +612,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
+                    } else if let Some(v) =
+                        field_through_tables(l, base!() + get_b(i) as usize, kst_ref!(get_c(i)))
+                    {
+                        reg!(get_a(i)) = v;
                     } else {
                         save_pc!();
                         let t = base!() + get_b(i) as usize;
@@ -690,6 +694,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     t.write_to(&mut reg!(get_a(i) + 1));
                     if !fast.is_nil() {
                         reg!(get_a(i)) = fast;
+                    } else if let Some(v) = field_through_tables(l, base!() + b, &slow_rk_c!(i)) {
+                        reg!(get_a(i)) = v;
                     } else {
                         save_pc!();
                         let t = base!() + b;
@@ -1714,12 +1720,27 @@ fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
     None
 }
 
-/// `GETFIELD` and `SELF` after the fast lookup found nothing: register
-/// `t`'s field `key` (see `index_miss_slow`).
+/// `GETFIELD` and `SELF` when the table's own lookup found nothing and
+/// `__index` is a table (a method looked up through its class): no code
+/// runs, so the instruction needs neither its `pc` saved nor its registers
+/// re-read. Out of line, like the slow paths.
+#[inline(never)]
+fn field_through_tables(l: &State, t: usize, key: &Value) -> Option<Value> {
+    index_through_tables(l, l.stack[t], *key)
+}
+
+/// `GETFIELD` and `SELF` after `field_through_tables` found no answer:
+/// register `t`'s field `key` through metamethods.
 #[cold]
 #[inline(never)]
 fn get_field_miss(l: &mut State, t: usize, key: &Value) -> LuaResult<Value> {
-    index_miss_slow(l, l.stack[t], key, Operand::Register(t))
+    let tv = l.stack[t];
+    l.top = frame(l).top;
+    if matches!(key, Value::Str(_)) {
+        l.index_miss(tv, *key, Operand::Register(t))
+    } else {
+        l.index_value(tv, *key, Operand::Register(t))
+    }
 }
 
 /// `t[key]` after the fast lookup (a table's own string key) found nothing:
