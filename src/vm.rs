@@ -1734,13 +1734,7 @@ fn field_through_tables(l: &State, t: usize, key: &Value) -> Option<Value> {
 #[cold]
 #[inline(never)]
 fn get_field_miss(l: &mut State, t: usize, key: &Value) -> LuaResult<Value> {
-    let tv = l.stack[t];
-    l.top = frame(l).top;
-    if matches!(key, Value::Str(_)) {
-        l.index_miss(tv, *key, Operand::Register(t))
-    } else {
-        l.index_value(tv, *key, Operand::Register(t))
-    }
+    index_by_metamethods(l, l.stack[t], key, Operand::Register(t))
 }
 
 /// `t[key]` after the fast lookup (a table's own string key) found nothing:
@@ -1752,6 +1746,12 @@ fn index_miss_slow(l: &mut State, t: Value, key: &Value, what: Operand) -> LuaRe
     if let Some(v) = index_through_tables(l, t, *key) {
         return Ok(v);
     }
+    index_by_metamethods(l, t, key, what)
+}
+
+/// `t[key]` through metamethods, after a raw lookup of a string key in `t`
+/// found nothing (any other key is looked up again).
+fn index_by_metamethods(l: &mut State, t: Value, key: &Value, what: Operand) -> LuaResult<Value> {
     l.top = frame(l).top;
     if matches!(key, Value::Str(_)) {
         l.index_miss(t, *key, what)
