@@ -829,17 +829,12 @@ impl Table {
             }
             return Value::Nil;
         }
-        self.get_long_str(key)
-    }
-
-    /// `get_str` for a long string key (compared by contents), out of line:
-    /// the short-string lookup is inlined into the VM's fast paths.
-    #[cold]
-    #[inline(never)]
-    fn get_long_str(&self, key: Gc<LuaString>) -> Value {
-        // SAFETY: as in `get_str`.
-        let inner = unsafe { self.inner() };
-        match inner.find(&Value::Str(key)) {
+        let found = if key.is_short() {
+            inner.find_short_str(key)
+        } else {
+            inner.find(&Value::Str(key))
+        };
+        match found {
             Some(i) => inner.nodes()[i].val(),
             None => Value::Nil,
         }
