@@ -1660,7 +1660,7 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
     }
     if mask & MASK_LINE != 0 {
         let old = if l.old_pc < p.code.len() { l.old_pc } else { 0 };
-        let changed = !p.line_info.is_empty() && p.line_at(old) != p.line_at(npc);
+        let changed = !p.line_info.is_empty() && p.line_info.changed(old, npc);
         if npc <= old || changed {
             let line = if p.line_info.is_empty() {
                 None

@@ -90,6 +90,20 @@ impl LineInfo {
         Some(line)
     }
 
+    /// Whether instructions `old` and `new` are on different lines: the
+    /// deltas between them when `new` follows closely (line hooks ask this
+    /// before every instruction), else two lookups (PUC's `changedline`).
+    pub fn changed(&self, old: usize, new: usize) -> bool {
+        if old < new && new < self.deltas.len() && new - old < MAX_RUN / 2 {
+            let between = &self.deltas[old + 1..=new];
+            if !between.contains(&ABSOLUTE) {
+                // At most 63 deltas of at most 127: the sum cannot wrap.
+                return between.iter().map(|&d| i32::from(d)).sum::<i32>() != 0;
+            }
+        }
+        self.line_at(old) != self.line_at(new)
+    }
+
     /// Every instruction's line, in order.
     pub fn lines(&self) -> impl Iterator<Item = u32> + '_ {
         let mut absolute = self.absolute.iter();
@@ -127,6 +141,14 @@ mod tests {
                 assert_eq!(info.line_at(pc), Some(line), "pc {pc}");
             }
             assert_eq!(info.line_at(lines.len()), None);
+            for old in 0..lines.len() {
+                for new in [old.saturating_sub(1), old + 1, old + 5, old + 70] {
+                    if new < lines.len() {
+                        let expected = lines[old] != lines[new];
+                        assert_eq!(info.changed(old, new), expected, "{old} -> {new}");
+                    }
+                }
+            }
         }
         let empty = LineInfo::from_lines(&[], 0);
         assert!(empty.is_empty());

@@ -499,9 +499,8 @@ fn active_lines(l: &mut State, func: Value) -> Value {
         if p.is_vararg && p.code.first().map(|&i| get_op(i)) == Some(OpCode::VARARGPREP) {
             start = 1;
         }
-        for pc in start..p.line_info.len() {
-            let line = p.line_at(pc) as i64;
-            let grown = t.set_int(line, Value::Bool(true));
+        for line in p.line_info.lines().skip(start) {
+            let grown = t.set_int(line as i64, Value::Bool(true));
             l.global().heap.adjust(grown);
             l.global().heap.barrier_back(t);
         }
