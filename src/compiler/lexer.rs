@@ -467,18 +467,6 @@ impl<'a> Lexer<'a> {
         if is_alpha(self.current) {
             self.save_and_next(); // force an error
         }
-        // Most numerals are short decimal integers: read them directly (18
-        // digits cannot overflow an i64).
-        if self.buff.len() <= 18 && self.buff.iter().all(u8::is_ascii_digit) {
-            let i = self
-                .buff
-                .iter()
-                .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
-            return Ok(Token {
-                tok: Tok::Int,
-                sem: SemInfo::Int(i),
-            });
-        }
         match str_to_number(&self.buff) {
             Some(Number::Int(i)) => Ok(Token {
                 tok: Tok::Int,
