@@ -9,7 +9,7 @@
 //! `execute` again, and those are counted against `MAX_CCALLS`.
 
 use crate::error::{ErrorKind, LuaError, LuaResult};
-use crate::function::{UpVal, UpValState};
+use crate::function::UpVal;
 use crate::gc::{Gc, GcRef};
 use crate::state::{call_status, CallInfo, State, MAX_CCALLS, MIN_STACK};
 use crate::value::Value;
@@ -169,7 +169,7 @@ impl State {
             w => {
                 let w = w as usize;
                 if res + w > self.stack.len() {
-                    self.stack.resize(res + w + MIN_STACK, Value::Nil);
+                    self.resize_stack(res + w + MIN_STACK);
                 }
                 let m = n.min(w);
                 for i in 0..m {
@@ -335,8 +335,7 @@ impl State {
             .max(self.top);
         if in_use < crate::state::MAX_STACK {
             let keep = (in_use * 2).clamp(2 * crate::state::MIN_STACK, crate::state::MAX_STACK);
-            self.stack.truncate(keep);
-            self.stack.shrink_to_fit();
+            self.resize_stack(keep);
         }
     }
 
@@ -496,8 +495,7 @@ impl State {
         while let Some(&uv) = self.open_upvalues.last() {
             match uv.open_index() {
                 Some(idx) if idx >= level => {
-                    let v = self.stack[idx];
-                    uv.close(v);
+                    let v = uv.close();
                     self.global().heap.barrier_forward(GcRef::UpVal(uv), v);
                     self.open_upvalues.pop();
                 }
@@ -518,46 +516,26 @@ impl State {
             }
         }
         let thread = self.thread();
-        let uv = self.global().heap.alloc(UpVal::new_open(thread, index));
+        let stack = self.stack.as_mut_ptr();
+        let uv = UpVal::alloc_open(&mut self.global().heap, thread, index, stack);
         self.open_upvalues.insert(pos, uv);
         uv
     }
 
-    /// Reads an upvalue (open upvalues of this thread read the stack).
+    /// Reads an upvalue.
     #[inline(always)]
     pub fn upvalue_get(&self, uv: Gc<UpVal>) -> Value {
-        match uv.state() {
-            UpValState::Closed(v) => v,
-            UpValState::Open { thread, index } => {
-                if Some(thread) == self.thread {
-                    self.stack[index]
-                } else {
-                    // SAFETY: another thread's stack, read while that thread is
-                    // suspended (only one thread runs at a time), through the
-                    // pointer `state_of` says may be used.
-                    unsafe { (&(*self.state_of(thread)).stack)[index] }
-                }
-            }
-        }
+        uv.get()
     }
 
     /// Writes an upvalue.
     #[inline(always)]
     pub fn upvalue_set(&mut self, uv: Gc<UpVal>, v: Value) {
-        match uv.state() {
-            UpValState::Closed(_) => {
-                uv.set_closed(v);
-                self.global().heap.barrier_forward(GcRef::UpVal(uv), v);
-            }
-            UpValState::Open { thread, index } => {
-                if Some(thread) == self.thread {
-                    self.stack[index] = v;
-                } else {
-                    // SAFETY: as in `upvalue_get`; the other thread is suspended
-                    // and no reference into its stack is live.
-                    unsafe { (&mut (*self.state_of(thread)).stack)[index] = v };
-                }
-            }
+        uv.set(v);
+        if uv.is_closed() {
+            // An open one's variable is a stack slot: stores into stacks
+            // need no barrier (as for registers).
+            self.global().heap.barrier_forward(GcRef::UpVal(uv), v);
         }
     }
 }

@@ -7,11 +7,11 @@
 //! ends (it then holds the value itself). Closures created in the same scope share
 //! the same upvalue object, so they see each other's assignments.
 
-use std::cell::Cell;
+use std::cell::{Cell, UnsafeCell};
 
 use crate::compiler::line_info::LineInfo;
 use crate::compiler::proto::{LocalVarInfo, UpvalueDesc};
-use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
+use crate::gc::{Collectable, Gc, GcBox, GcRef, Heap, Marker};
 use crate::state::Thread;
 use crate::string::LuaString;
 use crate::value::{NativeFn, Value};
@@ -80,56 +80,115 @@ impl Collectable for Proto {
     }
 }
 
-/// Where an upvalue's variable lives now.
+/// The stack slot of an open upvalue: slot `index` of `thread`'s stack.
 #[derive(Clone, Copy, Debug)]
-pub enum UpValState {
-    /// Still in a stack: slot `index` of `thread`.
-    Open { thread: Gc<Thread>, index: usize },
-    /// Its scope ended: the value lives here.
-    Closed(Value),
+pub struct OpenSlot {
+    pub thread: Gc<Thread>,
+    pub index: usize,
 }
 
 /// An upvalue object, shared by every closure that captures the same variable.
+///
+/// As in PUC Lua, the variable is read and written through one pointer: to
+/// the stack slot while the upvalue is open, to the upvalue's own `closed`
+/// field after. A stack buffer moves only in `State::resize_stack`, which
+/// re-points its thread's open upvalues (`relocate`), so the pointer is always
+/// valid: the slot's thread stays alive while the upvalue is open (the upvalue
+/// marks it) and the upvalue object never moves.
 pub struct UpVal {
-    state: Cell<UpValState>,
+    value: Cell<*mut Value>,
+    open: Cell<Option<OpenSlot>>,
+    closed: UnsafeCell<Value>,
 }
 
 impl UpVal {
-    pub fn new_open(thread: Gc<Thread>, index: usize) -> UpVal {
-        UpVal {
-            state: Cell::new(UpValState::Open { thread, index }),
-        }
+    /// A new open upvalue for slot `index` of `thread`'s stack, whose buffer
+    /// starts at `stack`.
+    pub fn alloc_open(
+        heap: &mut Heap,
+        thread: Gc<Thread>,
+        index: usize,
+        stack: *mut Value,
+    ) -> Gc<UpVal> {
+        heap.alloc(UpVal {
+            value: Cell::new(stack.wrapping_add(index)),
+            open: Cell::new(Some(OpenSlot { thread, index })),
+            closed: UnsafeCell::new(Value::Nil),
+        })
     }
 
-    pub fn new_closed(value: Value) -> UpVal {
-        UpVal {
-            state: Cell::new(UpValState::Closed(value)),
-        }
+    /// A new closed upvalue holding `value`.
+    pub fn alloc_closed(heap: &mut Heap, value: Value) -> Gc<UpVal> {
+        let uv = heap.alloc(UpVal {
+            value: Cell::new(std::ptr::null_mut()),
+            open: Cell::new(None),
+            closed: UnsafeCell::new(value),
+        });
+        // Only now is the object at its final address.
+        uv.value.set(uv.closed.get());
+        uv
     }
 
+    /// The variable's value.
     #[inline(always)]
-    pub fn state(&self) -> UpValState {
-        self.state.get()
+    pub fn get(&self) -> Value {
+        // SAFETY: `value` points to a live slot (see the type's invariant):
+        // this object's own `closed` field, or a slot of a live thread's
+        // current stack buffer, which no reference borrows while Lua code
+        // or a library function reads a variable.
+        unsafe { *self.value.get() }
+    }
+
+    /// Where the variable is now (valid until the next call that may close
+    /// the upvalue or move a stack).
+    #[inline(always)]
+    pub fn slot(&self) -> *mut Value {
+        self.value.get()
+    }
+
+    /// Whether the upvalue is closed (stores into it need a write barrier).
+    #[inline(always)]
+    pub fn is_closed(&self) -> bool {
+        self.open.get().is_none()
+    }
+
+    /// Stores into the variable (the caller applies the write barrier).
+    #[inline(always)]
+    pub fn set(&self, v: Value) {
+        // SAFETY: as in `get`.
+        unsafe { *self.value.get() = v }
+    }
+
+    /// Where the variable lives while the upvalue is open.
+    #[inline]
+    pub fn open_slot(&self) -> Option<OpenSlot> {
+        self.open.get()
     }
 
     /// The stack slot this upvalue points to, while open.
     #[inline]
     pub fn open_index(&self) -> Option<usize> {
-        match self.state.get() {
-            UpValState::Open { index, .. } => Some(index),
-            UpValState::Closed(_) => None,
+        self.open.get().map(|slot| slot.index)
+    }
+
+    /// Closes the upvalue: the variable's last value moves into it. Returns
+    /// that value (for the caller's write barrier).
+    pub fn close(&self) -> Value {
+        let v = self.get();
+        // SAFETY: no reference to `closed` exists (it is only reached
+        // through `value`, which this store re-points right after).
+        unsafe { *self.closed.get() = v };
+        self.value.set(self.closed.get());
+        self.open.set(None);
+        v
+    }
+
+    /// Re-points an open upvalue after its thread's stack buffer moved to
+    /// `stack`.
+    pub fn relocate(&self, stack: *mut Value) {
+        if let Some(slot) = self.open.get() {
+            self.value.set(stack.wrapping_add(slot.index));
         }
-    }
-
-    /// Closes the upvalue over `value` (the variable's last value).
-    pub fn close(&self, value: Value) {
-        self.state.set(UpValState::Closed(value));
-    }
-
-    /// Stores into a closed upvalue (the caller handles open ones).
-    #[inline]
-    pub fn set_closed(&self, value: Value) {
-        self.state.set(UpValState::Closed(value));
     }
 }
 
@@ -138,9 +197,9 @@ impl Collectable for UpVal {
         GcRef::UpVal(gc)
     }
     fn trace(&self, marker: &mut Marker) {
-        match self.state.get() {
-            UpValState::Closed(v) => marker.mark_value(v),
-            UpValState::Open { thread, .. } => marker.mark_thread(thread),
+        match self.open.get() {
+            Some(slot) => marker.mark_thread(slot.thread),
+            None => marker.mark_value(self.get()),
         }
     }
     fn heap_size(&self) -> usize {

@@ -136,7 +136,7 @@ impl State {
         let mut upvalues = Vec::with_capacity(nup);
         for i in 0..nup {
             let v = if i == 0 { env } else { Value::Nil };
-            let uv = self.global().heap.alloc(UpVal::new_closed(v));
+            let uv = UpVal::alloc_closed(&mut self.global().heap, v);
             upvalues.push(Cell::new(uv));
         }
         let cl = self.global().heap.alloc(LuaClosure {

@@ -90,10 +90,45 @@ pub enum ThreadStatus {
     Dead,
 }
 
+/// A thread's value stack: slices of it are read and written freely, but
+/// its buffer moves only in `State::resize_stack`, which keeps the open
+/// upvalues pointing into it (so the type has no method that reallocates).
+pub struct ValueStack(Vec<Value>);
+
+impl ValueStack {
+    /// The buffer's start. Taken from the vector itself, not through a slice:
+    /// pointers kept across later accesses (registers, open upvalues) must
+    /// not be derived from a reference that the next access invalidates.
+    #[inline(always)]
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut Value {
+        self.0.as_mut_ptr()
+    }
+
+    /// Slots allocated (for memory accounting).
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+}
+
+impl std::ops::Deref for ValueStack {
+    type Target = [Value];
+    #[inline(always)]
+    fn deref(&self) -> &[Value] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ValueStack {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [Value] {
+        &mut self.0
+    }
+}
+
 /// A thread of execution (PUC's `lua_State`).
 pub struct State {
     global: NonNull<Global>,
-    pub(crate) stack: Vec<Value>,
+    pub(crate) stack: ValueStack,
     pub(crate) top: usize,
     pub(crate) frames: Vec<CallInfo>,
     /// Open upvalues, sorted by stack index.
@@ -295,7 +330,7 @@ impl State {
     fn new(global: NonNull<Global>) -> State {
         State {
             global,
-            stack: vec![Value::Nil; 2 * MIN_STACK],
+            stack: ValueStack(vec![Value::Nil; 2 * MIN_STACK]),
             top: 0,
             frames: Vec::with_capacity(4),
             open_upvalues: Vec::new(),
@@ -314,25 +349,6 @@ impl State {
             next_call_status: 0,
             resumer: std::ptr::null_mut(),
         }
-    }
-
-    /// How code running on this thread reaches the state of `thread`: the
-    /// pointer its resumer gave, if `thread` is resuming us (directly or
-    /// further up), else the thread object's own pointer (a suspended
-    /// thread, which no live reference points into).
-    pub(crate) fn state_of(&self, thread: Gc<Thread>) -> *mut State {
-        let mut p = self.resumer;
-        while !p.is_null() {
-            // SAFETY: a resumer stays alive, suspended in its `resume` call,
-            // while the thread it resumes runs; `p` is derived from its
-            // `&mut State`.
-            let resumer = unsafe { &*p };
-            if resumer.thread == Some(thread) {
-                return p;
-            }
-            p = resumer.resumer;
-        }
-        thread.state_ptr()
     }
 
     /// Creates a new Lua state: its global part and its main thread (which
@@ -441,7 +457,7 @@ impl State {
     pub(crate) fn grow_stack(&mut self, needed: usize) -> LuaResult<()> {
         if needed > MAX_STACK {
             if self.stack.len() < MAX_STACK + ERROR_STACK_EXTRA {
-                self.stack.resize(MAX_STACK + ERROR_STACK_EXTRA, Value::Nil);
+                self.resize_stack(MAX_STACK + ERROR_STACK_EXTRA);
                 return Err(self.rt_error_msg("stack overflow"));
             }
             return Err(LuaError {
@@ -454,11 +470,25 @@ impl State {
         Ok(())
     }
 
-    /// Resizes the stack and accounts for the thread's growth (stack and
-    /// frame list): the memory limit sees it at the next check, and the
-    /// allocation-failure injector counts it.
-    fn resize_stack(&mut self, len: usize) {
-        self.stack.resize(len, Value::Nil);
+    /// Resizes the stack (new slots are nil; a smaller stack also gives its
+    /// memory back) and accounts for the thread's growth (stack and frame
+    /// list): the memory limit sees it at the next check, and the
+    /// allocation-failure injector counts it. The only place where the
+    /// stack's buffer moves: open upvalues are re-pointed here.
+    pub(crate) fn resize_stack(&mut self, len: usize) {
+        let before = self.stack.0.as_ptr();
+        if len < self.stack.len() {
+            self.stack.0.truncate(len);
+            self.stack.0.shrink_to_fit();
+        } else {
+            self.stack.0.resize(len, Value::Nil);
+        }
+        if self.stack.0.as_ptr() != before {
+            let stack = self.stack.as_mut_ptr();
+            for uv in &self.open_upvalues {
+                uv.relocate(stack);
+            }
+        }
         if let Some(th) = self.thread {
             let now = std::mem::size_of::<GcBox<Thread>>() + self.buffers_size();
             let before = th.accounted_size.replace(now);

@@ -12,7 +12,7 @@ use crate::call::PreCall;
 use crate::debug::Operand;
 use crate::error::LuaResult;
 use crate::function::{LuaClosure, Proto};
-use crate::gc::Gc;
+use crate::gc::{Gc, GcRef};
 use crate::opcodes::*;
 use crate::state::{call_status, CallInfo, State};
 use crate::stdlib::dblib::{
@@ -531,12 +531,22 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 opnum::GETUPVAL => {
                     let uv = upvalue_of(cl, get_b(i));
-                    reg!(get_a(i)) = l.upvalue_get(uv);
+                    // Word by word, like `MOVE`: a `SETUPVAL` just before
+                    // stored it that way.
+                    // SAFETY: an upvalue's slot is a live `Value`.
+                    let v = unsafe { ValueWords::read(uv.slot()) };
+                    v.write_to(&mut reg!(get_a(i)));
                 }
                 opnum::SETUPVAL => {
                     let uv = upvalue_of(cl, get_b(i));
-                    let v = reg!(get_a(i));
-                    l.upvalue_set(uv, v);
+                    let a = get_a(i) as usize;
+                    debug_assert!(base!() + a < l.stack.len());
+                    // SAFETY: as in `reg!`, and the slot is a live `Value`.
+                    unsafe { ValueWords::read(regs.add(a)).write_to(&mut *uv.slot()) };
+                    if uv.is_closed() {
+                        let v = slow_reg!(a);
+                        l.global().heap.barrier_forward(GcRef::UpVal(uv), v);
+                    }
                 }
                 opnum::GETTABUP => {
                     let uv = upvalue_of(cl, get_b(i));
@@ -1192,7 +1202,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         w => {
                             let w = w as usize;
                             if res + w > l.stack.len() {
-                                l.stack.resize(res + w, Value::Nil);
+                                l.resize_stack(res + w);
                             }
                             for j in 0..w {
                                 l.stack[res + j] = Value::Nil;
@@ -1231,7 +1241,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         w => {
                             let w = w as usize;
                             if res + w > l.stack.len() {
-                                l.stack.resize(res + w, Value::Nil);
+                                l.resize_stack(res + w);
                             }
                             v.write_to(&mut l.stack[res]);
                             for j in 1..w {

@@ -122,6 +122,42 @@ const MUTATOR: &str = r##"
     return "ok"
 "##;
 
+/// Open upvalues point into the stack: the running thread's and a suspended
+/// coroutine's stacks grow (their buffers move) while closures read and
+/// write variables through them.
+const UPVALUES_ACROSS_STACK_GROWTH: &str = r#"
+    local n = 0
+    local function deep(k)
+      if k == 0 then return 0 end
+      n = n + 1
+      local a, b, c, d = k, k, k, k
+      return deep(k - 1) + a - b + c - d
+    end
+    assert(deep(60) == 0 and n == 60)
+    local get, set
+    local co = coroutine.wrap(function()
+      local v = 1
+      get = function() return v end
+      set = function(x) v = x end
+      coroutine.yield()
+      deep(60)
+      coroutine.yield()
+      return v
+    end)
+    co()
+    set(5)
+    co()
+    assert(get() == 5 and n == 120)
+    set(7)
+    assert(co() == 7 and get() == 7)
+    return "ok"
+"#;
+
+#[test]
+fn open_upvalues_follow_stack_growth() {
+    run(UPVALUES_ACROSS_STACK_GROWTH, true, false);
+}
+
 #[test]
 fn incremental_collector_with_nested_coroutines() {
     run(NESTED_COROUTINES, false, false);

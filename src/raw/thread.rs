@@ -102,8 +102,12 @@ impl Stack<'_> {
         let r = f(self, &mut co);
         // Drop the pin, keeping whatever `f` pushed above it.
         if self.l.top() > pin && matches!(self.l.at(pin), Value::Thread(x) if x == t) {
-            self.l.stack.remove(pin);
-            self.l.stack.push(Value::Nil);
+            // Shift down by one in place (the buffer must not move: open
+            // upvalues point into it).
+            self.l.stack[pin..].rotate_left(1);
+            if let Some(last) = self.l.stack.last_mut() {
+                *last = Value::Nil;
+            }
             self.l.top -= 1;
         }
         Ok(r)
