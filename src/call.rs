@@ -12,7 +12,7 @@ use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::function::UpVal;
 use crate::gc::{Gc, GcRef};
 use crate::state::{call_status, CallInfo, State, MAX_CCALLS, MIN_STACK};
-use crate::value::Value;
+use crate::value::{Value, ValueWords};
 
 /// What `precall` did.
 pub enum PreCall {
@@ -145,6 +145,14 @@ impl State {
         self.move_results(ci.func, self.top - n, n, ci.nresults);
     }
 
+    /// Copies stack slot `from` to `to` word by word: results were just
+    /// written (see `ValueWords`).
+    #[inline(always)]
+    fn copy_slot(&mut self, from: usize, to: usize) {
+        let v = ValueWords::of(&self.stack[from]);
+        v.write_to(&mut self.stack[to]);
+    }
+
     /// Moves `n` results from `first` to `res`, adjusting to `wanted` (-1: all).
     #[inline]
     pub fn move_results(&mut self, res: usize, first: usize, n: usize, wanted: i32) {
@@ -153,16 +161,16 @@ impl State {
                 self.top = res;
             }
             1 => {
-                self.stack[res] = if n == 0 {
-                    Value::Nil
+                if n == 0 {
+                    self.stack[res] = Value::Nil;
                 } else {
-                    self.stack[first]
-                };
+                    self.copy_slot(first, res);
+                }
                 self.top = res + 1;
             }
             -1 => {
                 for i in 0..n {
-                    self.stack[res + i] = self.stack[first + i];
+                    self.copy_slot(first + i, res + i);
                 }
                 self.top = res + n;
             }
@@ -173,7 +181,7 @@ impl State {
                 }
                 let m = n.min(w);
                 for i in 0..m {
-                    self.stack[res + i] = self.stack[first + i];
+                    self.copy_slot(first + i, res + i);
                 }
                 for i in m..w {
                     self.stack[res + i] = Value::Nil;

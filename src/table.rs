@@ -35,7 +35,7 @@ use std::ptr::NonNull;
 
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
 use crate::string::LuaString;
-use crate::value::{float_to_integer, key_tag, Payload, Value};
+use crate::value::{float_to_integer, key_tag, Payload, Value, ValueWords};
 
 /// Why a key cannot be stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -886,19 +886,37 @@ impl Table {
     /// Stores into an existing array slot when that needs no metamethod: the
     /// slot holds a value, or the table has no metatable. Returns false (and
     /// stores nothing) otherwise. The VM's fast path for `t[i] = v`.
+    /// The value is copied word by word (`ValueWords`): it is often a
+    /// register that the previous instruction just wrote.
     #[inline(always)]
-    pub fn try_set_array(&self, key: i64, value: Value) -> bool {
+    pub fn try_set_array(&self, key: i64, value: &Value) -> bool {
         // SAFETY: the reference lives in this call only.
         let inner = unsafe { self.inner_mut() };
         let idx = (key as u64).wrapping_sub(1);
         if let Some(slot) = inner.array_mut().get_mut(idx as usize) {
             if !slot.is_nil() || self.metatable.get().is_none() {
                 // (No metamethod is named by an integer: `flags` stays.)
-                *slot = value;
+                ValueWords::of(value).write_to(slot);
                 return true;
             }
         }
         false
+    }
+
+    /// Raw store into the array part, word by word like `try_set_array`;
+    /// false (nothing stored) when `key` is outside it.
+    #[inline(always)]
+    pub fn set_in_array(&self, key: i64, value: &Value) -> bool {
+        // SAFETY: the reference lives in this call only.
+        let inner = unsafe { self.inner_mut() };
+        let idx = (key as u64).wrapping_sub(1);
+        match inner.array_mut().get_mut(idx as usize) {
+            Some(slot) => {
+                ValueWords::of(value).write_to(slot);
+                true
+            }
+            None => false,
+        }
     }
 
     #[inline]

@@ -406,6 +406,45 @@ pub fn float_ceil_to_integer(f: f64) -> Option<i64> {
     float_to_integer(f.ceil())
 }
 
+/// A value copied as two machine words, one load and one store each.
+///
+/// A plain copy of a `Value` is one 16-byte load, which the CPU cannot serve
+/// from its store buffer when the value was just written as two words (an
+/// arithmetic result: tag, then payload): it stalls until the stores retire.
+/// Word-sized loads are forwarded. Volatile accesses keep the compiler from
+/// merging the two words back into one vector load.
+#[derive(Clone, Copy)]
+pub(crate) struct ValueWords([MaybeUninit<u64>; 2]);
+
+impl ValueWords {
+    /// # Safety
+    /// `p` must point to a live `Value`.
+    #[inline(always)]
+    pub(crate) unsafe fn read(p: *const Value) -> ValueWords {
+        let w = p as *const MaybeUninit<u64>;
+        // SAFETY: a `Value` is 16 bytes, 8-aligned: two words (the second may
+        // hold uninitialised padding, which `MaybeUninit` allows).
+        unsafe { ValueWords([w.read_volatile(), w.add(1).read_volatile()]) }
+    }
+
+    /// The words of `v`.
+    #[inline(always)]
+    pub(crate) fn of(v: &Value) -> ValueWords {
+        // SAFETY: a reference points to a live `Value`.
+        unsafe { ValueWords::read(v) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn write_to(self, dst: &mut Value) {
+        let w = dst as *mut Value as *mut MaybeUninit<u64>;
+        // SAFETY: the words are those of a valid `Value`, so `dst` stays valid.
+        unsafe {
+            w.write_volatile(self.0[0]);
+            w.add(1).write_volatile(self.0[1]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,9 +19,8 @@ use crate::stdlib::dblib::{
     run_hook, run_hook_transfer, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET,
 };
 use crate::tm::TmKind;
-use crate::value::Value;
+use crate::value::{Value, ValueWords};
 use std::cell::Cell;
-use std::mem::MaybeUninit;
 
 /// Converts a value to a number for `for` loops (strings convert, as PUC's
 /// `luaV_tonumber_` does).
@@ -295,6 +294,16 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 constant_ref(k, $n as usize, cl.proto.constants.len())
             };
         }
+        // `rk_c!` as a reference, for stores that copy it word by word.
+        macro_rules! rk_c_ref {
+            ($i:expr) => {
+                if get_k($i) {
+                    kst_ref!(get_c($i))
+                } else {
+                    &reg!(get_c($i))
+                }
+            };
+        }
         macro_rules! rk_c {
             ($i:expr) => {
                 if get_k($i) {
@@ -333,12 +342,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             };
         }
         macro_rules! store {
-            ($t:expr, $key:expr, $v:expr, [$ts:expr, $ks:expr, $vs:expr], $what:expr) => {{
+            ($t:expr, $key:expr, $vref:expr, [$ts:expr, $ks:expr, $vs:expr], $what:expr) => {{
                 let done = match $t {
                     Value::Table(tab) => {
                         let stored = match $key {
-                            Value::Int(n) => tab.try_set_array(n, $v),
-                            Value::Str(s) => tab.try_set_existing_str(s, $v),
+                            Value::Int(n) => tab.try_set_array(n, $vref),
+                            Value::Str(s) => tab.try_set_existing_str(s, *$vref),
                             _ => false,
                         };
                         if stored {
@@ -641,7 +650,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     store!(
                         t,
                         key,
-                        rk_c!(i),
+                        rk_c_ref!(i),
                         [t, key, slow_rk_c!(i)],
                         Operand::Upvalue(get_a(i) as usize)
                     );
@@ -650,7 +659,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     store!(
                         reg!(get_a(i)),
                         reg!(get_b(i)),
-                        rk_c!(i),
+                        rk_c_ref!(i),
                         [slow_reg!(get_a(i)), slow_reg!(get_b(i)), slow_rk_c!(i)],
                         Operand::Register(base!() + get_a(i) as usize)
                     );
@@ -660,7 +669,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     store!(
                         reg!(get_a(i)),
                         key,
-                        rk_c!(i),
+                        rk_c_ref!(i),
                         [slow_reg!(get_a(i)), key, slow_rk_c!(i)],
                         Operand::Register(base!() + get_a(i) as usize)
                     );
@@ -670,7 +679,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     store!(
                         reg!(get_a(i)),
                         key,
-                        rk_c!(i),
+                        rk_c_ref!(i),
                         [slow_reg!(get_a(i)), key, slow_rk_c!(i)],
                         Operand::Register(base!() + get_a(i) as usize)
                     );
@@ -1128,7 +1137,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         debug_assert!(func < ra && ra + b <= l.stack.len());
                         for j in 0..b {
                             // The function and arguments, below the top.
-                            *slot(&mut l.stack, func + j) = *slot(&mut l.stack, ra + j);
+                            // Word by word: the arguments were just written.
+                            let v = ValueWords::of(slot(&mut l.stack, ra + j));
+                            v.write_to(slot(&mut l.stack, func + j));
                         }
                         l.frames.pop();
                         l.top = func + b;
@@ -1359,10 +1370,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             l.global().heap.adjust(grown);
                         }
                         for j in (1..=n).rev() {
-                            let v = l.stack[ra + j];
-                            let grown = t.set_int(last as i64, v);
-                            if grown != 0 {
-                                l.global().heap.adjust(grown);
+                            if !t.set_in_array(last as i64, &l.stack[ra + j]) {
+                                let grown = t.set_int(last as i64, l.stack[ra + j]);
+                                if grown != 0 {
+                                    l.global().heap.adjust(grown);
+                                }
                             }
                             last -= 1;
                         }
@@ -1460,38 +1472,6 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     unsafe { std::hint::unreachable_unchecked() }
                 }
             }
-        }
-    }
-}
-
-/// A value copied as two machine words, one load and one store each.
-///
-/// A plain copy of a `Value` is one 16-byte load, which the CPU cannot serve
-/// from its store buffer when the value was just written as two words (an
-/// arithmetic result: tag, then payload): it stalls until the stores retire.
-/// Word-sized loads are forwarded. Volatile accesses keep the compiler from
-/// merging the two words back into one vector load.
-#[derive(Clone, Copy)]
-struct ValueWords([MaybeUninit<u64>; 2]);
-
-impl ValueWords {
-    /// # Safety
-    /// `p` must point to a live `Value`.
-    #[inline(always)]
-    unsafe fn read(p: *const Value) -> ValueWords {
-        let w = p as *const MaybeUninit<u64>;
-        // SAFETY: a `Value` is 16 bytes, 8-aligned: two words (the second may
-        // hold uninitialised padding, which `MaybeUninit` allows).
-        unsafe { ValueWords([w.read_volatile(), w.add(1).read_volatile()]) }
-    }
-
-    #[inline(always)]
-    fn write_to(self, dst: &mut Value) {
-        let w = dst as *mut Value as *mut MaybeUninit<u64>;
-        // SAFETY: the words are those of a valid `Value`, so `dst` stays valid.
-        unsafe {
-            w.write_volatile(self.0[0]);
-            w.add(1).write_volatile(self.0[1]);
         }
     }
 }
@@ -1776,7 +1756,7 @@ fn index_by_metamethods(l: &mut State, t: Value, key: &Value, what: Operand) -> 
 #[inline(never)]
 fn set_fast_or_slow(l: &mut State, t: Value, key: Value, v: Value, what: Operand) -> LuaResult<()> {
     if let (Value::Table(tab), Value::Int(n)) = (t, key) {
-        if tab.try_set_array(n, v) {
+        if tab.try_set_array(n, &v) {
             l.global().heap.barrier_back(tab);
             return Ok(());
         }
