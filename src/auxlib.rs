@@ -205,11 +205,17 @@ impl State {
 
     /// Argument `n` as an integer (`luaL_checkinteger`; strings and
     /// integral floats convert).
+    #[inline]
     pub fn check_integer(&mut self, n: usize) -> LuaResult<i64> {
         let v = self.arg(n);
         if let Value::Int(i) = v {
             return Ok(i);
         }
+        self.check_integer_slow(n, v)
+    }
+
+    /// `check_integer` for an argument that is not an integer.
+    fn check_integer_slow(&mut self, n: usize, v: Value) -> LuaResult<i64> {
         match to_integer(v) {
             Some(i) => Ok(i),
             None => {
@@ -240,9 +246,17 @@ impl State {
     }
 
     /// Argument `n` as a float (`luaL_checknumber`).
+    #[inline]
     pub fn check_number(&mut self, n: usize) -> LuaResult<f64> {
-        let v = self.check_number_value(n)?;
-        Ok(v.as_float().unwrap_or(0.0))
+        // Numbers, the common case, inline; strings convert out of line.
+        match self.arg(n) {
+            Value::Float(f) => Ok(f),
+            Value::Int(i) => Ok(i as f64),
+            _ => {
+                let v = self.check_number_value(n)?;
+                Ok(v.as_float().unwrap_or(0.0))
+            }
+        }
     }
 
     /// Argument `n` as a float, or `default` if it is nil or absent.
