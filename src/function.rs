@@ -82,9 +82,9 @@ impl Collectable for Proto {
 
 /// The stack slot of an open upvalue: slot `index` of `thread`'s stack.
 #[derive(Clone, Copy, Debug)]
-pub struct OpenSlot {
-    pub thread: Gc<Thread>,
-    pub index: usize,
+struct OpenSlot {
+    thread: Gc<Thread>,
+    index: usize,
 }
 
 /// An upvalue object, shared by every closure that captures the same variable.
@@ -157,12 +157,6 @@ impl UpVal {
     pub fn set(&self, v: Value) {
         // SAFETY: as in `get`.
         unsafe { *self.value.get() = v }
-    }
-
-    /// Where the variable lives while the upvalue is open.
-    #[inline]
-    pub fn open_slot(&self) -> Option<OpenSlot> {
-        self.open.get()
     }
 
     /// The stack slot this upvalue points to, while open.
