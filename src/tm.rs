@@ -165,11 +165,11 @@ impl State {
     #[inline]
     pub fn get_tm_from(&self, mt: Gc<Table>, tm: TmKind) -> Value {
         let bit = tm as u8;
-        if bit < 8 && mt.tm_absent(bit) {
+        if mt.tm_absent(bit) {
             return Value::Nil;
         }
         let v = mt.get_str(self.global().tm_name(tm));
-        if v.is_nil() && bit < 8 {
+        if v.is_nil() {
             mt.set_tm_absent(bit);
         }
         v

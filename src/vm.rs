@@ -18,6 +18,7 @@ use crate::state::{call_status, CallInfo, State};
 use crate::stdlib::dblib::{
     run_hook, run_hook_transfer, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET,
 };
+use crate::table::Table;
 use crate::tm::TmKind;
 use crate::value::Value;
 use std::cell::Cell;
@@ -1705,19 +1706,32 @@ fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
         let Some(m) = mt else {
             return Some(Value::Nil);
         };
-        match l.get_tm_from(m, TmKind::Index) {
-            Value::Nil => return Some(Value::Nil),
-            Value::Table(next) => {
-                let v = next.get_str(key);
-                if !v.is_nil() {
-                    return Some(v);
-                }
-                mt = next.metatable();
-            }
-            _ => return None,
+        let next = match l.global().index_cache.get(m) {
+            Some(next) => next,
+            None => match index_entry(l, m) {
+                Value::Nil => return Some(Value::Nil),
+                Value::Table(next) => next,
+                _ => return None,
+            },
+        };
+        let v = next.get_str(key);
+        if !v.is_nil() {
+            return Some(v);
         }
+        mt = next.metatable();
     }
     None
+}
+
+/// Metatable `mt`'s `__index` entry when `IndexCache` does not know it:
+/// looked up, and cached when it is a table.
+#[inline(never)]
+fn index_entry(l: &State, mt: Gc<Table>) -> Value {
+    let v = l.get_tm_from(mt, TmKind::Index);
+    if let Value::Table(t) = v {
+        l.global().index_cache.insert(mt, t);
+    }
+    v
 }
 
 /// `GETFIELD` and `SELF` when the table's own lookup found nothing and
