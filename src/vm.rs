@@ -18,7 +18,6 @@ use crate::state::{call_status, CallInfo, State};
 use crate::stdlib::dblib::{
     run_hook, run_hook_transfer, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET,
 };
-use crate::table::Table;
 use crate::tm::TmKind;
 use crate::value::Value;
 use std::cell::Cell;
@@ -1712,7 +1711,7 @@ fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
         };
         let next = match l.global().index_cache.get(m) {
             Some(next) => next,
-            None => match index_entry(l, m) {
+            None => match l.index_tm_uncached(m) {
                 Value::Nil => return Some(Value::Nil),
                 Value::Table(next) => next,
                 _ => return None,
@@ -1725,17 +1724,6 @@ fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
         mt = next.metatable();
     }
     None
-}
-
-/// Metatable `mt`'s `__index` entry when `IndexCache` does not know it:
-/// looked up, and cached when it is a table.
-#[inline(never)]
-fn index_entry(l: &State, mt: Gc<Table>) -> Value {
-    let v = l.get_tm_from(mt, TmKind::Index);
-    if let Value::Table(t) = v {
-        l.global().index_cache.insert(mt, t);
-    }
-    v
 }
 
 /// `GETFIELD` and `SELF` when the table's own lookup found nothing and

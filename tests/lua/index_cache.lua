@@ -204,6 +204,22 @@ do
   assert(co() == "other")
 end
 
+-- Keys other than short strings take the general path (also cached).
+do
+  local m = { __index = { [1] = "one", [2.5] = "float", [true] = "bool" } }
+  local o = setmetatable({}, m)
+  local long = string.rep("k", 60)
+  m.__index[long] = "long"
+  for _ = 1, 2 do
+    assert(o[1] == "one" and o[2.5] == "float" and o[true] == "bool")
+    assert(o[long] == "long")
+  end
+  m.__index = { [1] = "uno", [long] = "lungo" }
+  assert(o[1] == "uno" and o[long] == "lungo" and o[2.5] == nil)
+  rawset(m, "__index", nil)
+  assert(o[1] == nil and o[long] == nil)
+end
+
 -- Chains longer than the fast walk goes.
 do
   local top = { deep = "found" }
