@@ -260,8 +260,8 @@ pub struct Table {
     /// Bit `e` (below `ABSENT_TM_EVENTS`) set: this table, used as a
     /// metatable, has no metamethod for event `e` (PUC's `flags`). Bit
     /// `INDEX_CACHED`: `crate::index_cache` knows this table's `__index`.
-    /// Cleared when a string key is stored (absent bits: only when it is
-    /// added or set from nil, the only stores that can make one wrong).
+    /// Every store of a string key clears `INDEX_CACHED`, and all bits but
+    /// for the VM's overwrite of a present key (which adds no metamethod).
     flags: Cell<u8>,
     metatable: Cell<Option<Gc<Table>>>,
     /// The border `length` found last time in the array part (a starting
@@ -271,7 +271,7 @@ pub struct Table {
 }
 
 /// Events (`TmKind` numbers) whose absence `flags` records.
-pub const ABSENT_TM_EVENTS: u8 = 7;
+const ABSENT_TM_EVENTS: u8 = 7;
 
 /// The `flags` bit that validates this table's `crate::index_cache` entry.
 const INDEX_CACHED: u8 = 1 << ABSENT_TM_EVENTS;
