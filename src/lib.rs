@@ -66,6 +66,8 @@ pub mod function;
 #[doc(hidden)]
 pub mod gc;
 pub mod host;
+#[doc(hidden)]
+pub mod index_cache;
 pub mod interrupt;
 #[doc(hidden)]
 pub mod load;

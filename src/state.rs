@@ -257,6 +257,8 @@ pub struct Global {
     pub type_metatables: [Option<Gc<Table>>; NUM_TYPES],
     /// Interned metamethod names, indexed by `TmKind`.
     pub tm_names: Vec<Gc<LuaString>>,
+    /// Metatables' `__index` tables, for lookups through classes.
+    pub index_cache: crate::index_cache::IndexCache,
     pub main_thread: Gc<Thread>,
     /// Whether `warn` output is on (`@on`/`@off`).
     pub warnings_on: bool,
@@ -390,6 +392,7 @@ impl State {
             globals,
             type_metatables: [None; NUM_TYPES],
             tm_names,
+            index_cache: Default::default(),
             main_thread,
             warnings_on: false,
             warning_buffer: Vec::new(),

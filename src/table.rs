@@ -257,8 +257,11 @@ impl Drop for Inner {
 /// A Lua table.
 pub struct Table {
     inner: UnsafeCell<Inner>,
-    /// Bit `e` set: this table, used as a metatable, has no metamethod for event `e`
-    /// (PUC's `flags`). Cleared when a string key is added or set from nil.
+    /// Bit `e` (below `ABSENT_TM_EVENTS`) set: this table, used as a
+    /// metatable, has no metamethod for event `e` (PUC's `flags`). Bit
+    /// `INDEX_CACHED`: `crate::index_cache` knows this table's `__index`.
+    /// Every store of a string key clears `INDEX_CACHED`, and all bits but
+    /// for the VM's overwrite of a present key (which adds no metamethod).
     flags: Cell<u8>,
     metatable: Cell<Option<Gc<Table>>>,
     /// The border `length` found last time in the array part (a starting
@@ -266,6 +269,12 @@ pub struct Table {
     /// 32 bytes.
     border_hint: Cell<u32>,
 }
+
+/// Events (`TmKind` numbers) whose absence `flags` records.
+const ABSENT_TM_EVENTS: u8 = 7;
+
+/// The `flags` bit that validates this table's `crate::index_cache` entry.
+const INDEX_CACHED: u8 = 1 << ABSENT_TM_EVENTS;
 
 /// Fibonacci hashing: the top `log2` bits of `x` times 2^64/φ. Depends on all
 /// bits of `x`, and spreads consecutive integers evenly.
@@ -808,6 +817,28 @@ impl Table {
         }
     }
 
+    /// Raw get of a short (interned) string key: compares addresses along
+    /// the chain from the main position. (A long string is never found.)
+    #[inline(always)]
+    pub fn get_short_str(&self, key: Gc<LuaString>) -> Value {
+        debug_assert!(key.is_short());
+        // SAFETY: the reference lives in this call only, which calls nothing that
+        // reaches this table (hashing only reads the string).
+        let inner = unsafe { self.inner() };
+        let nodes = inner.nodes();
+        let mut i = key.short_hash() as usize & nodes.len().wrapping_sub(1);
+        while let Some(n) = nodes.get(i) {
+            if n.has_str_key_at(key) {
+                return n.val();
+            }
+            if n.next == 0 {
+                break;
+            }
+            i = step(i, n.next);
+        }
+        Value::Nil
+    }
+
     /// Raw get of a string key.
     #[inline(always)]
     pub fn get_str(&self, key: Gc<LuaString>) -> Value {
@@ -816,6 +847,9 @@ impl Table {
         let inner = unsafe { self.inner() };
         if key.is_short() {
             // Interned: compare pointers along the chain from the main position.
+            // (As `get_short_str`: written out again, as sharing its code
+            // made `vm::execute`, where this is inlined, run 5% more
+            // instructions.)
             let nodes = inner.nodes();
             let mut i = key.short_hash() as usize & nodes.len().wrapping_sub(1);
             while let Some(n) = nodes.get(i) {
@@ -875,7 +909,12 @@ impl Table {
         match inner.find_short_str(key) {
             Some(i) if !inner.nodes()[i].val_is_nil() => {
                 // A present key was not cached as an absent metamethod:
-                // `flags` stays valid (PUC's fast set does not clear it).
+                // those bits stay valid (PUC's fast set does not clear
+                // them). The key may be `__index`, though.
+                let flags = self.flags.get();
+                if flags & INDEX_CACHED != 0 {
+                    self.flags.set(flags & !INDEX_CACHED);
+                }
                 inner.nodes_mut()[i].set_val(value);
                 true
             }
@@ -1072,18 +1111,33 @@ impl Table {
     }
 
     /// Whether this table, as a metatable, is known to lack the metamethod of event
-    /// number `bit` (0..8; always false for others).
+    /// number `bit` (below `ABSENT_TM_EVENTS`; always false for others).
     #[inline(always)]
     pub fn tm_absent(&self, bit: u8) -> bool {
-        self.flags.get() & 1u8.checked_shl(bit as u32).unwrap_or(0) != 0
+        bit < ABSENT_TM_EVENTS && self.flags.get() & (1 << bit) != 0
     }
 
-    /// Records that the metamethod of event number `bit` (0..8) is absent, until the
-    /// next raw set.
+    /// Records that the metamethod of event number `bit` (below
+    /// `ABSENT_TM_EVENTS`, else nothing is recorded) is absent, until the next
+    /// raw set.
     #[inline(always)]
     pub fn set_tm_absent(&self, bit: u8) {
-        self.flags
-            .set(self.flags.get() | 1u8.checked_shl(bit as u32).unwrap_or(0))
+        if bit < ABSENT_TM_EVENTS {
+            self.flags.set(self.flags.get() | 1 << bit)
+        }
+    }
+
+    /// Whether `crate::index_cache`'s entry for this table is valid: no store
+    /// of a string key happened since `set_index_cached`.
+    #[inline(always)]
+    pub fn index_cached(&self) -> bool {
+        self.flags.get() & INDEX_CACHED != 0
+    }
+
+    /// Validates `crate::index_cache`'s entry for this table (just made).
+    #[inline(always)]
+    pub fn set_index_cached(&self) {
+        self.flags.set(self.flags.get() | INDEX_CACHED)
     }
 }
 

@@ -165,12 +165,39 @@ impl State {
     #[inline]
     pub fn get_tm_from(&self, mt: Gc<Table>, tm: TmKind) -> Value {
         let bit = tm as u8;
-        if bit < 8 && mt.tm_absent(bit) {
+        if mt.tm_absent(bit) {
             return Value::Nil;
         }
         let v = mt.get_str(self.global().tm_name(tm));
-        if v.is_nil() && bit < 8 {
+        if v.is_nil() {
             mt.set_tm_absent(bit);
+        }
+        v
+    }
+
+    /// Metatable `mt`'s `__index` entry, from `IndexCache` when it knows it.
+    #[inline]
+    pub fn index_tm(&self, mt: Gc<Table>) -> Value {
+        match self.global().index_cache.get(mt) {
+            Some(t) => Value::Table(t),
+            None => self.index_tm_uncached(mt),
+        }
+    }
+
+    /// Metatable `mt`'s `__index` entry when `IndexCache` does not know it:
+    /// looked up, and cached when it is a table.
+    #[inline(never)]
+    pub fn index_tm_uncached(&self, mt: Gc<Table>) -> Value {
+        // `get_tm_from`, written out: the compiler would not inline it here.
+        let bit = TmKind::Index as u8;
+        if mt.tm_absent(bit) {
+            return Value::Nil;
+        }
+        let v = mt.get_short_str(self.global().tm_name(TmKind::Index));
+        match v {
+            Value::Nil => mt.set_tm_absent(bit),
+            Value::Table(t) => self.global().index_cache.insert(mt, t),
+            _ => {}
         }
         v
     }
@@ -210,7 +237,7 @@ impl State {
                     match tab.metatable() {
                         None => return Ok(Value::Nil),
                         Some(mt) => {
-                            let tm = self.get_tm_from(mt, TmKind::Index);
+                            let tm = self.index_tm(mt);
                             if tm.is_nil() {
                                 return Ok(Value::Nil);
                             }

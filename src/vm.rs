@@ -1680,12 +1680,16 @@ fn push_tail_frame(
 /// `t[key]` for a string key that a raw lookup did not find in `t`, when
 /// every `__index` on the way is a table (method lookups through classes,
 /// string methods, globals without a metatable). `None` when the slow path
-/// must run: an `__index` function, an error, a long chain, another key type.
+/// must run: an `__index` function, an error, a long chain, another key type
+/// (long strings included).
 #[inline]
 fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
     let Value::Str(key) = key else {
         return None;
     };
+    if !key.is_short() {
+        return None;
+    }
     let mut mt = match t {
         Value::Table(tab) => tab.metatable(),
         Value::Str(_) => Some(l.global().type_metatable(crate::value::LuaType::String)?),
@@ -1695,17 +1699,19 @@ fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
         let Some(m) = mt else {
             return Some(Value::Nil);
         };
-        match l.get_tm_from(m, TmKind::Index) {
-            Value::Nil => return Some(Value::Nil),
-            Value::Table(next) => {
-                let v = next.get_str(key);
-                if !v.is_nil() {
-                    return Some(v);
-                }
-                mt = next.metatable();
-            }
-            _ => return None,
+        let next = match l.global().index_cache.get(m) {
+            Some(next) => next,
+            None => match l.index_tm_uncached(m) {
+                Value::Nil => return Some(Value::Nil),
+                Value::Table(next) => next,
+                _ => return None,
+            },
+        };
+        let v = next.get_short_str(key);
+        if !v.is_nil() {
+            return Some(v);
         }
+        mt = next.metatable();
     }
     None
 }
