@@ -1769,6 +1769,13 @@ fn set_fast_or_slow(l: &mut State, t: Value, key: Value, v: Value, what: Operand
     }
     if let Value::Table(tab) = t {
         if tab.metatable().is_none() {
+            if let Value::Str(s) = key {
+                // A new field (a constructor's, an object's): `raw_set`
+                // without its dispatch on the key's type.
+                let grown = tab.set_str(s, v);
+                l.global().heap.barrier_back(tab);
+                return l.account_growth(grown);
+            }
             return l.raw_set(tab, key, v);
         }
     }
