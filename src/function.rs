@@ -129,13 +129,13 @@ impl UpVal {
         uv
     }
 
-    /// The variable's value.
+    /// The variable's value. `value` points to a live slot (see the type's
+    /// invariant): this object's own `closed` field, or a slot of a live
+    /// thread's current stack buffer, which no reference borrows while Lua
+    /// code or a library function reads a variable.
     #[inline(always)]
     pub fn get(&self) -> Value {
-        // SAFETY: `value` points to a live slot (see the type's invariant):
-        // this object's own `closed` field, or a slot of a live thread's
-        // current stack buffer, which no reference borrows while Lua code
-        // or a library function reads a variable.
+        // SAFETY: `value` points to a live `Value` (see above).
         unsafe { *self.value.get() }
     }
 
@@ -155,7 +155,7 @@ impl UpVal {
     /// Stores into the variable (the caller applies the write barrier).
     #[inline(always)]
     pub fn set(&self, v: Value) {
-        // SAFETY: as in `get`.
+        // SAFETY: `value` points to a live `Value`, as in `get`.
         unsafe { *self.value.get() = v }
     }
 
@@ -169,8 +169,8 @@ impl UpVal {
     /// that value (for the caller's write barrier).
     pub fn close(&self) -> Value {
         let v = self.get();
-        // SAFETY: no reference to `closed` exists (it is only reached
-        // through `value`, which this store re-points right after).
+        // `closed` is only reached through `value`, re-pointed right after.
+        // SAFETY: no reference to `closed` exists while this store runs.
         unsafe { *self.closed.get() = v };
         self.value.set(self.closed.get());
         self.open.set(None);
