@@ -38,6 +38,7 @@ use std::ops::Deref;
 use std::ptr::NonNull;
 
 use crate::function::{LuaClosure, NativeClosure, Proto, UpVal};
+use crate::pool::{self, Pool};
 use crate::state::{State, Thread};
 use crate::string::LuaString;
 use crate::table::Table;
@@ -285,19 +286,20 @@ impl GcRef {
     /// # Safety
     /// The object must be unreachable and not freed before; afterwards no `Gc` to
     /// it may be dereferenced.
-    unsafe fn free(self) {
-        // SAFETY: each box was made by `Box::into_raw` in `Heap::alloc`, and the
-        // caller guarantees this is the only release.
+    unsafe fn free(self, pool: &mut Pool) {
+        // SAFETY: each box was made by `Heap::alloc` (in `pool` or boxed, as
+        // `free_box` tells them apart), and the caller guarantees this is the
+        // only release.
         unsafe {
             match self {
-                GcRef::String(o) => drop(Box::from_raw(o.ptr.as_ptr())),
-                GcRef::Table(o) => drop(Box::from_raw(o.ptr.as_ptr())),
-                GcRef::LuaClosure(o) => drop(Box::from_raw(o.ptr.as_ptr())),
-                GcRef::NativeClosure(o) => drop(Box::from_raw(o.ptr.as_ptr())),
-                GcRef::UpVal(o) => drop(Box::from_raw(o.ptr.as_ptr())),
-                GcRef::Proto(o) => drop(Box::from_raw(o.ptr.as_ptr())),
-                GcRef::UserData(o) => drop(Box::from_raw(o.ptr.as_ptr())),
-                GcRef::Thread(o) => drop(Box::from_raw(o.ptr.as_ptr())),
+                GcRef::String(o) => free_box(o.ptr, pool),
+                GcRef::Table(o) => free_box(o.ptr, pool),
+                GcRef::LuaClosure(o) => free_box(o.ptr, pool),
+                GcRef::NativeClosure(o) => free_box(o.ptr, pool),
+                GcRef::UpVal(o) => free_box(o.ptr, pool),
+                GcRef::Proto(o) => free_box(o.ptr, pool),
+                GcRef::UserData(o) => free_box(o.ptr, pool),
+                GcRef::Thread(o) => free_box(o.ptr, pool),
             }
         }
     }
@@ -327,6 +329,31 @@ impl GcRef {
             GcRef::UserData(o) => o.trace(marker),
             GcRef::Thread(o) => o.trace(marker),
         }
+    }
+}
+
+/// Whether a `GcBox<T>` lives in a `Pool` page (else in a box of its own).
+const fn pooled<T>() -> bool {
+    std::mem::size_of::<GcBox<T>>() <= pool::MAX_BLOCK
+        && std::mem::align_of::<GcBox<T>>() <= pool::GRANULE
+}
+
+/// Drops the object in `ptr` and gives its memory back.
+///
+/// # Safety
+/// `ptr` came from `Heap::alloc` with this `pool`, and is freed only once.
+#[inline]
+unsafe fn free_box<T>(ptr: NonNull<GcBox<T>>, pool: &mut Pool) {
+    if pooled::<T>() {
+        // SAFETY: a pooled box, initialised by `alloc` (caller's guarantee);
+        // it is dropped once, then its block goes back.
+        unsafe {
+            std::ptr::drop_in_place(ptr.as_ptr());
+            pool.free(ptr.cast());
+        }
+    } else {
+        // SAFETY: not pooled, so made by `Box::into_raw` in `alloc`.
+        drop(unsafe { Box::from_raw(ptr.as_ptr()) });
     }
 }
 
@@ -737,6 +764,8 @@ pub enum GcKind {
 
 /// All objects of one state, with the collector's state and accounting.
 pub struct Heap {
+    /// Where the small objects live (the others are boxed): see `free_box`.
+    pool: Pool,
     /// Every object without a finalizer (PUC's `allgc`), oldest first. In
     /// generational mode `[..old1_start]` holds only old objects,
     /// `[old1_start..survival_start]` objects that became old1 at the last
@@ -814,6 +843,7 @@ impl Default for Heap {
 impl Heap {
     pub fn new() -> Heap {
         Heap {
+            pool: Pool::default(),
             objects: Vec::with_capacity(1024),
             old1_start: 0,
             survival_start: 0,
@@ -850,15 +880,25 @@ impl Heap {
         }
     }
 
-    /// Moves `value` into the heap, coloured with the current white.
+    /// Moves `value` into the heap, coloured with the current white. Inlined
+    /// into its few callers, so that the pool's fast path is too.
+    #[inline]
     pub fn alloc<T: Collectable>(&mut self, value: T) -> Gc<T> {
         let size = value.heap_size();
-        let boxed = Box::new(GcBox {
+        let cell = GcBox {
             header: Cell::new(self.current_white),
             value,
-        });
-        // SAFETY: `Box::into_raw` never returns null.
-        let ptr = unsafe { NonNull::new_unchecked(Box::into_raw(boxed)) };
+        };
+        let ptr = if pooled::<T>() {
+            let ptr: NonNull<GcBox<T>> = self.pool.alloc(std::mem::size_of::<GcBox<T>>()).cast();
+            // SAFETY: a fresh block big enough for the box, aligned to
+            // `GRANULE`, which `pooled` checked is enough.
+            unsafe { ptr.as_ptr().write(cell) };
+            ptr
+        } else {
+            // SAFETY: `Box::into_raw` never returns null.
+            unsafe { NonNull::new_unchecked(Box::into_raw(Box::new(cell))) }
+        };
         let gc = Gc { ptr };
         self.objects.push(PackedRef::pack(T::into_ref(gc)));
         self.total_bytes += size;
@@ -1240,7 +1280,7 @@ impl Heap {
                         // SAFETY: `r` stayed white through a complete mark phase
                         // (module invariant), so nothing live refers to it, and
                         // it was removed from the list, so it is freed once.
-                        unsafe { r.free() };
+                        unsafe { r.free(&mut self.pool) };
                     } else {
                         r.set_colour(white);
                         self.sweep_cursor += 1;
@@ -1248,6 +1288,7 @@ impl Heap {
                     n += 1;
                 }
                 if self.sweep_cursor >= self.objects.len() {
+                    self.pool.tidy();
                     self.phase = Phase::SweepFinalizable;
                     self.sweep_cursor = 0;
                 }
@@ -1286,7 +1327,7 @@ impl Heap {
                 freed += r.size();
                 // SAFETY: as in `sweep_step`: white after a complete mark
                 // phase, and dropped from the list here.
-                unsafe { r.free() };
+                unsafe { r.free(&mut self.pool) };
                 false
             } else {
                 r.set_age(age::OLD);
@@ -1299,6 +1340,7 @@ impl Heap {
             old_colour(r);
         }
         self.total_bytes = self.total_bytes.saturating_sub(freed);
+        self.pool.tidy();
         // Threads stay gray: their stacks change without barriers.
         self.marker.clear_lists();
         for r in self.objects.iter().map(|p| p.unpack()) {
@@ -1368,7 +1410,7 @@ impl Heap {
                 // SAFETY: young and unmarked after a complete young mark phase
                 // (old objects point only to old objects or are gray), and
                 // dropped from the list by the compaction.
-                unsafe { r.free() };
+                unsafe { r.free(&mut self.pool) };
                 continue;
             }
             age_object(r, white);
@@ -1384,6 +1426,7 @@ impl Heap {
             age_object(r, white);
         }
         self.total_bytes = self.total_bytes.saturating_sub(freed);
+        self.pool.tidy();
     }
 
     /// After a young collection: keeps on the gray-again list what must be
@@ -1561,7 +1604,7 @@ impl Heap {
         self.marker.clear_lists();
         for r in all {
             // SAFETY: the state is being destroyed; no `Gc` will be used again.
-            unsafe { r.free() };
+            unsafe { r.free(&mut self.pool) };
         }
         self.total_bytes = 0;
     }

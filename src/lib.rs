@@ -76,6 +76,7 @@ pub mod numfmt;
 #[doc(hidden)]
 pub mod opcodes;
 pub mod plain;
+mod pool;
 pub mod raw;
 pub mod sandbox;
 #[doc(hidden)]

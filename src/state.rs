@@ -323,6 +323,8 @@ impl Global {
         }
     }
 
+    /// Out of line, with `Table::new` and `Heap::alloc` inlined into it.
+    #[inline(never)]
     pub fn new_table(&mut self, narray: usize, nhash: usize) -> Gc<Table> {
         self.heap.alloc(Table::new(narray, nhash))
     }

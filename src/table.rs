@@ -737,6 +737,7 @@ fn bin_search(a: &[Value], mut i: usize, mut j: usize) -> usize {
 impl Table {
     /// A table with room for `array_size` keys `1..=array_size` and `hash_size`
     /// other keys.
+    #[inline]
     pub fn new(array_size: usize, hash_size: usize) -> Table {
         // The sizes are hints (`lua_createtable`, a constructor's counts):
         // past what a table can index they only make it grow later.
