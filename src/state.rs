@@ -323,10 +323,10 @@ impl Global {
         }
     }
 
-    /// Out of line, with `Table::new` and `Heap::alloc` inlined into it.
+    /// Out of line, with `Table::new` and `Heap::alloc_with` inlined into it.
     #[inline(never)]
     pub fn new_table(&mut self, narray: usize, nhash: usize) -> Gc<Table> {
-        self.heap.alloc(Table::new(narray, nhash))
+        self.heap.alloc_with(|| Table::new(narray, nhash))
     }
 }
 
