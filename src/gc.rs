@@ -912,7 +912,38 @@ impl Heap {
             // SAFETY: `Box::into_raw` never returns null.
             unsafe { NonNull::new_unchecked(Box::into_raw(boxed)) }
         };
-        let gc = Gc { ptr };
+        self.register(Gc { ptr })
+    }
+
+    /// Like `alloc_with`, in a pool block with `extra` bytes after the box,
+    /// which `make` gets (8-aligned) for the object to own: a table's small
+    /// parts (`Table::new_in_block`).
+    #[inline(always)]
+    pub fn alloc_with_space<T: Collectable>(
+        &mut self,
+        extra: usize,
+        make: impl FnOnce(NonNull<u8>) -> T,
+    ) -> Gc<T> {
+        let size = std::mem::size_of::<GcBox<T>>();
+        assert!(pooled::<T>() && size + extra <= pool::MAX_BLOCK);
+        let ptr: NonNull<GcBox<T>> = self.pool.alloc(size + extra).cast();
+        // SAFETY: the block holds `size + extra` bytes, so the space starts
+        // inside it (or at its end when `extra` is 0); `size` keeps the
+        // alignment of `GcBox<T>`, a multiple of `GRANULE`.
+        let space = unsafe { NonNull::new_unchecked(ptr.as_ptr().cast::<u8>().add(size)) };
+        // SAFETY: as in `alloc_with`: a fresh block, big and aligned enough.
+        unsafe {
+            ptr.as_ptr().write(GcBox {
+                header: Cell::new(self.current_white),
+                value: make(space),
+            })
+        };
+        self.register(Gc { ptr })
+    }
+
+    /// Puts a new object on the object list and accounts for it.
+    #[inline(always)]
+    fn register<T: Collectable>(&mut self, gc: Gc<T>) -> Gc<T> {
         let size = gc.heap_size();
         self.objects.push(PackedRef::pack(T::into_ref(gc)));
         self.total_bytes += size;

@@ -323,10 +323,18 @@ impl Global {
         }
     }
 
-    /// Out of line, with `Table::new` and `Heap::alloc_with` inlined into it.
+    /// A table with room for `narray` and `nhash` entries; small parts live
+    /// in the table's own block (one allocation). Out of line, with the
+    /// table's construction and `Heap::alloc_with` inlined into it.
     #[inline(never)]
     pub fn new_table(&mut self, narray: usize, nhash: usize) -> Gc<Table> {
-        self.heap.alloc_with(|| Table::new(narray, nhash))
+        match Table::inline_bytes(narray, nhash) {
+            // SAFETY: the space is `bytes` long, in the table's own block.
+            Some(bytes) => self.heap.alloc_with_space(bytes, |space| unsafe {
+                Table::new_in_block(narray, nhash, space)
+            }),
+            None => self.heap.alloc_with(|| Table::new(narray, nhash)),
+        }
     }
 }
 

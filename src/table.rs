@@ -138,7 +138,9 @@ impl Node {
 /// Kept small, since programs make millions of small tables: the two parts
 /// are thin pointers to boxed slices whose lengths are kept as `array_len`
 /// and `node_count` (the parts are at most 2^31 and 2^30 long), so that a table
-/// object is 56 bytes with its header (a 64-byte malloc block, like PUC's).
+/// object is 56 bytes with its header (a 56-byte pool block). A table made
+/// with small parts has them in its own block, after the object (`inline`):
+/// one allocation instead of three.
 struct Inner {
     /// The array part: a `Box<[Value]>` of `array_len` values, taken apart.
     array_ptr: NonNull<Value>,
@@ -152,7 +154,13 @@ struct Inner {
     last_free: u32,
     /// log2 of `node_count` (0 when there are no nodes).
     log2: u8,
+    /// `INLINE_ARRAY`/`INLINE_NODES`: that part lives in the table's own
+    /// block (`Table::new_in_block`), not in a box.
+    inline: u8,
 }
+
+const INLINE_ARRAY: u8 = 1;
+const INLINE_NODES: u8 = 2;
 
 impl Inner {
     fn new(array: Box<[Value]>, nodes: Box<[Node]>, log2: u8) -> Inner {
@@ -163,6 +171,7 @@ impl Inner {
             node_count: 0,
             last_free: 0,
             log2: 0,
+            inline: 0,
         };
         inner.set_array(array);
         inner.set_nodes(nodes, log2);
@@ -172,7 +181,8 @@ impl Inner {
     #[inline(always)]
     fn array(&self) -> &[Value] {
         // SAFETY: `array_ptr` and `array_len` are a boxed slice taken apart by
-        // `set_array`, owned by this table.
+        // `set_array`, or the inline part `new_in_block` made, owned by this
+        // table.
         unsafe { std::slice::from_raw_parts(self.array_ptr.as_ptr(), self.array_len as usize) }
     }
 
@@ -185,7 +195,8 @@ impl Inner {
     #[inline(always)]
     fn nodes(&self) -> &[Node] {
         // SAFETY: `nodes_ptr` and `node_count` are a boxed slice taken apart by
-        // `set_nodes`, owned by this table (or dangling, with length 0).
+        // `set_nodes`, or the inline part `new_in_block` made, owned by this
+        // table (or dangling, with length 0).
         unsafe { std::slice::from_raw_parts(self.nodes_ptr.as_ptr(), self.node_count as usize) }
     }
 
@@ -195,15 +206,22 @@ impl Inner {
         unsafe { std::slice::from_raw_parts_mut(self.nodes_ptr.as_ptr(), self.node_count as usize) }
     }
 
-    /// Takes the array part out (leaving it empty).
-    fn take_array(&mut self) -> Box<[Value]> {
+    /// Takes the array part out (leaving it empty). An inline part is
+    /// copied out; its space in the block stays unused.
+    fn take_array(&mut self) -> Vec<Value> {
         let ptr =
             std::ptr::slice_from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize);
         self.array_ptr = NonNull::dangling();
         self.array_len = 0;
+        if self.inline & INLINE_ARRAY != 0 {
+            self.inline &= !INLINE_ARRAY;
+            // SAFETY: `new_in_block` made the inline part: initialised values
+            // in the table's block, which outlives this call.
+            return unsafe { &*ptr }.to_vec();
+        }
         // SAFETY: the pointer and length came from `Box::into_raw` in
         // `set_array`, and this table no longer refers to them.
-        unsafe { Box::from_raw(ptr) }
+        unsafe { Box::from_raw(ptr) }.into_vec()
     }
 
     /// Installs `array` as the array part (which must be empty).
@@ -216,7 +234,8 @@ impl Inner {
         self.array_len = len;
     }
 
-    /// Takes the hash part out (leaving none).
+    /// Takes the hash part out (leaving none). An inline part is copied out;
+    /// its space in the block stays unused.
     fn take_nodes(&mut self) -> Box<[Node]> {
         let len = self.node_count as usize;
         if len == 0 {
@@ -226,6 +245,11 @@ impl Inner {
         self.nodes_ptr = NonNull::dangling();
         self.node_count = 0;
         self.log2 = 0;
+        if self.inline & INLINE_NODES != 0 {
+            self.inline &= !INLINE_NODES;
+            // SAFETY: as in `take_array`.
+            return unsafe { &*ptr }.into();
+        }
         // SAFETY: the pointer and length came from `Box::into_raw` in
         // `set_nodes`, and this table no longer refers to them.
         unsafe { Box::from_raw(ptr) }
@@ -249,8 +273,13 @@ impl Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        drop(self.take_array());
-        drop(self.take_nodes());
+        // Inline parts go with the block; only boxed ones are freed here.
+        if self.inline & INLINE_ARRAY == 0 {
+            drop(self.take_array());
+        }
+        if self.inline & INLINE_NODES == 0 {
+            drop(self.take_nodes());
+        }
     }
 }
 
@@ -639,7 +668,7 @@ impl Inner {
         self.last_free = self.nodes().len() as u32;
         let old_asize = self.array().len();
         if asize < old_asize {
-            let mut array = self.take_array().into_vec();
+            let mut array = self.take_array();
             let tail = array.split_off(asize);
             self.set_array(array.into_boxed_slice());
             for (j, v) in tail.into_iter().enumerate() {
@@ -650,7 +679,7 @@ impl Inner {
         } else if asize > old_asize {
             // Grown in place when the allocator can (a large block is
             // remapped, not copied).
-            let mut array = self.take_array().into_vec();
+            let mut array = self.take_array();
             array.reserve_exact(asize - old_asize);
             array.resize(asize, Value::Nil);
             self.set_array(array.into_boxed_slice());
@@ -737,6 +766,89 @@ fn bin_search(a: &[Value], mut i: usize, mut j: usize) -> usize {
 impl Table {
     /// A table with room for `array_size` keys `1..=array_size` and `hash_size`
     /// other keys.
+    /// The bytes that the parts of `Table::new(array_size, hash_size)` take
+    /// when they fit in a pool block with the table (`new_in_block`); `None`
+    /// when there are none, or too many.
+    #[inline]
+    pub(crate) fn inline_bytes(array_size: usize, hash_size: usize) -> Option<usize> {
+        const ROOM: usize = crate::pool::MAX_BLOCK - size_of::<GcBox<Table>>();
+        if array_size > ROOM / size_of::<Value>() || hash_size > ROOM / size_of::<Node>() {
+            return None;
+        }
+        let nodes = if hash_size == 0 {
+            0
+        } else {
+            hash_size.next_power_of_two()
+        };
+        let bytes = array_size * size_of::<Value>() + nodes * size_of::<Node>();
+        (bytes > 0 && bytes <= ROOM).then_some(bytes)
+    }
+
+    /// `Table::new(array_size, hash_size)` with its parts in `space` (the
+    /// array, then the nodes), where `inline_bytes` said they fit.
+    ///
+    /// # Safety
+    /// `space` is `inline_bytes(array_size, hash_size)` bytes, 8-aligned,
+    /// used by nothing else for as long as the table lives (the rest of the
+    /// table's own block).
+    #[inline]
+    pub(crate) unsafe fn new_in_block(
+        array_size: usize,
+        hash_size: usize,
+        space: NonNull<u8>,
+    ) -> Table {
+        debug_assert!(Table::inline_bytes(array_size, hash_size).is_some());
+        let log2 = if hash_size == 0 {
+            0
+        } else {
+            ceil_log2(hash_size as u64)
+        };
+        let nodes = if hash_size == 0 { 0 } else { 1usize << log2 };
+        let array_ptr = space.cast::<Value>();
+        // SAFETY: the caller gives room for `array_size` values and then
+        // `nodes` nodes; both are 8-aligned (values are 16 bytes).
+        let nodes_ptr = unsafe {
+            for i in 0..array_size {
+                array_ptr.as_ptr().add(i).write(Value::Nil);
+            }
+            let nodes_ptr = array_ptr.as_ptr().add(array_size).cast::<Node>();
+            for i in 0..nodes {
+                nodes_ptr.add(i).write(FREE_NODE);
+            }
+            NonNull::new_unchecked(nodes_ptr)
+        };
+        let mut inline = 0;
+        if array_size > 0 {
+            inline |= INLINE_ARRAY;
+        }
+        if nodes > 0 {
+            inline |= INLINE_NODES;
+        }
+        let inner = Inner {
+            array_ptr: if array_size > 0 {
+                array_ptr
+            } else {
+                NonNull::dangling()
+            },
+            nodes_ptr: if nodes > 0 {
+                nodes_ptr
+            } else {
+                NonNull::dangling()
+            },
+            array_len: array_size as u32,
+            node_count: nodes as u32,
+            last_free: nodes as u32,
+            log2: log2 as u8,
+            inline,
+        };
+        Table {
+            inner: UnsafeCell::new(inner),
+            flags: Cell::new(0),
+            metatable: Cell::new(None),
+            border_hint: Cell::new(0),
+        }
+    }
+
     #[inline]
     pub fn new(array_size: usize, hash_size: usize) -> Table {
         // The sizes are hints (`lua_createtable`, a constructor's counts):
@@ -1387,6 +1499,44 @@ mod tests {
             assert_eq!(int_of(t.get(Value::Str(*k))), i as i64);
         }
         assert_eq!(t.length(), 2);
+    }
+
+    #[test]
+    fn inline_parts_grow_out_and_keep_their_entries() {
+        let mut heap = Heap::new();
+        let keys: Vec<_> = (0..40).map(|i| s(&mut heap, &format!("f{i}"))).collect();
+        for (narray, nhash) in [(2, 0), (0, 2), (3, 3), (12, 0), (0, 8), (4, 4)] {
+            let bytes = Table::inline_bytes(narray, nhash).expect("fits in a block");
+            // SAFETY: the space is `bytes` long, in the table's own block.
+            let t = heap.alloc_with_space(bytes, |space| unsafe {
+                Table::new_in_block(narray, nhash, space)
+            });
+            assert_eq!(t.array_len(), narray);
+            for i in 1..=narray as i64 {
+                t.set_int(i, Value::Int(i));
+            }
+            for (i, k) in keys.iter().take(nhash).enumerate() {
+                t.set_str(*k, Value::Int(i as i64));
+            }
+            // Growing both parts moves them out of the block.
+            for i in narray as i64 + 1..=100 {
+                t.set_int(i, Value::Int(i));
+            }
+            for (i, k) in keys.iter().enumerate() {
+                t.set_str(*k, Value::Int(i as i64));
+            }
+            for i in 1..=100 {
+                assert_eq!(int_of(t.get_int(i)), i);
+            }
+            for (i, k) in keys.iter().enumerate() {
+                assert_eq!(int_of(t.get_str(*k)), i as i64);
+            }
+        }
+        // Too big for a block, or nothing to put there.
+        assert_eq!(Table::inline_bytes(13, 0), None);
+        assert_eq!(Table::inline_bytes(0, 9), None);
+        assert_eq!(Table::inline_bytes(0, 0), None);
+        heap.free_all();
     }
 
     #[test]
