@@ -17,7 +17,8 @@ use crate::error::{ErrorKind, LuaError, LuaResult};
 use crate::function::{LuaClosure, UpVal};
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Heap, Marker};
 use crate::string::{
-    make_long_string, make_short_string, make_string, LuaString, StringTable, MAX_SHORT_LEN,
+    fits_in_block, make_long_string, make_short_string, make_string, make_string_in_block,
+    LuaString, StringTable, MAX_SHORT_LEN,
 };
 use crate::table::Table;
 use crate::tm::{TmKind, TM_NAMES};
@@ -280,6 +281,9 @@ pub struct Global {
     /// The state is closing (`lua_close`): objects given a `__gc` metatable
     /// from now on are not finalized (PUC's `GCSTPCLS`).
     pub closing: bool,
+    /// Where `..` builds a result that ends up copied into a string (one
+    /// that fits in a pool block), kept from one concatenation to the next.
+    pub(crate) concat_buffer: Vec<u8>,
 }
 
 impl Global {
@@ -301,7 +305,11 @@ impl Global {
                 return s;
             }
             // Hashed once: the lookup's hash is the new string's.
-            let s = self.heap.alloc(make_short_string(bytes, h));
+            let s = if fits_in_block(bytes.len()) {
+                self.alloc_string_in_block(bytes, Some(h))
+            } else {
+                self.heap.alloc(make_short_string(bytes, h))
+            };
             let before = self.strings.bytes();
             self.strings.insert(s);
             let grown = self.strings.bytes() - before;
@@ -309,14 +317,26 @@ impl Global {
                 self.heap.adjust(grown as isize);
             }
             s
+        } else if fits_in_block(bytes.len()) {
+            self.alloc_string_in_block(bytes, None)
         } else {
             self.heap.alloc(make_string(bytes, 0))
         }
     }
 
-    /// Creates a string from an owned buffer (no copy for long strings).
+    /// A string whose bytes live in its own pool block; short (interned by
+    /// the caller) when `hash` is given.
+    fn alloc_string_in_block(&mut self, bytes: &[u8], hash: Option<u32>) -> Gc<LuaString> {
+        // SAFETY: the space is `bytes.len()` long, in the string's own block.
+        self.heap.alloc_with_space(bytes.len(), |space| unsafe {
+            make_string_in_block(bytes, hash, space)
+        })
+    }
+
+    /// Creates a string from an owned buffer (no copy for long strings that
+    /// do not fit in a pool block).
     pub fn new_string_owned(&mut self, bytes: Vec<u8>) -> Gc<LuaString> {
-        if bytes.len() <= MAX_SHORT_LEN {
+        if bytes.len() <= MAX_SHORT_LEN || fits_in_block(bytes.len()) {
             self.new_string(&bytes)
         } else {
             self.heap.alloc(make_long_string(bytes))
@@ -413,6 +433,7 @@ impl State {
             host: crate::raw::HostHooks::default(),
             limits: crate::sandbox::Limits::default(),
             closing: false,
+            concat_buffer: Vec::new(),
         });
         let gptr = NonNull::from(Box::leak(global));
         // SAFETY: the main thread was just created and nothing else refers to its

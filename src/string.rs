@@ -6,6 +6,7 @@
 //! hash lazily, the first time they are used as a table key.
 
 use std::cell::Cell;
+use std::ptr::NonNull;
 
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
 
@@ -16,10 +17,19 @@ pub const MAX_SHORT_LEN: usize = 40;
 const INLINE_LEN: usize = 22;
 
 /// A string's contents: inside the object when short enough (one allocation
-/// per string, like PUC's), else in their own buffer.
+/// per string, like PUC's), else after it in its pool block (`in_block`),
+/// else in a box of their own.
 enum Bytes {
-    Inline { len: u8, data: [u8; INLINE_LEN] },
-    Heap(Box<[u8]>),
+    Inline {
+        len: u8,
+        data: [u8; INLINE_LEN],
+    },
+    /// A boxed slice taken apart (`boxed`), or bytes in the string's block.
+    Outside {
+        ptr: NonNull<u8>,
+        len: usize,
+        boxed: bool,
+    },
 }
 
 impl Bytes {
@@ -33,7 +43,18 @@ impl Bytes {
                 data,
             }
         } else {
-            Bytes::Heap(bytes.into())
+            Bytes::from_box(bytes.into())
+        }
+    }
+
+    fn from_box(bytes: Box<[u8]>) -> Bytes {
+        let len = bytes.len();
+        // SAFETY: `Box::into_raw` never returns null.
+        let ptr = unsafe { NonNull::new_unchecked(Box::into_raw(bytes).cast::<u8>()) };
+        Bytes::Outside {
+            ptr,
+            len,
+            boxed: true,
         }
     }
 
@@ -41,7 +62,11 @@ impl Bytes {
     fn as_slice(&self) -> &[u8] {
         match self {
             Bytes::Inline { len, data } => &data[..(*len as usize).min(INLINE_LEN)],
-            Bytes::Heap(b) => b,
+            // SAFETY: `len` bytes at `ptr`, owned by this string: a box taken
+            // apart by `from_box`, or the space `make_string_in_block` filled.
+            Bytes::Outside { ptr, len, .. } => unsafe {
+                std::slice::from_raw_parts(ptr.as_ptr(), *len)
+            },
         }
     }
 
@@ -49,7 +74,22 @@ impl Bytes {
     fn outside_len(&self) -> usize {
         match self {
             Bytes::Inline { .. } => 0,
-            Bytes::Heap(b) => b.len(),
+            Bytes::Outside { len, .. } => *len,
+        }
+    }
+}
+
+impl Drop for Bytes {
+    fn drop(&mut self) {
+        if let Bytes::Outside {
+            ptr,
+            len,
+            boxed: true,
+        } = *self
+        {
+            let slice = std::ptr::slice_from_raw_parts_mut(ptr.as_ptr(), len);
+            // SAFETY: made by `Box::into_raw` in `from_box`, freed once.
+            drop(unsafe { Box::from_raw(slice) });
         }
     }
 }
@@ -385,7 +425,43 @@ pub fn make_long_string(bytes: Vec<u8>) -> LuaString {
         hash: Cell::new(0),
         has_hash: Cell::new(false),
         short: false,
-        bytes: Bytes::Heap(bytes.into_boxed_slice()),
+        bytes: Bytes::from_box(bytes.into_boxed_slice()),
+    }
+}
+
+/// Whether a string of `len` bytes keeps them in its own pool block
+/// (`make_string_in_block`): too long for the object, short enough for a
+/// block.
+#[inline]
+pub(crate) fn fits_in_block(len: usize) -> bool {
+    len > INLINE_LEN && std::mem::size_of::<GcBox<LuaString>>() + len <= crate::pool::MAX_BLOCK
+}
+
+/// `make_string` (or `make_short_string` with `hash`), with the bytes copied
+/// to `space`.
+///
+/// # Safety
+/// `space` is `bytes.len()` bytes that nothing else uses for as long as the
+/// string lives (the rest of the string's own block).
+#[inline]
+pub(crate) unsafe fn make_string_in_block(
+    bytes: &[u8],
+    hash: Option<u32>,
+    space: NonNull<u8>,
+) -> LuaString {
+    debug_assert!(bytes.len() > INLINE_LEN);
+    // SAFETY: the caller gives `bytes.len()` bytes at `space`, apart from
+    // `bytes` (a fresh block).
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), space.as_ptr(), bytes.len()) };
+    LuaString {
+        hash: Cell::new(hash.unwrap_or(0)),
+        has_hash: Cell::new(hash.is_some()),
+        short: hash.is_some(),
+        bytes: Bytes::Outside {
+            ptr: space,
+            len: bytes.len(),
+            boxed: false,
+        },
     }
 }
 
@@ -412,6 +488,35 @@ mod tests {
         }
         let long = make_long_string(vec![b'x'; 50]);
         assert_eq!(long.as_bytes(), &[b'x'; 50][..]);
+    }
+
+    #[test]
+    fn string_object_is_forty_bytes() {
+        assert_eq!(std::mem::size_of::<GcBox<LuaString>>(), 40);
+    }
+
+    #[test]
+    fn contents_in_the_block() {
+        let mut heap = crate::gc::Heap::new();
+        assert!(!fits_in_block(INLINE_LEN));
+        assert!(fits_in_block(INLINE_LEN + 1));
+        let most = crate::pool::MAX_BLOCK - std::mem::size_of::<GcBox<LuaString>>();
+        assert!(fits_in_block(most) && !fits_in_block(most + 1));
+        for (n, hash) in [
+            (INLINE_LEN + 1, Some(5)),
+            (MAX_SHORT_LEN, Some(9)),
+            (most, None),
+        ] {
+            let text: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            // SAFETY: the space is `n` bytes, in the string's own block.
+            let s = heap.alloc_with_space(n, |space| unsafe {
+                make_string_in_block(&text, hash, space)
+            });
+            assert_eq!(s.as_bytes(), &text[..]);
+            assert_eq!(s.is_short(), hash.is_some());
+            assert_eq!(s.heap_size(), std::mem::size_of::<GcBox<LuaString>>() + n);
+        }
+        heap.free_all();
     }
 
     /// Every string is found from its hash, and tags match their strings.

@@ -566,6 +566,8 @@ impl State {
     /// Concatenates `n` values at stack[first..first+n], leaving the result in
     /// `stack[first]` (`luaV_concat`: right to left, merging runs of strings).
     pub fn concat(&mut self, first: usize, n: usize) -> LuaResult<()> {
+        /// Largest (estimated) result built in `Global::concat_buffer`.
+        const CONCAT_BUFFER_ROOM: usize = 256;
         // `top` always marks the end of the operands still to concatenate, so
         // a `__concat` that yields can be finished after a resume
         // (`coroutine::finish_op`).
@@ -595,7 +597,16 @@ impl State {
                     return Err(self.rt_error_msg("string length overflow"));
                 }
                 self.check_memory_limit(room)?;
-                let mut buf = Vec::with_capacity(room);
+                // A result that will be copied (into a short string or a
+                // pool block) is built in the kept buffer; a longer one in
+                // a buffer of its own, which becomes the string's.
+                let copied = room <= CONCAT_BUFFER_ROOM;
+                let mut buf = if copied {
+                    std::mem::take(&mut self.global().concat_buffer)
+                } else {
+                    Vec::with_capacity(room)
+                };
+                buf.clear();
                 for i in top - k..top {
                     let v = self.stack[i];
                     append_str_or_num(&mut buf, v);
@@ -603,7 +614,14 @@ impl State {
                 if buf.len() > (i32::MAX as usize) * 8 {
                     return Err(self.rt_error_msg("string length overflow"));
                 }
-                let s = self.global().new_string_owned(buf);
+                let s = if copied {
+                    let g = self.global();
+                    let s = g.new_string(&buf);
+                    g.concat_buffer = buf;
+                    s
+                } else {
+                    self.global().new_string_owned(buf)
+                };
                 self.stack[top - k] = Value::Str(s);
                 total -= k - 1;
             } else {
