@@ -142,10 +142,12 @@ impl Node {
 /// with small parts has them in its own block, after the object (`inline`):
 /// one allocation instead of three.
 struct Inner {
-    /// The array part: a `Box<[Value]>` of `array_len` values, taken apart.
+    /// The array part: a `Box<[Value]>` of `array_len` values, taken apart,
+    /// or the values in the table's block (`INLINE_ARRAY`).
     array_ptr: NonNull<Value>,
-    /// The hash part: a `Box<[Node]>` of `node_count` nodes taken apart
-    /// (dangling when there are none).
+    /// The hash part: a `Box<[Node]>` of `node_count` nodes taken apart, or
+    /// the nodes in the table's block (`INLINE_NODES`); dangling when there
+    /// are none.
     nodes_ptr: NonNull<Node>,
     array_len: u32,
     /// 0, or a power of two.
