@@ -287,9 +287,8 @@ impl GcRef {
     /// The object must be unreachable and not freed before; afterwards no `Gc` to
     /// it may be dereferenced.
     unsafe fn free(self, pool: &mut Pool) {
-        // SAFETY: each box was made by `Heap::alloc` (in `pool` or boxed, as
-        // `free_box` tells them apart), and the caller guarantees this is the
-        // only release.
+        // Each box was made by `Heap::alloc`, pooled or boxed as `free_box` tells.
+        // SAFETY: the caller guarantees this is the only release.
         unsafe {
             match self {
                 GcRef::String(o) => free_box(o.ptr, pool),
@@ -927,9 +926,8 @@ impl Heap {
         let size = std::mem::size_of::<GcBox<T>>();
         assert!(pooled::<T>() && size + extra <= pool::MAX_BLOCK);
         let ptr: NonNull<GcBox<T>> = self.pool.alloc(size + extra).cast();
-        // SAFETY: the block holds `size + extra` bytes, so the space starts
-        // inside it (or at its end when `extra` is 0); `size` keeps the
-        // alignment of `GcBox<T>`, a multiple of `GRANULE`.
+        // `size` is a multiple of the box's alignment, itself of `GRANULE`.
+        // SAFETY: the block holds `size + extra` bytes, so this stays in it.
         let space = unsafe { NonNull::new_unchecked(ptr.as_ptr().cast::<u8>().add(size)) };
         // SAFETY: as in `alloc_with`: a fresh block, big and aligned enough.
         unsafe {
@@ -1322,9 +1320,8 @@ impl Heap {
                     if r.header().get() & dead != 0 {
                         self.total_bytes = self.total_bytes.saturating_sub(r.size());
                         self.objects.swap_remove(self.sweep_cursor);
-                        // SAFETY: `r` stayed white through a complete mark phase
-                        // (module invariant), so nothing live refers to it, and
-                        // it was removed from the list, so it is freed once.
+                        // White through a whole mark phase: nothing live refers to it.
+                        // SAFETY: unreachable, and removed from the list: freed once.
                         unsafe { r.free(&mut self.pool) };
                     } else {
                         r.set_colour(white);
@@ -1452,9 +1449,8 @@ impl Heap {
             let r = self.objects[read].unpack();
             if r.is_white() {
                 freed += r.size();
-                // SAFETY: young and unmarked after a complete young mark phase
-                // (old objects point only to old objects or are gray), and
-                // dropped from the list by the compaction.
+                // Old objects point only to old ones or are gray.
+                // SAFETY: young and unmarked: unreachable; compaction drops it.
                 unsafe { r.free(&mut self.pool) };
                 continue;
             }

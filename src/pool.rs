@@ -113,9 +113,8 @@ impl Pool {
         if page.is_null() {
             page = self.new_page(class);
         }
-        // SAFETY: `page` is one of this pool's live pages, listed as having
-        // free blocks, so `free_count > 0` and a set bit lies at or after
-        // `cursor`; no other reference to its header exists.
+        // A listed page has free blocks: a set bit lies at or after `cursor`.
+        // SAFETY: `page` is a live page of this pool, its header unshared.
         unsafe {
             let p = &mut *page;
             let mut w = p.cursor as usize;
@@ -145,10 +144,9 @@ impl Pool {
     #[inline]
     pub(crate) unsafe fn free(&mut self, block: NonNull<u8>) {
         let offset = block.as_ptr() as usize % PAGE_SIZE;
-        // SAFETY: the block lies in a page aligned to `PAGE_SIZE` (the caller
-        // guarantees it came from `alloc`), whose header is at that offset
-        // back; the pool is borrowed mutably, so no other reference to it
-        // exists.
+        // The block came from `alloc` (caller's guarantee), so its page's
+        // header starts `offset` bytes back (pages are `PAGE_SIZE`-aligned).
+        // SAFETY: that header is a live page's, unshared (`&mut self`).
         unsafe {
             let page = block.as_ptr().sub(offset).cast::<Page>();
             let p = &mut *page;

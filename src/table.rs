@@ -182,9 +182,8 @@ impl Inner {
 
     #[inline(always)]
     fn array(&self) -> &[Value] {
-        // SAFETY: `array_ptr` and `array_len` are a boxed slice taken apart by
-        // `set_array`, or the inline part `new_in_block` made, owned by this
-        // table.
+        // SAFETY: `array_ptr` and `array_len` are this table's: a boxed slice
+        // taken apart by `set_array`, or the inline part of `new_in_block`.
         unsafe { std::slice::from_raw_parts(self.array_ptr.as_ptr(), self.array_len as usize) }
     }
 
@@ -196,9 +195,8 @@ impl Inner {
 
     #[inline(always)]
     fn nodes(&self) -> &[Node] {
-        // SAFETY: `nodes_ptr` and `node_count` are a boxed slice taken apart by
-        // `set_nodes`, or the inline part `new_in_block` made, owned by this
-        // table (or dangling, with length 0).
+        // SAFETY: as in `array`, from `set_nodes` or `new_in_block` (or
+        // dangling, with length 0).
         unsafe { std::slice::from_raw_parts(self.nodes_ptr.as_ptr(), self.node_count as usize) }
     }
 
