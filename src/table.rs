@@ -206,9 +206,10 @@ impl Inner {
         unsafe { std::slice::from_raw_parts_mut(self.nodes_ptr.as_ptr(), self.node_count as usize) }
     }
 
-    /// Takes the array part out (leaving it empty). An inline part is
-    /// copied out; its space in the block stays unused.
-    fn take_array(&mut self) -> Vec<Value> {
+    /// Takes the array part out (leaving it empty), with room for at least
+    /// `capacity` values. An inline part is copied out (into a vector of that
+    /// room at once); its space in the block stays unused.
+    fn take_array(&mut self, capacity: usize) -> Vec<Value> {
         let ptr =
             std::ptr::slice_from_raw_parts_mut(self.array_ptr.as_ptr(), self.array_len as usize);
         self.array_ptr = NonNull::dangling();
@@ -217,11 +218,18 @@ impl Inner {
             self.inline &= !INLINE_ARRAY;
             // SAFETY: `new_in_block` made the inline part: initialised values
             // in the table's block, which outlives this call.
-            return unsafe { &*ptr }.to_vec();
+            let values = unsafe { &*ptr };
+            let mut array = Vec::with_capacity(capacity.max(values.len()));
+            array.extend_from_slice(values);
+            return array;
         }
         // SAFETY: the pointer and length came from `Box::into_raw` in
         // `set_array`, and this table no longer refers to them.
-        unsafe { Box::from_raw(ptr) }.into_vec()
+        let mut array = unsafe { Box::from_raw(ptr) }.into_vec();
+        // Grown in place when the allocator can (a large block is remapped,
+        // not copied).
+        array.reserve_exact(capacity.saturating_sub(array.len()));
+        array
     }
 
     /// Installs `array` as the array part (which must be empty).
@@ -275,7 +283,7 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // Inline parts go with the block; only boxed ones are freed here.
         if self.inline & INLINE_ARRAY == 0 {
-            drop(self.take_array());
+            drop(self.take_array(0));
         }
         if self.inline & INLINE_NODES == 0 {
             drop(self.take_nodes());
@@ -668,7 +676,7 @@ impl Inner {
         self.last_free = self.nodes().len() as u32;
         let old_asize = self.array().len();
         if asize < old_asize {
-            let mut array = self.take_array();
+            let mut array = self.take_array(0);
             let tail = array.split_off(asize);
             self.set_array(array.into_boxed_slice());
             for (j, v) in tail.into_iter().enumerate() {
@@ -677,10 +685,7 @@ impl Inner {
                 }
             }
         } else if asize > old_asize {
-            // Grown in place when the allocator can (a large block is
-            // remapped, not copied).
-            let mut array = self.take_array();
-            array.reserve_exact(asize - old_asize);
+            let mut array = self.take_array(asize);
             array.resize(asize, Value::Nil);
             self.set_array(array.into_boxed_slice());
         }
