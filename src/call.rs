@@ -97,6 +97,42 @@ impl State {
         Ok(())
     }
 
+    /// A tail call of Lua closure `cl`, whose function and arguments were
+    /// moved down to `func` (arguments up to `top`): the running frame becomes
+    /// the callee's, keeping the results its caller wants (`push_lua_frame`
+    /// without the pop and push of a frame).
+    pub(crate) fn replace_lua_frame(
+        &mut self,
+        func: usize,
+        cl: crate::gc::Gc<crate::function::LuaClosure>,
+        status: u8,
+    ) -> LuaResult<()> {
+        let p = cl.proto;
+        let nargs = self.top.saturating_sub(func + 1);
+        let nparams = p.num_params as usize;
+        let fsize = p.max_stack_size as usize;
+        if func + 1 + fsize + 1 > self.stack.len() {
+            self.grow_stack(func + 1 + fsize + 1)?;
+        }
+        for i in nargs..nparams {
+            self.stack[func + 1 + i] = Value::Nil;
+        }
+        let Some(ci) = self.frames.last_mut() else {
+            return Ok(());
+        };
+        ci.func = func;
+        ci.base = func + 1;
+        ci.top = func + 1 + fsize;
+        ci.pc = 0;
+        ci.closure = Some(cl);
+        ci.n_extra_args = 0;
+        ci.status = status;
+        ci.k = None;
+        ci.saved_nres = 0;
+        self.top = func + 1 + nargs.max(nparams);
+        Ok(())
+    }
+
     /// Calls native function `f` at `func` (arguments up to `top`) and moves
     /// its results into place.
     #[inline(always)]

@@ -1130,9 +1130,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     if let Value::LuaFn(callee) = func_val {
                         // Reuse the frame: move the function and arguments down.
-                        let (func, nresults, fresh) = {
+                        let (func, fresh) = {
                             let ci = cur(l);
-                            (ci.func - delta, ci.nresults, ci.status & call_status::FRESH)
+                            (ci.func - delta, ci.status & call_status::FRESH)
                         };
                         debug_assert!(func < ra && ra + b <= l.stack.len());
                         for j in 0..b {
@@ -1141,11 +1141,15 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             let v = ValueWords::of(slot(&mut l.stack, ra + j));
                             v.write_to(slot(&mut l.stack, func + j));
                         }
-                        l.frames.pop();
                         l.top = func + b;
                         let status = call_status::LUA | call_status::TAIL | fresh;
-                        push_tail_frame(l, func, callee, nresults, status)?;
-                        continue 'frame;
+                        replace_frame(l, func, callee, status)?;
+                        if l.hook_mask != 0 {
+                            // The frame head runs the call hook.
+                            continue 'frame;
+                        }
+                        enter_lua!(callee, 0, func + 1);
+                        continue;
                     } else {
                         // A native function: call it, then return its results.
                         match func_val {
@@ -1664,17 +1668,11 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
     Ok(())
 }
 
-/// `push_lua_frame` for a tail call, out of line: a second inlined copy in
-/// `execute` costs the whole loop machine registers.
+/// `replace_lua_frame` for a tail call, out of line: inlined in `execute`,
+/// it costs the whole loop machine registers.
 #[inline(never)]
-fn push_tail_frame(
-    l: &mut State,
-    func: usize,
-    callee: Gc<LuaClosure>,
-    nresults: i32,
-    status: u8,
-) -> LuaResult<()> {
-    l.push_lua_frame(func, callee, nresults, status)
+fn replace_frame(l: &mut State, func: usize, callee: Gc<LuaClosure>, status: u8) -> LuaResult<()> {
+    l.replace_lua_frame(func, callee, status)
 }
 
 /// `t[key]` for a string key that a raw lookup did not find in `t`, when
