@@ -411,6 +411,37 @@ impl PackedRef {
     }
 }
 
+/// An interned string's pointer with three bits of its hash in the address's
+/// low bits (clear by alignment, checked above), in one word: the string
+/// table compares those bits before it reads the string, and needs no second
+/// array for them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaggedStr(std::num::NonZeroUsize);
+
+impl TaggedStr {
+    /// The bits a tag may use.
+    pub(crate) const TAG_MASK: usize = KIND_BITS;
+
+    #[inline(always)]
+    pub(crate) fn new(s: Gc<LuaString>, tag: usize) -> TaggedStr {
+        // An address is never 0, so neither is the word.
+        let word = s.addr() | (tag & KIND_BITS);
+        TaggedStr(std::num::NonZeroUsize::new(word).unwrap_or(std::num::NonZeroUsize::MIN))
+    }
+
+    #[inline(always)]
+    pub(crate) fn tag(self) -> usize {
+        self.0.get() & KIND_BITS
+    }
+
+    #[inline(always)]
+    pub(crate) fn string(self) -> Gc<LuaString> {
+        // SAFETY: `new` made the word from a string's address, whose low bits
+        // alignment keeps clear, and a tag in those bits.
+        unsafe { Gc::from_addr(self.0.get() & !KIND_BITS) }
+    }
+}
+
 /// Types that live in the heap: how to register them and what they reference.
 pub trait Collectable: Sized {
     fn into_ref(gc: Gc<Self>) -> GcRef;

@@ -8,7 +8,7 @@
 use std::cell::Cell;
 use std::ptr::NonNull;
 
-use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker};
+use crate::gc::{Collectable, Gc, GcBox, GcRef, Marker, TaggedStr};
 
 /// Longest string that is interned (PUC's `LUAI_MAXSHORTLEN`).
 pub const MAX_SHORT_LEN: usize = 40;
@@ -177,14 +177,14 @@ pub fn hash_bytes(bytes: &[u8], seed: u32) -> u32 {
 /// hash set with linear probing, at most three quarters full.
 ///
 /// Memory matters here (one slot per live short string, and every string
-/// created since the last collection): a slot is a pointer plus a 16-bit *tag*
-/// (bits of the hash, never 0; 0 marks an empty slot) in a separate
-/// array, so a probe scans the small tags and looks into a string only when its
-/// tag matches. Dead strings are deleted in place (backward-shift deletion), so
-/// a collection allocates nothing here unless the table shrinks.
+/// created since the last collection): a slot is one word, the string's
+/// pointer with a three-bit *tag* (bits of the hash) in its low bits, so a
+/// probe looks into a string only when its tag matches, and a lookup touches
+/// the slot array and the string, as PUC's chained table does. Dead strings
+/// are deleted in place (backward-shift deletion), so a collection allocates
+/// nothing here unless the table shrinks.
 pub struct StringTable {
-    tags: Vec<u16>,
-    slots: Vec<Option<Gc<LuaString>>>,
+    slots: Vec<Option<TaggedStr>>,
     /// 32 - log2 of the number of slots: a string's first slot is the
     /// scrambled hash shifted right by this.
     shift: u32,
@@ -204,17 +204,16 @@ fn scramble(hash: u32) -> u32 {
     hash.wrapping_mul(0x9E37_79B1)
 }
 
-/// The tag of a hash: the low 16 bits of the scrambled hash (the slot comes
-/// from its high bits), never 0.
+/// The tag of a hash: low bits of the scrambled hash (the slot comes from
+/// its high bits).
 #[inline(always)]
-fn tag_of(hash: u32) -> u16 {
-    (scramble(hash) as u16).max(1)
+fn tag_of(hash: u32) -> usize {
+    scramble(hash) as usize & TaggedStr::TAG_MASK
 }
 
 impl StringTable {
     pub fn new(seed: u32) -> StringTable {
         StringTable {
-            tags: vec![0; MIN_SLOTS],
             slots: vec![None; MIN_SLOTS],
             shift: 32 - MIN_SLOTS.trailing_zeros(),
             count: 0,
@@ -234,19 +233,15 @@ impl StringTable {
     /// Finds an interned string with these contents.
     #[inline]
     pub fn find(&self, bytes: &[u8], hash: u32) -> Option<Gc<LuaString>> {
-        let mask = self.tags.len() - 1;
+        let mask = self.slots.len() - 1;
         let tag = tag_of(hash);
         let mut i = self.home(hash);
         loop {
-            let t = self.tags[i];
-            if t == 0 {
-                return None;
-            }
-            if t == tag {
-                if let Some(s) = self.slots[i] {
-                    if s.hash.get() == hash && s.as_bytes() == bytes {
-                        return Some(s);
-                    }
+            let entry = self.slots[i]?;
+            if entry.tag() == tag {
+                let s = entry.string();
+                if s.hash.get() == hash && s.as_bytes() == bytes {
+                    return Some(s);
                 }
             }
             i = (i + 1) & mask;
@@ -254,8 +249,8 @@ impl StringTable {
     }
 
     pub fn insert(&mut self, s: Gc<LuaString>) {
-        if (self.count + 1) * 4 > self.tags.len() * 3 {
-            self.rebuild(self.tags.len() * 2);
+        if (self.count + 1) * 4 > self.slots.len() * 3 {
+            self.rebuild(self.slots.len() * 2);
         }
         self.place(s);
         self.count += 1;
@@ -263,13 +258,12 @@ impl StringTable {
 
     fn place(&mut self, s: Gc<LuaString>) {
         let hash = s.hash.get();
-        let mask = self.tags.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut i = self.home(hash);
-        while self.tags[i] != 0 {
+        while self.slots[i].is_some() {
             i = (i + 1) & mask;
         }
-        self.tags[i] = tag_of(hash);
-        self.slots[i] = Some(s);
+        self.slots[i] = Some(TaggedStr::new(s, tag_of(hash)));
     }
 
     /// The first slot probed for a hash.
@@ -282,25 +276,21 @@ impl StringTable {
     /// Moves every string into a table of `size` slots (a power of two).
     fn rebuild(&mut self, size: usize) {
         let old = std::mem::replace(&mut self.slots, vec![None; size]);
-        self.tags = vec![0; size];
         self.shift = 32 - size.trailing_zeros();
-        for s in old.into_iter().flatten() {
-            self.place(s);
+        for entry in old.into_iter().flatten() {
+            self.place(entry.string());
         }
     }
 
     /// Empties slot `hole` and shifts back the entries after it that probing
     /// would no longer reach (backward-shift deletion).
     fn delete_at(&mut self, mut hole: usize) {
-        let mask = self.tags.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut j = hole;
         loop {
             j = (j + 1) & mask;
-            if self.tags[j] == 0 {
-                break;
-            }
-            let Some(s) = self.slots[j] else { break };
-            let home = self.home(s.hash.get());
+            let Some(entry) = self.slots[j] else { break };
+            let home = self.home(entry.string().hash.get());
             // The entry at `j` may move to `hole` unless its home lies
             // cyclically in (hole, j]: then probing from home reaches j first.
             let home_in_between = if hole <= j {
@@ -309,34 +299,28 @@ impl StringTable {
                 hole < home || home <= j
             };
             if !home_in_between {
-                self.tags[hole] = self.tags[j];
                 self.slots[hole] = self.slots[j];
                 hole = j;
             }
         }
-        self.tags[hole] = 0;
         self.slots[hole] = None;
     }
 
     /// Every interned string (for heap verification).
     pub fn strings(&self) -> impl Iterator<Item = Gc<LuaString>> + '_ {
-        self.slots.iter().flatten().copied()
+        self.slots.iter().flatten().map(|entry| entry.string())
     }
 
     /// Drops `s` from the table, if it is there (a young collection removes
     /// the young strings that died one by one: visiting the whole table,
     /// mostly old strings, would cost every young collection O(strings)).
     pub fn remove(&mut self, s: Gc<LuaString>) {
-        let mask = self.tags.len() - 1;
+        let mask = self.slots.len() - 1;
         let hash = s.hash.get();
-        let tag = tag_of(hash);
+        let wanted = TaggedStr::new(s, tag_of(hash));
         let mut i = self.home(hash);
-        loop {
-            let t = self.tags[i];
-            if t == 0 {
-                return;
-            }
-            if t == tag && self.slots[i].is_some_and(|x| Gc::ptr_eq(x, s)) {
+        while let Some(entry) = self.slots[i] {
+            if entry == wanted {
                 self.delete_at(i);
                 self.count -= 1;
                 return;
@@ -354,10 +338,10 @@ impl StringTable {
     /// Keeps only the strings `keep` accepts; shrinks the table when it is
     /// mostly empty.
     fn retain(&mut self, keep: impl Fn(Gc<LuaString>) -> bool) {
-        let len = self.tags.len();
+        let len = self.slots.len();
         // Start at an empty slot, so that no run of entries wraps around the
         // starting point: a deletion only shifts entries not yet visited.
-        let Some(start) = self.tags.iter().position(|&t| t == 0) else {
+        let Some(start) = self.slots.iter().position(|e| e.is_none()) else {
             return; // never full: at most three quarters
         };
         let mask = len - 1;
@@ -365,7 +349,7 @@ impl StringTable {
         let mut i = (start + 1) & mask;
         while visited < len - 1 {
             match self.slots[i] {
-                Some(s) if !keep(s) => {
+                Some(entry) if !keep(entry.string()) => {
                     self.delete_at(i);
                     self.count -= 1;
                     // Slot `i` may hold a shifted entry now: look again.
