@@ -93,6 +93,29 @@ fn for_error(l: &mut State, v: Value, what: &str) -> crate::error::LuaError {
 /// Prepares a numeric `for` loop; returns true when the loop must be skipped.
 #[inline(never)]
 fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
+    // The common loop, all integers, without the conversions and checks below.
+    if let Some(regs) = l.stack.get_mut(ra..ra + 4) {
+        if let [Value::Int(init), Value::Int(limit), Value::Int(step), _] = *regs {
+            if step == 0 {
+                return Err(l.rt_error_msg("'for' step is zero"));
+            }
+            if (step > 0 && init > limit) || (step < 0 && init < limit) {
+                return Ok(true);
+            }
+            // (A division costs tens of cycles: none for the usual step.)
+            let count = if step == 1 {
+                (limit as u64).wrapping_sub(init as u64)
+            } else if step > 0 {
+                (limit as u64).wrapping_sub(init as u64) / step as u64
+            } else {
+                let s1 = (step.wrapping_add(1)).wrapping_neg() as u64 + 1;
+                (init as u64).wrapping_sub(limit as u64) / s1
+            };
+            regs[1] = Value::Int(count as i64);
+            regs[3] = Value::Int(init);
+            return Ok(false);
+        }
+    }
     let init = l.stack[ra];
     let limit = l.stack[ra + 1];
     let step = l.stack[ra + 2];
@@ -1271,13 +1294,18 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     resume_caller!(hooked);
                 }
                 opnum::FORLOOP => {
-                    poll_hook!();
                     let a = get_a(i) as usize;
                     match reg!(a + 2) {
                         Value::Int(step) => {
                             // The counter and the index stay integers: update
                             // their payloads in place (no tag stores).
                             if let Value::Int(count) = &mut reg!(a + 1) {
+                                // An asynchronous hook is looked for once in
+                                // 256 iterations (the counter is at hand; the
+                                // hook mask is a load).
+                                if *count & 0xff == 0 {
+                                    poll_hook!();
+                                }
                                 if *count > 0 {
                                     *count -= 1;
                                     if let Value::Int(idx) = &mut reg!(a) {
@@ -1290,6 +1318,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                             }
                         }
                         Value::Float(step) => {
+                            poll_hook!();
                             if let (Value::Float(idx), Value::Float(limit)) = (reg!(a), reg!(a + 1))
                             {
                                 let idx = idx + step;

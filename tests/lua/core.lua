@@ -97,4 +97,20 @@ local function rec(k) return 1 + rec(k + 1) end
 local ok, msg = pcall(rec, 1)
 assert(not ok and msg:find("stack overflow"))
 
+-- Integer loops at the ends of the range, with large and negative steps
+-- (FORPREP's all-integer path), and a zero step.
+do
+  local n = 0
+  for i = 1, 0 do n = n + 1 end assert(n == 0)
+  for i = 0, 0 do n = n + 1 end assert(n == 1)
+  n = 0 for i = 10, 1, -3 do n = n + i end assert(n == 10 + 7 + 4 + 1)
+  n = 0 for i = math.mininteger, math.mininteger + 2 do n = n + 1 end assert(n == 3)
+  n = 0 for i = math.mininteger + 2, math.mininteger, -1 do n = n + 1 end assert(n == 3)
+  n = 0 for i = 1, 10, math.maxinteger do n = n + 1 end assert(n == 1)
+  n = 0 for i = -1, -10, math.mininteger do n = n + 1 end assert(n == 1)
+  n = 0 for i = 7, 100, 31 do n = n + i end assert(n == 7 + 38 + 69 + 100)
+  local ok, e = pcall(function() for i = 1, 10, 0 do end end)
+  assert(not ok and e:find("'for' step is zero"))
+end
+
 print "OK"
