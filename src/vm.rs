@@ -433,9 +433,17 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             }};
         }
         macro_rules! arith_div_mod {
-            ($i:expr, $a:expr, $b:expr, $op:expr) => {{
+            ($i:expr, $a:expr, $b:expr, $op:expr, $int:expr, $flt:expr) => {{
                 let (a, b) = ($a, $b);
                 match (a, b) {
+                    (Value::Int(x), Value::Int(y)) if y != 0 => {
+                        reg!(get_a($i)) = Value::Int($int(x, y));
+                        pc = pc.wrapping_add(1);
+                    }
+                    (Value::Float(x), Value::Float(y)) => {
+                        reg!(get_a($i)) = Value::Float($flt(x, y));
+                        pc = pc.wrapping_add(1);
+                    }
                     (Value::Int(_), Value::Int(0)) => {
                         save_pc!();
                         let r = l.arith($op, a, b, (Operand::None, Operand::None))?;
@@ -783,7 +791,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     |x: f64, y: f64| x * y
                 ),
                 opnum::MODK => {
-                    arith_div_mod!(i, reg!(get_b(i)), kst!(get_c(i)), ArithOp::Mod)
+                    arith_div_mod!(
+                        i,
+                        reg!(get_b(i)),
+                        kst!(get_c(i)),
+                        ArithOp::Mod,
+                        arith::int_mod,
+                        arith::float_mod
+                    )
                 }
                 opnum::POWK => {
                     arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| {
@@ -794,7 +809,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| x / y)
                 }
                 opnum::IDIVK => {
-                    arith_div_mod!(i, reg!(get_b(i)), kst!(get_c(i)), ArithOp::IDiv)
+                    arith_div_mod!(
+                        i,
+                        reg!(get_b(i)),
+                        kst!(get_c(i)),
+                        ArithOp::IDiv,
+                        arith::int_floor_div,
+                        arith::float_floor_div
+                    )
                 }
                 opnum::BANDK => {
                     bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x & y)
@@ -838,7 +860,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     i64::wrapping_mul,
                     |x: f64, y: f64| x * y
                 ),
-                opnum::MOD => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), ArithOp::Mod),
+                opnum::MOD => arith_div_mod!(
+                    i,
+                    reg!(get_b(i)),
+                    reg!(get_c(i)),
+                    ArithOp::Mod,
+                    arith::int_mod,
+                    arith::float_mod
+                ),
                 opnum::POW => {
                     arith_float_only!(i, reg!(get_b(i)), reg!(get_c(i)), |x: f64, y: f64| {
                         arith::float_arith(ArithOp::Pow, x, y)
@@ -847,7 +876,14 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 opnum::DIV => {
                     arith_float_only!(i, reg!(get_b(i)), reg!(get_c(i)), |x: f64, y: f64| x / y)
                 }
-                opnum::IDIV => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), ArithOp::IDiv),
+                opnum::IDIV => arith_div_mod!(
+                    i,
+                    reg!(get_b(i)),
+                    reg!(get_c(i)),
+                    ArithOp::IDiv,
+                    arith::int_floor_div,
+                    arith::float_floor_div
+                ),
                 opnum::BAND => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x & y),
                 opnum::BOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x | y),
                 opnum::BXOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x ^ y),
