@@ -164,9 +164,14 @@ impl State {
         if self.hook_mask != 0 {
             crate::vm::ret_hook(self, self.top - n, n)?;
         }
-        // `poscall`, with the frame's result slot and count at hand.
+        // `poscall`, with the frame's result slot and count at hand (no
+        // results wanted, as for a call statement, without the call).
         self.frames.pop();
-        self.move_results(func, self.top - n, n, nresults);
+        if nresults == 0 {
+            self.top = func;
+        } else {
+            self.move_results(func, self.top - n, n, nresults);
+        }
         Ok(())
     }
 
