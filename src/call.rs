@@ -165,12 +165,19 @@ impl State {
             crate::vm::ret_hook(self, self.top - n, n)?;
         }
         // `poscall`, with the frame's result slot and count at hand (no
-        // results wanted, as for a call statement, without the call).
+        // result or one, the usual cases, without the call).
         self.frames.pop();
-        if nresults == 0 {
-            self.top = func;
-        } else {
-            self.move_results(func, self.top - n, n, nresults);
+        match nresults {
+            0 => self.top = func,
+            1 => {
+                if n == 0 {
+                    self.stack[func] = Value::Nil;
+                } else {
+                    self.copy_slot(self.top - n, func);
+                }
+                self.top = func + 1;
+            }
+            _ => self.move_results(func, self.top - n, n, nresults),
         }
         Ok(())
     }
