@@ -1398,15 +1398,23 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     *slot(&mut l.stack, ra + 6) = *slot(&mut l.stack, ra + 2);
                     l.top = ra + 4 + 3;
                     save_pc!();
+                    let (func, nresults) = (ra + 4, get_c(i) as i32);
                     // A Lua iterator runs in this loop (and may yield); the
-                    // following TFORLOOP runs when it returns.
-                    match l.precall(ra + 4, get_c(i) as i32)? {
-                        PreCall::Lua => continue 'frame,
-                        PreCall::Native => {
-                            l.top = frame(l).top;
-                            refresh!();
+                    // following TFORLOOP runs when it returns. As for CALL,
+                    // it is entered here.
+                    if let Value::LuaFn(callee) = *slot(&mut l.stack, func) {
+                        push_iterator_frame(l, func, callee, nresults)?;
+                        if l.hook_mask != 0 {
+                            continue 'frame;
                         }
+                        enter_lua!(callee, 0, func + 1);
+                        continue;
                     }
+                    if let PreCall::Lua = l.precall(func, nresults)? {
+                        continue 'frame;
+                    }
+                    l.top = frame(l).top;
+                    refresh!();
                 }
                 opnum::TFORLOOP => {
                     poll_hook!();
@@ -1738,6 +1746,18 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
 #[inline(never)]
 fn replace_frame(l: &mut State, func: usize, callee: Gc<LuaClosure>, status: u8) -> LuaResult<()> {
     l.replace_lua_frame(func, callee, status)
+}
+
+/// `push_lua_frame` for TFORCALL's Lua iterator, out of line: a second
+/// inlined copy in `execute` costs the whole loop machine registers.
+#[inline(never)]
+fn push_iterator_frame(
+    l: &mut State,
+    func: usize,
+    callee: Gc<LuaClosure>,
+    nresults: i32,
+) -> LuaResult<()> {
+    l.push_lua_frame(func, callee, nresults, call_status::LUA)
 }
 
 /// `t[key]` for a string key that a raw lookup did not find in `t`, when
