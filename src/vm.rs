@@ -102,9 +102,11 @@ fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
             if (step > 0 && init > limit) || (step < 0 && init < limit) {
                 return Ok(true);
             }
-            // (A division costs tens of cycles: none for the usual step.)
+            // (A division costs tens of cycles: none for the usual steps.)
             let count = if step == 1 {
                 (limit as u64).wrapping_sub(init as u64)
+            } else if step == -1 {
+                (init as u64).wrapping_sub(limit as u64)
             } else if step > 0 {
                 (limit as u64).wrapping_sub(init as u64) / step as u64
             } else {
