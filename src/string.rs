@@ -506,14 +506,12 @@ mod tests {
     /// Every string is found from its hash, and tags match their strings.
     fn check_table(t: &StringTable) {
         let mut n = 0;
-        for (i, s) in t.slots.iter().enumerate() {
-            assert_eq!(s.is_some(), t.tags[i] != 0);
-            if let Some(s) = s {
-                n += 1;
-                assert_eq!(t.tags[i], tag_of(s.hash.get()));
-                let found = t.find(s.as_bytes(), s.hash.get()).unwrap();
-                assert!(Gc::ptr_eq(found, *s));
-            }
+        for entry in t.slots.iter().flatten() {
+            n += 1;
+            let s = entry.string();
+            assert_eq!(entry.tag(), tag_of(s.hash.get()));
+            let found = t.find(s.as_bytes(), s.hash.get()).unwrap();
+            assert!(Gc::ptr_eq(found, s));
         }
         assert_eq!(n, t.len());
     }
@@ -542,7 +540,7 @@ mod tests {
             }
         }
         assert_eq!(t.len(), 0);
-        assert_eq!(t.tags.len(), MIN_SLOTS);
+        assert_eq!(t.slots.len(), MIN_SLOTS);
         heap.free_all();
     }
 }
