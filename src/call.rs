@@ -71,16 +71,7 @@ impl State {
         nresults: i32,
         status: u8,
     ) -> LuaResult<()> {
-        let p = cl.proto;
-        let nargs = self.top.saturating_sub(func + 1);
-        let nparams = p.num_params as usize;
-        let fsize = p.max_stack_size as usize;
-        if func + 1 + fsize + 1 > self.stack.len() {
-            self.grow_stack(func + 1 + fsize + 1)?;
-        }
-        for i in nargs..nparams {
-            self.stack[func + 1 + i] = Value::Nil;
-        }
+        let (fsize, top) = self.lua_frame_registers(func, cl)?;
         self.frames.push(CallInfo {
             func,
             base: func + 1,
@@ -93,7 +84,7 @@ impl State {
             k: None,
             saved_nres: 0,
         });
-        self.top = func + 1 + nargs.max(nparams);
+        self.top = top;
         Ok(())
     }
 
@@ -107,16 +98,7 @@ impl State {
         cl: crate::gc::Gc<crate::function::LuaClosure>,
         status: u8,
     ) -> LuaResult<()> {
-        let p = cl.proto;
-        let nargs = self.top.saturating_sub(func + 1);
-        let nparams = p.num_params as usize;
-        let fsize = p.max_stack_size as usize;
-        if func + 1 + fsize + 1 > self.stack.len() {
-            self.grow_stack(func + 1 + fsize + 1)?;
-        }
-        for i in nargs..nparams {
-            self.stack[func + 1 + i] = Value::Nil;
-        }
+        let (fsize, top) = self.lua_frame_registers(func, cl)?;
         let Some(ci) = self.frames.last_mut() else {
             return Ok(());
         };
@@ -129,8 +111,30 @@ impl State {
         ci.status = status;
         ci.k = None;
         ci.saved_nres = 0;
-        self.top = func + 1 + nargs.max(nparams);
+        self.top = top;
         Ok(())
+    }
+
+    /// Room for the registers of Lua closure `cl` called at `func`
+    /// (arguments up to `top`), missing parameters set to nil: the frame
+    /// size and the top after the parameters.
+    #[inline(always)]
+    fn lua_frame_registers(
+        &mut self,
+        func: usize,
+        cl: crate::gc::Gc<crate::function::LuaClosure>,
+    ) -> LuaResult<(usize, usize)> {
+        let p = cl.proto;
+        let nargs = self.top.saturating_sub(func + 1);
+        let nparams = p.num_params as usize;
+        let fsize = p.max_stack_size as usize;
+        if func + 1 + fsize + 1 > self.stack.len() {
+            self.grow_stack(func + 1 + fsize + 1)?;
+        }
+        for i in nargs..nparams {
+            self.stack[func + 1 + i] = Value::Nil;
+        }
+        Ok((fsize, func + 1 + nargs.max(nparams)))
     }
 
     /// Calls native function `f` at `func` (arguments up to `top`) and moves

@@ -435,7 +435,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             }};
         }
         macro_rules! arith_div_mod {
-            ($i:expr, $a:expr, $b:expr, $op:expr, $int:expr, $flt:expr) => {{
+            ($i:expr, $a:expr, $b:expr, Mod) => {
+                arith_div_mod!(@op $i, $a, $b, ArithOp::Mod, arith::int_mod, arith::float_mod)
+            };
+            ($i:expr, $a:expr, $b:expr, IDiv) => {
+                arith_div_mod!(@op $i, $a, $b, ArithOp::IDiv, arith::int_floor_div, arith::float_floor_div)
+            };
+            (@op $i:expr, $a:expr, $b:expr, $op:expr, $int:expr, $flt:expr) => {{
                 let (a, b) = ($a, $b);
                 match (a, b) {
                     (Value::Int(x), Value::Int(y)) if y != 0 => {
@@ -793,14 +799,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     |x: f64, y: f64| x * y
                 ),
                 opnum::MODK => {
-                    arith_div_mod!(
-                        i,
-                        reg!(get_b(i)),
-                        kst!(get_c(i)),
-                        ArithOp::Mod,
-                        arith::int_mod,
-                        arith::float_mod
-                    )
+                    arith_div_mod!(i, reg!(get_b(i)), kst!(get_c(i)), Mod)
                 }
                 opnum::POWK => {
                     arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| {
@@ -811,14 +810,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     arith_float_only!(i, reg!(get_b(i)), kst!(get_c(i)), |x: f64, y: f64| x / y)
                 }
                 opnum::IDIVK => {
-                    arith_div_mod!(
-                        i,
-                        reg!(get_b(i)),
-                        kst!(get_c(i)),
-                        ArithOp::IDiv,
-                        arith::int_floor_div,
-                        arith::float_floor_div
-                    )
+                    arith_div_mod!(i, reg!(get_b(i)), kst!(get_c(i)), IDiv)
                 }
                 opnum::BANDK => {
                     bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x & y)
@@ -862,14 +854,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     i64::wrapping_mul,
                     |x: f64, y: f64| x * y
                 ),
-                opnum::MOD => arith_div_mod!(
-                    i,
-                    reg!(get_b(i)),
-                    reg!(get_c(i)),
-                    ArithOp::Mod,
-                    arith::int_mod,
-                    arith::float_mod
-                ),
+                opnum::MOD => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), Mod),
                 opnum::POW => {
                     arith_float_only!(i, reg!(get_b(i)), reg!(get_c(i)), |x: f64, y: f64| {
                         arith::float_arith(ArithOp::Pow, x, y)
@@ -878,14 +863,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 opnum::DIV => {
                     arith_float_only!(i, reg!(get_b(i)), reg!(get_c(i)), |x: f64, y: f64| x / y)
                 }
-                opnum::IDIV => arith_div_mod!(
-                    i,
-                    reg!(get_b(i)),
-                    reg!(get_c(i)),
-                    ArithOp::IDiv,
-                    arith::int_floor_div,
-                    arith::float_floor_div
-                ),
+                opnum::IDIV => arith_div_mod!(i, reg!(get_b(i)), reg!(get_c(i)), IDiv),
                 opnum::BAND => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x & y),
                 opnum::BOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x | y),
                 opnum::BXOR => bitwise!(i, reg!(get_b(i)), reg!(get_c(i)), |x: i64, y: i64| x ^ y),
