@@ -4,8 +4,12 @@
 //! small programs sized for Miri:
 //!
 //! ```text
-//! MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-permissive-provenance" cargo +nightly miri test --test miri
+//! MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-permissive-provenance" \
+//!   cargo +nightly miri test --config 'build.rustc-workspace-wrapper=""' --test miri
 //! ```
+//!
+//! (The `--config` turns off the PGO wrapper of `.cargo/config.toml`, which
+//! cargo-miri, a rustc wrapper itself, cannot run.)
 //!
 //! Under `cargo test` they run as ordinary (fast) tests. Each program also
 //! checks its own results, so a wrong answer fails here too.

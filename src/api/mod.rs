@@ -689,7 +689,8 @@ mod tests {
     /// A small program through every part that uses `unsafe` (heap and
     /// `Gc` pointers, tables, closures and upvalues, threads, the VM's
     /// register access, finalizers, weak tables, string interning), sized
-    /// so that Miri (`cargo +nightly miri test --lib miri_`) runs it in
+    /// so that Miri (`cargo +nightly miri test --lib miri_`, with the PGO
+    /// wrapper off as `tests/miri.rs` says) runs it in
     /// minutes.
     #[test]
     fn miri_smoke_program() {
