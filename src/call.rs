@@ -91,7 +91,9 @@ impl State {
     /// A tail call of Lua closure `cl`, whose function and arguments were
     /// moved down to `func` (arguments up to `top`): the running frame becomes
     /// the callee's, keeping the results its caller wants (`push_lua_frame`
-    /// without the pop and push of a frame).
+    /// without the pop and push of a frame). Out of line: inlined in
+    /// `execute`, it costs the whole loop machine registers.
+    #[inline(never)]
     pub(crate) fn replace_lua_frame(
         &mut self,
         func: usize,
@@ -168,21 +170,9 @@ impl State {
         if self.hook_mask != 0 {
             crate::vm::ret_hook(self, self.top - n, n)?;
         }
-        // `poscall`, with the frame's result slot and count at hand (no
-        // result or one, the usual cases, without the call).
+        // `poscall`, with the frame's result slot and count at hand.
         self.frames.pop();
-        match nresults {
-            0 => self.top = func,
-            1 => {
-                if n == 0 {
-                    self.stack[func] = Value::Nil;
-                } else {
-                    self.copy_slot(self.top - n, func);
-                }
-                self.top = func + 1;
-            }
-            _ => self.move_results(func, self.top - n, n, nresults),
-        }
+        self.move_results(func, self.top - n, n, nresults);
         Ok(())
     }
 
@@ -206,7 +196,8 @@ impl State {
     }
 
     /// Moves `n` results from `first` to `res`, adjusting to `wanted` (-1: all).
-    #[inline]
+    /// No result or one, the usual cases, inline; the rest out of line.
+    #[inline(always)]
     pub fn move_results(&mut self, res: usize, first: usize, n: usize, wanted: i32) {
         match wanted {
             0 => {
@@ -220,27 +211,32 @@ impl State {
                 }
                 self.top = res + 1;
             }
-            -1 => {
-                for i in 0..n {
-                    self.copy_slot(first + i, res + i);
-                }
-                self.top = res + n;
-            }
-            w => {
-                let w = w as usize;
-                if res + w > self.stack.len() {
-                    self.resize_stack(res + w + MIN_STACK);
-                }
-                let m = n.min(w);
-                for i in 0..m {
-                    self.copy_slot(first + i, res + i);
-                }
-                for i in m..w {
-                    self.stack[res + i] = Value::Nil;
-                }
-                self.top = res + w;
-            }
+            _ => self.move_many_results(res, first, n, wanted),
         }
+    }
+
+    /// `move_results` for all results (-1) or more than one.
+    #[inline(never)]
+    fn move_many_results(&mut self, res: usize, first: usize, n: usize, wanted: i32) {
+        if wanted < 0 {
+            for i in 0..n {
+                self.copy_slot(first + i, res + i);
+            }
+            self.top = res + n;
+            return;
+        }
+        let w = wanted as usize;
+        if res + w > self.stack.len() {
+            self.resize_stack(res + w + MIN_STACK);
+        }
+        let m = n.min(w);
+        for i in 0..m {
+            self.copy_slot(first + i, res + i);
+        }
+        for i in m..w {
+            self.stack[res + i] = Value::Nil;
+        }
+        self.top = res + w;
     }
 
     /// Calls `stack[func]` with the arguments above it (PUC's `luaD_callnoyield`).

@@ -39,6 +39,7 @@ fn for_to_float(v: Value) -> Option<f64> {
 
 /// The integer limit of an integer `for` loop (PUC's `forlimit`); `None` when
 /// the loop must not run.
+#[inline]
 fn for_limit(l: &mut State, init: i64, lim: Value, step: i64) -> LuaResult<Option<i64>> {
     let limit = match lim {
         Value::Int(i) => i,
@@ -76,6 +77,22 @@ fn for_limit(l: &mut State, init: i64, lim: Value, step: i64) -> LuaResult<Optio
     }
 }
 
+/// Iterations after the first of an integer loop that runs (`init` not past
+/// `limit`), computed without overflow; no division for the usual steps (one
+/// costs tens of cycles).
+#[inline]
+fn int_loop_count(init: i64, limit: i64, step: i64) -> u64 {
+    match step {
+        1 => (limit as u64).wrapping_sub(init as u64),
+        -1 => (init as u64).wrapping_sub(limit as u64),
+        s if s > 0 => (limit as u64).wrapping_sub(init as u64) / s as u64,
+        s => {
+            let s1 = (s.wrapping_add(1)).wrapping_neg() as u64 + 1;
+            (init as u64).wrapping_sub(limit as u64) / s1
+        }
+    }
+}
+
 fn for_error(l: &mut State, v: Value, what: &str) -> crate::error::LuaError {
     let t = l.obj_type_name(v);
     l.rt_error_bytes(
@@ -93,31 +110,6 @@ fn for_error(l: &mut State, v: Value, what: &str) -> crate::error::LuaError {
 /// Prepares a numeric `for` loop; returns true when the loop must be skipped.
 #[inline(never)]
 fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
-    // The common loop, all integers, without the conversions and checks below.
-    if let Some(regs) = l.stack.get_mut(ra..ra + 4) {
-        if let [Value::Int(init), Value::Int(limit), Value::Int(step), _] = *regs {
-            if step == 0 {
-                return Err(l.rt_error_msg("'for' step is zero"));
-            }
-            if (step > 0 && init > limit) || (step < 0 && init < limit) {
-                return Ok(true);
-            }
-            // (A division costs tens of cycles: none for the usual steps.)
-            let count = if step == 1 {
-                (limit as u64).wrapping_sub(init as u64)
-            } else if step == -1 {
-                (init as u64).wrapping_sub(limit as u64)
-            } else if step > 0 {
-                (limit as u64).wrapping_sub(init as u64) / step as u64
-            } else {
-                let s1 = (step.wrapping_add(1)).wrapping_neg() as u64 + 1;
-                (init as u64).wrapping_sub(limit as u64) / s1
-            };
-            regs[1] = Value::Int(count as i64);
-            regs[3] = Value::Int(init);
-            return Ok(false);
-        }
-    }
     let init = l.stack[ra];
     let limit = l.stack[ra + 1];
     let step = l.stack[ra + 2];
@@ -130,14 +122,7 @@ fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
             Some(lim) => lim,
             None => return Ok(true),
         };
-        // Iteration count, computed without overflow.
-        let count = if s > 0 {
-            ((lim as u64).wrapping_sub(i as u64)) / (s as u64)
-        } else {
-            let s1 = (s.wrapping_add(1)).wrapping_neg() as u64 + 1;
-            ((i as u64).wrapping_sub(lim as u64)) / s1
-        };
-        l.stack[ra + 1] = Value::Int(count as i64);
+        l.stack[ra + 1] = Value::Int(int_loop_count(i, lim, s) as i64);
         Ok(false)
     } else {
         let fl = match for_to_float(limit) {
@@ -1182,7 +1167,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                         l.top = func + b;
                         let status = call_status::LUA | call_status::TAIL | fresh;
-                        replace_frame(l, func, callee, status)?;
+                        l.replace_lua_frame(func, callee, status)?;
                         if l.hook_mask != 0 {
                             // The frame head runs the call hook.
                             continue 'frame;
@@ -1719,13 +1704,6 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
         l.old_pc = npc;
     }
     Ok(())
-}
-
-/// `replace_lua_frame` for a tail call, out of line: inlined in `execute`,
-/// it costs the whole loop machine registers.
-#[inline(never)]
-fn replace_frame(l: &mut State, func: usize, callee: Gc<LuaClosure>, status: u8) -> LuaResult<()> {
-    l.replace_lua_frame(func, callee, status)
 }
 
 /// `push_lua_frame` for TFORCALL's Lua iterator, out of line: a second
