@@ -184,6 +184,8 @@ impl State {
             Some(ci) => ci,
             None => return,
         };
+        // (A continuation may claim more results than it left.)
+        let n = n.min(self.top.saturating_sub(ci.func + 1));
         self.move_results(ci.func, self.top - n, n, ci.nresults);
     }
 
@@ -215,7 +217,8 @@ impl State {
         }
     }
 
-    /// `move_results` for all results (-1) or more than one.
+    /// `move_results` for all results (-1) or more than one. Results move
+    /// down (`res` is the called function's slot, below them).
     #[inline(never)]
     fn move_many_results(&mut self, res: usize, first: usize, n: usize, wanted: i32) {
         if wanted < 0 {
@@ -230,8 +233,14 @@ impl State {
             self.resize_stack(res + w + MIN_STACK);
         }
         let m = n.min(w);
+        debug_assert!(res <= first);
+        // One bounds check for the moved values (`slots[..m]` from
+        // `slots[gap..]`), word by word: the results were just written.
+        let gap = first - res;
+        let slots = &mut self.stack[res..first + m];
         for i in 0..m {
-            self.copy_slot(first + i, res + i);
+            let v = ValueWords::of(&slots[gap + i]);
+            v.write_to(&mut slots[i]);
         }
         for i in m..w {
             self.stack[res + i] = Value::Nil;

@@ -1004,9 +1004,14 @@ impl Heap {
         }
     }
 
+    /// A collector step is due: the threshold is reached and an object was
+    /// created since the last step (see `created_since_step`; a table that
+    /// grows alone does not make steps due, and is not even looked at on
+    /// every safe point), or stress mode, or an injected failure is pending.
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
-        self.total_bytes >= self.threshold || self.stress
+        (self.total_bytes >= self.threshold && (self.created_since_step || self.failures.pending))
+            || self.stress
     }
 
     /// Sets the byte count at which the next step runs, at most the memory

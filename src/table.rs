@@ -112,6 +112,16 @@ impl Node {
         self.val_word = word;
     }
 
+    /// Stores `val` under `key`, which was found at this node by address:
+    /// a dead key there may be an earlier object freed at the same address,
+    /// so the live key is stored as well.
+    #[inline(always)]
+    fn revive(&mut self, key: Value, val: Value) {
+        self.set_val(val);
+        self.set_key(key);
+        self.dead = false;
+    }
+
     #[inline(always)]
     fn val_is_nil(&self) -> bool {
         self.val_tag == key_tag::NIL
@@ -1013,10 +1023,10 @@ impl Table {
         }
     }
 
-    /// Raw set of an integer key; returns the growth in bytes.
-    /// Overwrites the value of an existing short-string key (no metamethod can
-    /// be involved then). Returns false (and stores nothing) when the key is
-    /// absent or long. The VM's fast path for `t.name = v`.
+    /// Stores into the node of a short-string key when that needs no
+    /// metamethod: the key holds a value, or the table has no metatable.
+    /// Returns false (and stores nothing) when the key has no node, is long,
+    /// or may call `__newindex`. The VM's fast path for `t.name = v`.
     #[inline(always)]
     pub fn try_set_existing_str(&self, key: Gc<LuaString>, value: Value) -> bool {
         if !key.is_short() {
@@ -1034,6 +1044,14 @@ impl Table {
                     self.flags.set(flags & !INDEX_CACHED);
                 }
                 inner.nodes_mut()[i].set_val(value);
+                true
+            }
+            // A field set to nil earlier (`obj.next = nil`) keeps its node:
+            // with no metatable, so no `__newindex`, it is set again here.
+            Some(i) if self.metatable.get().is_none() => {
+                inner.nodes_mut()[i].revive(Value::Str(key), value);
+                // The key may name a metamethod, now present.
+                self.flags.set(0);
                 true
             }
             _ => false,
@@ -1108,13 +1126,7 @@ impl Table {
         if key.is_short() {
             match inner.find_short_str(key) {
                 Some(i) => {
-                    let n = &mut inner.nodes_mut()[i];
-                    n.set_val(value);
-                    // Found by address: the key is `key` itself, live. A dead
-                    // node's key may be an earlier object freed at the same
-                    // address: store the live pointer.
-                    n.set_key(Value::Str(key));
-                    n.dead = false;
+                    inner.nodes_mut()[i].revive(Value::Str(key), value);
                     0
                 }
                 None if value.is_nil() => 0,
@@ -1263,12 +1275,7 @@ impl Table {
 fn set_in_hash(inner: &mut Inner, key: Value, value: Value) -> isize {
     match inner.find(&key) {
         Some(i) => {
-            let n = &mut inner.nodes_mut()[i];
-            n.set_val(value);
-            // A dead key is only found by address: it is `key` itself, live (a
-            // new object at a freed one's address: store the live pointer).
-            n.set_key(key);
-            n.dead = false;
+            inner.nodes_mut()[i].revive(key, value);
             0
         }
         None if value.is_nil() => 0,

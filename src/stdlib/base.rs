@@ -218,10 +218,19 @@ fn setmetatable(l: &mut State) -> LuaResult<usize> {
 }
 
 fn assert(l: &mut State) -> LuaResult<usize> {
-    let v = l.check_any(1)?;
-    if !v.is_falsy() {
-        return Ok(l.arg_count());
+    // The passing case is a hot path of many programs: kept lean.
+    let n = l.arg_count();
+    if n > 0 && !l.arg(1).is_falsy() {
+        return Ok(n);
     }
+    assertion_failed(l)
+}
+
+/// `assert`'s error: "value expected" without arguments, else its message.
+#[cold]
+#[inline(never)]
+fn assertion_failed(l: &mut State) -> LuaResult<usize> {
+    l.check_any(1)?;
     if l.arg_count() >= 2 {
         // As `error(msg)`: a string message gets the caller's position.
         let msg = l.arg(2);

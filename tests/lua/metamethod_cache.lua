@@ -49,4 +49,25 @@ mt3[1] = 0
 mt3.__add = function() return "added" end
 assert(w + 1 == "added")
 
+-- A field set to nil keeps its node; setting it again is a new key: a
+-- metatable's __newindex runs, and a metamethod name stored so is seen.
+local seen = {}
+local obj = setmetatable({}, { __newindex = function(t, k, v) seen[#seen + 1] = k; rawset(t, k, v) end })
+rawset(obj, "f", 1)
+obj.f = nil
+assert(rawget(obj, "f") == nil and #seen == 0)
+obj.f = 2
+assert(obj.f == 2 and seen[1] == "f")
+local plain = { g = 1 }
+plain.g = nil
+plain.g = 3
+assert(plain.g == 3)
+local mt4 = { __add = false }
+local x = setmetatable({}, mt4)
+assert(not pcall(function() return x + 1 end))
+mt4.__add = nil
+assert(not pcall(function() return x + 1 end))
+mt4.__add = function() return "back" end
+assert(x + 1 == "back")
+
 print("OK")
