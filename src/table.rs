@@ -477,7 +477,7 @@ impl Inner {
     #[inline]
     fn find_short_str(&self, s: Gc<LuaString>) -> Option<usize> {
         let nodes = self.nodes();
-        let mut i = s.hash() as usize & nodes.len().wrapping_sub(1);
+        let mut i = s.short_hash() as usize & nodes.len().wrapping_sub(1);
         let mut n = nodes.get(i)?;
         loop {
             if n.has_str_key_at(s) {

@@ -164,10 +164,11 @@ fn byte(l: &mut State) -> LuaResult<usize> {
 }
 
 fn char(l: &mut State) -> LuaResult<usize> {
+    let base = l.arg_base();
     let n = l.arg_count();
     let mut out = Vec::with_capacity(n);
     for i in 1..=n {
-        let c = match l.arg(i) {
+        let c = match l.stack[base + i - 1] {
             Value::Int(c) => c,
             _ => l.check_integer(i)?,
         };
@@ -176,7 +177,7 @@ fn char(l: &mut State) -> LuaResult<usize> {
         }
         out.push(c as u8);
     }
-    let v = l.new_str_value(&out);
+    let v = Value::Str(l.global().new_string_owned(out));
     l.push(v);
     Ok(1)
 }

@@ -264,9 +264,12 @@ fn unpack(l: &mut State) -> LuaResult<usize> {
     }
     match t {
         Value::Table(tab) if tab.metatable().is_none() => {
-            for k in 0..count {
-                l.push(tab.get_int(i.wrapping_add(k as i64)));
+            // `check_stack` made room for them all.
+            let top = l.top();
+            for (k, slot) in l.stack[top..top + count].iter_mut().enumerate() {
+                *slot = tab.get_int(i.wrapping_add(k as i64));
             }
+            l.top = top + count;
         }
         _ => {
             for k in 0..count {

@@ -83,6 +83,15 @@ assert(t[1] == "a" and t[2] == "b")
 local p = table.pack(1, nil, 3, nil)
 assert(p.n == 4 and p[1] == 1 and p[2] == nil and p[3] == 3)
 assert(table.pack().n == 0)
+-- Ranges past the array part, into the hash part, and long ones.
+do
+  local a, b, c, d = table.unpack({1, 2, 3}, 2, 5)
+  assert(a == 2 and b == 3 and c == nil and d == nil)
+  local t = {} for i = 1, 300 do t[i] = i end
+  assert(select("#", table.unpack(t)) == 300 and select(300, table.unpack(t)) == 300)
+  local x, y, z = table.unpack({[1] = 1, [2] = 2, [100] = 100}, 99, 101)
+  assert(x == nil and y == 100 and z == nil)
+end
 assert(select("#", table.unpack({1, 2, 3})) == 3)
 assert(select("#", table.unpack({1, 2, 3}, 2)) == 2)
 assert(select("#", table.unpack({1, 2, 3}, -1, 1)) == 3)
