@@ -46,6 +46,11 @@ impl ArithOp {
 /// Floor division of integers; the caller checks `b != 0`.
 #[inline]
 pub fn int_floor_div(a: i64, b: i64) -> i64 {
+    // Operands of the same sign need no rounding fix-up: non-negative
+    // ones, the usual case, divide unsigned (no sign extension either).
+    if a >= 0 && b > 0 {
+        return ((a as u64) / (b as u64)) as i64;
+    }
     if b == -1 {
         return a.wrapping_neg();
     }
@@ -60,6 +65,10 @@ pub fn int_floor_div(a: i64, b: i64) -> i64 {
 /// Modulo of integers with the sign of the divisor; the caller checks `b != 0`.
 #[inline]
 pub fn int_mod(a: i64, b: i64) -> i64 {
+    // Non-negative operands, the usual case: no sign fix-up.
+    if a >= 0 && b > 0 {
+        return ((a as u64) % (b as u64)) as i64;
+    }
     if b == -1 {
         return 0;
     }

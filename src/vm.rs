@@ -427,17 +427,21 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 arith_div_mod!(@op $i, $a, $b, ArithOp::IDiv, arith::int_floor_div, arith::float_floor_div)
             };
             (@op $i:expr, $a:expr, $b:expr, $op:expr, $int:expr, $flt:expr) => {{
-                let (a, b) = ($a, $b);
-                match (a, b) {
-                    (Value::Int(x), Value::Int(y)) if y != 0 => {
+                // Operands matched in place: a register the previous
+                // instruction wrote as two words, read back as one 16-byte
+                // copy, misses the store buffer's forwarding (a stall of
+                // some 15 cycles); copies are made on the slow paths only.
+                match (&$a, &$b) {
+                    (&Value::Int(x), &Value::Int(y)) if y != 0 => {
                         reg!(get_a($i)) = Value::Int($int(x, y));
                         pc = pc.wrapping_add(1);
                     }
-                    (Value::Float(x), Value::Float(y)) => {
+                    (&Value::Float(x), &Value::Float(y)) => {
                         reg!(get_a($i)) = Value::Float($flt(x, y));
                         pc = pc.wrapping_add(1);
                     }
-                    (Value::Int(_), Value::Int(0)) => {
+                    (&Value::Int(_), &Value::Int(0)) => {
+                        let (a, b) = ($a, $b);
                         save_pc!();
                         let r = l.arith($op, a, b, (Operand::None, Operand::None))?;
                         refresh!();
@@ -445,7 +449,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         pc = pc.wrapping_add(1);
                     }
                     _ => {
-                        if let Some(v) = arith::arith_numbers($op, a, b) {
+                        if let Some(v) = arith::arith_numbers($op, $a, $b) {
                             reg!(get_a($i)) = v;
                             pc = pc.wrapping_add(1);
                         }
@@ -455,9 +459,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! bitwise {
             ($i:expr, $a:expr, $b:expr, $op:expr) => {{
-                if let (Some(x), Some(y)) =
-                    (arith::to_integer_strict($a), arith::to_integer_strict($b))
-                {
+                // In place, as in `arith_div_mod!`.
+                if let (Some(x), Some(y)) = (int_operand(&$a), int_operand(&$b)) {
                     reg!(get_a($i)) = Value::Int($op(x, y));
                     pc = pc.wrapping_add(1);
                 }
@@ -896,11 +899,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     reg!(get_a(pi)) = r;
                 }
                 opnum::UNM => {
-                    let a = reg!(get_b(i));
-                    match a {
+                    // In place, as in `arith_div_mod!`.
+                    match reg!(get_b(i)) {
                         Value::Int(x) => reg!(get_a(i)) = Value::Int(x.wrapping_neg()),
                         Value::Float(f) => reg!(get_a(i)) = Value::Float(-f),
                         _ => {
+                            let a = reg!(get_b(i));
                             save_pc!();
                             l.top = frame(l).top;
                             let op = Operand::Register(base!() + get_b(i) as usize);
@@ -910,20 +914,18 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                     }
                 }
-                opnum::BNOT => {
-                    let a = reg!(get_b(i));
-                    match a {
-                        Value::Int(x) => reg!(get_a(i)) = Value::Int(!x),
-                        _ => {
-                            save_pc!();
-                            l.top = frame(l).top;
-                            let op = Operand::Register(base!() + get_b(i) as usize);
-                            let r = l.arith(ArithOp::BNot, a, a, (op, op))?;
-                            refresh!();
-                            reg!(get_a(i)) = r;
-                        }
+                opnum::BNOT => match reg!(get_b(i)) {
+                    Value::Int(x) => reg!(get_a(i)) = Value::Int(!x),
+                    _ => {
+                        let a = reg!(get_b(i));
+                        save_pc!();
+                        l.top = frame(l).top;
+                        let op = Operand::Register(base!() + get_b(i) as usize);
+                        let r = l.arith(ArithOp::BNot, a, a, (op, op))?;
+                        refresh!();
+                        reg!(get_a(i)) = r;
                     }
-                }
+                },
                 opnum::NOT => {
                     let a = reg!(get_b(i));
                     reg!(get_a(i)) = Value::Bool(a.is_falsy());
@@ -1358,9 +1360,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 opnum::TFORCALL => {
                     let ra = ra!(i);
-                    *slot(&mut l.stack, ra + 4) = *slot(&mut l.stack, ra);
-                    *slot(&mut l.stack, ra + 5) = *slot(&mut l.stack, ra + 1);
-                    *slot(&mut l.stack, ra + 6) = *slot(&mut l.stack, ra + 2);
+                    // Word by word: the control variable was just written.
+                    for j in 0..3 {
+                        let v = ValueWords::of(slot(&mut l.stack, ra + j));
+                        v.write_to(slot(&mut l.stack, ra + 4 + j));
+                    }
                     l.top = ra + 4 + 3;
                     save_pc!();
                     let (func, nresults) = (ra + 4, get_c(i) as i32);
@@ -1471,10 +1475,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     let func = ci.func;
                     let new_func = func + actual + 1;
-                    l.stack[new_func] = l.stack[func];
-                    for j in 1..=nfix {
-                        l.stack[new_func + j] = l.stack[func + j];
-                        l.stack[func + j] = Value::Nil;
+                    // Word by word: the arguments were just written.
+                    for j in 0..=nfix {
+                        let v = ValueWords::of(&l.stack[func + j]);
+                        v.write_to(&mut l.stack[new_func + j]);
+                        if j > 0 {
+                            l.stack[func + j] = Value::Nil;
+                        }
                     }
                     let f = frame(l);
                     f.n_extra_args = nextra;
@@ -1577,6 +1584,17 @@ fn slot(stack: &mut [Value], i: usize) -> &mut Value {
 const HOOKED_OP: u32 = 0x7f;
 /// `HOOKED_OP` as the dispatch sees it.
 const HOOK_ARM: u8 = HOOKED_OP as u8;
+
+/// An operand of a bitwise operation as an integer (an integral float
+/// converts), read in place (see `arith_div_mod!` in `execute`).
+#[inline(always)]
+fn int_operand(v: &Value) -> Option<i64> {
+    match *v {
+        Value::Int(i) => Some(i),
+        Value::Float(f) => crate::value::float_to_integer(f),
+        _ => None,
+    }
+}
 
 /// `HOOKED_OP` when line or count hooks are on, else 0.
 #[inline(always)]

@@ -128,4 +128,31 @@ checkerror("wrong number of arguments", math.random, 1, 2, 3)
 checkerror("bad argument #1 to 'math.random' (number has no integer representation)", math.random, 1.5)
 checkerror("bad argument #1 to 'math.randomseed' (number has no integer representation)", math.randomseed, 1.5)
 
+-- Integer % and // (the VM's fast paths: both non-negative, other signs,
+-- -1, the extremes) and bitwise operators on integral floats.
+do
+  local function m(a, b) return a % b, a // b end
+  local function check(a, b, r, q)
+    local x, y = m(a, b)
+    assert(x == r and y == q and math.type(x) == "integer" and math.type(y) == "integer")
+  end
+  check(42, 139968, 42, 0)
+  check(139970, 139968, 2, 1)
+  check(-7, 3, 2, -3)
+  check(7, -3, -2, -3)
+  check(-7, -3, -1, 2)
+  check(7, -1, 0, -7)
+  check(math.mininteger, -1, 0, math.mininteger)
+  check(math.maxinteger, 2, 1, math.maxinteger // 2)
+  check(math.mininteger, 3, math.mininteger % 3, math.mininteger // 3)
+  assert(5.5 % 2 == 1.5 and -5.5 // 2 == -3.0)
+  local last = 42
+  for _ = 1, 1000 do last = (last * 3877 + 29573) % 139968 end
+  assert(last == 11426)
+  local f = 6.0
+  assert(f & 3 == 2 and 3 | f == 7 and f ~ 1 == 7 and f << 1 == 12 and f >> 1 == 3)
+  assert(-f == -6.0 and ~5 == -6)
+  assert(select(2, pcall(m, 1, 0)):find("attempt to perform 'n%0'", 1, true))
+end
+
 print "OK"
