@@ -434,6 +434,13 @@ impl ValueWords {
         unsafe { ValueWords::read(v) }
     }
 
+    /// The value these words make up (read word by word, see above).
+    #[inline(always)]
+    pub(crate) fn value(self) -> Value {
+        // SAFETY: the words were read from a valid `Value` (`read`).
+        unsafe { std::mem::transmute::<[MaybeUninit<u64>; 2], Value>(self.0) }
+    }
+
     #[inline(always)]
     pub(crate) fn write_to(self, dst: &mut Value) {
         let w = dst as *mut Value as *mut MaybeUninit<u64>;

@@ -336,10 +336,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         // then payload) and read back with one 16-byte load defeats the CPU's
         // store-to-load forwarding and stalls (PUC copies field by field too).
         // A register read for a slow path: through the stack vector, so the
-        // compiler cannot merge it with (and widen) the fast path's reads.
+        // compiler cannot merge it with (and widen) the fast path's reads,
+        // and word by word (it may just have been written).
         macro_rules! slow_reg {
             ($r:expr) => {
-                l.stack[base!() + $r as usize]
+                ValueWords::of(&l.stack[base!() + $r as usize]).value()
             };
         }
         macro_rules! slow_rk_c {
