@@ -94,6 +94,7 @@ fn end_pos(pos: i64, len: usize) -> usize {
 
 /// An optional integer argument, with a fast path for plain integers.
 #[inline]
+#[inline]
 fn int_arg(l: &mut State, n: usize, default: i64) -> LuaResult<i64> {
     match l.arg(n) {
         Value::Int(i) => Ok(i),
@@ -121,14 +122,21 @@ fn len(l: &mut State) -> LuaResult<usize> {
 }
 
 fn sub(l: &mut State) -> LuaResult<usize> {
-    let s = str_arg(l, 1)?;
-    let n = s.len();
-    let i = match l.arg(2) {
-        Value::Int(i) => i,
-        _ => l.check_integer(2)?,
+    // `s:sub(i, j)` with integer bounds, the usual call, read in place.
+    let base = l.arg_base();
+    let args = &l.stack[base..l.top.max(base)];
+    let (s, i, j) = match *args {
+        [Value::Str(s), Value::Int(i), Value::Int(j)] => (s, i, j),
+        [Value::Str(s), Value::Int(i)] => (s, i, -1),
+        _ => {
+            let s = str_arg(l, 1)?;
+            let i = l.check_integer(2)?;
+            (s, i, int_arg(l, 3, -1)?)
+        }
     };
+    let n = s.len();
     let start = start_pos(i, n);
-    let end = end_pos(int_arg(l, 3, -1)?, n);
+    let end = end_pos(j, n);
     let v = if start > end {
         l.new_str_value(b"")
     } else if start == 1 && end == n {

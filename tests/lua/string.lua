@@ -168,4 +168,14 @@ checkerr("initial position out of string", string.unpack, "i4", "\1\2\3\4", 10)
 -- coercions of numbers to strings in string functions
 assert(string.len(123) == 3 and string.upper(1.5) == "1.5" and string.rep(1, 3) == "111")
 
+-- string.sub: integer bounds read in place, other argument forms converted.
+do
+  local s = "hello world"
+  assert(s:sub(2) == "ello world" and s:sub(-5) == "world" and s:sub(3, 4) == "ll")
+  assert(s:sub(0) == s and s:sub(5, 2) == "" and s:sub(2.0, 3) == "el" and s:sub("2", "3") == "el")
+  assert(s:sub(-100, 100) == s and s:sub(4, nil) == "lo world")
+  assert(select(2, pcall(string.sub, s)):find("bad argument #2 to 'string.sub'", 1, true))
+  assert(select(2, pcall(string.sub, s, 1, {})):find("bad argument #3 to 'string.sub'", 1, true))
+end
+
 print "OK"
