@@ -572,6 +572,34 @@ impl State {
         // a `__concat` that yields can be finished after a resume
         // (`coroutine::finish_op`).
         self.top = first + n;
+        // `a .. b` of two strings, the usual case, without the general loop.
+        if n == 2 {
+            if let (Value::Str(a), Value::Str(b)) = (self.stack[first], self.stack[first + 1]) {
+                let len = a.len() + b.len();
+                let s = if len <= CONCAT_BUFFER_ROOM {
+                    let g = self.global();
+                    let mut buf = std::mem::take(&mut g.concat_buffer);
+                    buf.clear();
+                    buf.extend_from_slice(a.as_bytes());
+                    buf.extend_from_slice(b.as_bytes());
+                    let s = g.new_string(&buf);
+                    g.concat_buffer = buf;
+                    s
+                } else {
+                    if len > (i32::MAX as usize) * 8 {
+                        return Err(self.rt_error_msg("string length overflow"));
+                    }
+                    self.check_memory_limit(len)?;
+                    let mut buf = Vec::with_capacity(len);
+                    buf.extend_from_slice(a.as_bytes());
+                    buf.extend_from_slice(b.as_bytes());
+                    self.global().new_string_owned(buf)
+                };
+                self.stack[first] = Value::Str(s);
+                self.top = first + 1;
+                return Ok(());
+            }
+        }
         let mut total = n;
         while total > 1 {
             let top = first + total;
