@@ -94,7 +94,6 @@ fn end_pos(pos: i64, len: usize) -> usize {
 
 /// An optional integer argument, with a fast path for plain integers.
 #[inline]
-#[inline]
 fn int_arg(l: &mut State, n: usize, default: i64) -> LuaResult<i64> {
     match l.arg(n) {
         Value::Int(i) => Ok(i),
