@@ -233,22 +233,24 @@ impl Value {
     /// Raw equality (`rawequal`): no metamethods; 1 == 1.0.
     #[inline]
     pub fn raw_equals(&self, other: &Value) -> bool {
-        match (*self, *other) {
-            (Value::Nil, Value::Nil) => true,
-            (Value::Bool(a), Value::Bool(b)) => a == b,
-            (Value::Int(a), Value::Int(b)) => a == b,
-            (Value::Float(a), Value::Float(b)) => a == b,
-            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+        // Matched in place: an operand just written as two words and copied
+        // whole would stall on store forwarding (see `ValueWords`).
+        match (self, other) {
+            (&Value::Nil, &Value::Nil) => true,
+            (&Value::Bool(a), &Value::Bool(b)) => a == b,
+            (&Value::Int(a), &Value::Int(b)) => a == b,
+            (&Value::Float(a), &Value::Float(b)) => a == b,
+            (&Value::Int(a), &Value::Float(b)) | (&Value::Float(b), &Value::Int(a)) => {
                 float_to_integer(b) == Some(a)
             }
-            (Value::Str(a), Value::Str(b)) => LuaString::equals(a, b),
-            (Value::Table(a), Value::Table(b)) => a == b,
-            (Value::LuaFn(a), Value::LuaFn(b)) => a == b,
-            (Value::NativeFn(a), Value::NativeFn(b)) => a == b,
-            (Value::LightNative(a), Value::LightNative(b)) => a as usize == b as usize,
-            (Value::UserData(a), Value::UserData(b)) => a == b,
-            (Value::LightUserData(a), Value::LightUserData(b)) => a == b,
-            (Value::Thread(a), Value::Thread(b)) => a == b,
+            (&Value::Str(a), &Value::Str(b)) => LuaString::equals(a, b),
+            (&Value::Table(a), &Value::Table(b)) => a == b,
+            (&Value::LuaFn(a), &Value::LuaFn(b)) => a == b,
+            (&Value::NativeFn(a), &Value::NativeFn(b)) => a == b,
+            (&Value::LightNative(a), &Value::LightNative(b)) => a as usize == b as usize,
+            (&Value::UserData(a), &Value::UserData(b)) => a == b,
+            (&Value::LightUserData(a), &Value::LightUserData(b)) => a == b,
+            (&Value::Thread(a), &Value::Thread(b)) => a == b,
             _ => false,
         }
     }
