@@ -467,6 +467,18 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
             }};
         }
+        // `UNM`/`BNOT` of a non-number: string coercion or a metamethod.
+        macro_rules! unary_slow {
+            ($i:expr, $op:expr) => {{
+                let a = slow_reg!(get_b($i));
+                save_pc!();
+                l.top = frame(l).top;
+                let op = Operand::Register(base!() + get_b($i) as usize);
+                let r = l.arith($op, a, a, (op, op))?;
+                refresh!();
+                reg!(get_a($i)) = r;
+            }};
+        }
         macro_rules! compare {
             ($i:expr, $fast:expr, $ffast:expr, $slow:ident) => {{
                 // Matched in place (see `store!`): copies of both operands
@@ -904,28 +916,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     match reg!(get_b(i)) {
                         Value::Int(x) => reg!(get_a(i)) = Value::Int(x.wrapping_neg()),
                         Value::Float(f) => reg!(get_a(i)) = Value::Float(-f),
-                        _ => {
-                            let a = reg!(get_b(i));
-                            save_pc!();
-                            l.top = frame(l).top;
-                            let op = Operand::Register(base!() + get_b(i) as usize);
-                            let r = l.arith(ArithOp::Unm, a, a, (op, op))?;
-                            refresh!();
-                            reg!(get_a(i)) = r;
-                        }
+                        _ => unary_slow!(i, ArithOp::Unm),
                     }
                 }
                 opnum::BNOT => match reg!(get_b(i)) {
                     Value::Int(x) => reg!(get_a(i)) = Value::Int(!x),
-                    _ => {
-                        let a = reg!(get_b(i));
-                        save_pc!();
-                        l.top = frame(l).top;
-                        let op = Operand::Register(base!() + get_b(i) as usize);
-                        let r = l.arith(ArithOp::BNot, a, a, (op, op))?;
-                        refresh!();
-                        reg!(get_a(i)) = r;
-                    }
+                    _ => unary_slow!(i, ArithOp::BNot),
                 },
                 opnum::NOT => {
                     let a = reg!(get_b(i));
