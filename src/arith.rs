@@ -109,9 +109,10 @@ pub fn shift_left(x: i64, n: i64) -> i64 {
 }
 
 /// Converts a number value to an integer for bitwise operations (exact only).
+/// By reference: the VM passes registers, matched in place (see `ValueWords`).
 #[inline]
-pub fn to_integer_strict(v: Value) -> Option<i64> {
-    match v {
+pub fn to_integer_strict(v: &Value) -> Option<i64> {
+    match *v {
         Value::Int(i) => Some(i),
         Value::Float(f) => float_to_integer(f),
         _ => None,
@@ -124,8 +125,8 @@ pub fn to_integer_strict(v: Value) -> Option<i64> {
 pub fn arith_numbers(op: ArithOp, a: Value, b: Value) -> Option<Value> {
     use ArithOp::*;
     if op.is_bitwise() {
-        let x = to_integer_strict(a)?;
-        let y = to_integer_strict(b)?;
+        let x = to_integer_strict(&a)?;
+        let y = to_integer_strict(&b)?;
         return Some(Value::Int(match op {
             BAnd => x & y,
             BOr => x | y,

@@ -192,7 +192,7 @@ impl State {
     /// Copies stack slot `from` to `to` word by word: results were just
     /// written (see `ValueWords`).
     #[inline(always)]
-    fn copy_slot(&mut self, from: usize, to: usize) {
+    pub(crate) fn copy_slot(&mut self, from: usize, to: usize) {
         let v = ValueWords::of(&self.stack[from]);
         v.write_to(&mut self.stack[to]);
     }

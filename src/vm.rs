@@ -461,7 +461,9 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         macro_rules! bitwise {
             ($i:expr, $a:expr, $b:expr, $op:expr) => {{
                 // In place, as in `arith_div_mod!`.
-                if let (Some(x), Some(y)) = (int_operand(&$a), int_operand(&$b)) {
+                if let (Some(x), Some(y)) =
+                    (arith::to_integer_strict(&$a), arith::to_integer_strict(&$b))
+                {
                     reg!(get_a($i)) = Value::Int($op(x, y));
                     pc = pc.wrapping_add(1);
                 }
@@ -823,13 +825,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     bitwise!(i, reg!(get_b(i)), kst!(get_c(i)), |x: i64, y: i64| x ^ y)
                 }
                 opnum::SHRI => {
-                    if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
+                    if let Some(x) = arith::to_integer_strict(&reg!(get_b(i))) {
                         reg!(get_a(i)) = Value::Int(arith::shift_left(x, -(get_sc(i) as i64)));
                         pc = pc.wrapping_add(1);
                     }
                 }
                 opnum::SHLI => {
-                    if let Some(x) = arith::to_integer_strict(reg!(get_b(i))) {
+                    if let Some(x) = arith::to_integer_strict(&reg!(get_b(i))) {
                         reg!(get_a(i)) = Value::Int(arith::shift_left(get_sc(i) as i64, x));
                         pc = pc.wrapping_add(1);
                     }
@@ -1472,13 +1474,11 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                     let func = ci.func;
                     let new_func = func + actual + 1;
-                    // Word by word: the arguments were just written.
-                    for j in 0..=nfix {
-                        let v = ValueWords::of(&l.stack[func + j]);
-                        v.write_to(&mut l.stack[new_func + j]);
-                        if j > 0 {
-                            l.stack[func + j] = Value::Nil;
-                        }
+                    // Word by word (`copy_slot`): the arguments were just written.
+                    l.copy_slot(func, new_func);
+                    for j in 1..=nfix {
+                        l.copy_slot(func + j, new_func + j);
+                        l.stack[func + j] = Value::Nil;
                     }
                     let f = frame(l);
                     f.n_extra_args = nextra;
@@ -1581,17 +1581,6 @@ fn slot(stack: &mut [Value], i: usize) -> &mut Value {
 const HOOKED_OP: u32 = 0x7f;
 /// `HOOKED_OP` as the dispatch sees it.
 const HOOK_ARM: u8 = HOOKED_OP as u8;
-
-/// An operand of a bitwise operation as an integer (an integral float
-/// converts), read in place (see `arith_div_mod!` in `execute`).
-#[inline(always)]
-fn int_operand(v: &Value) -> Option<i64> {
-    match *v {
-        Value::Int(i) => Some(i),
-        Value::Float(f) => crate::value::float_to_integer(f),
-        _ => None,
-    }
-}
 
 /// `HOOKED_OP` when line or count hooks are on, else 0.
 #[inline(always)]
