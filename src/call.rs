@@ -91,30 +91,59 @@ impl State {
     /// A tail call of Lua closure `cl`, whose function and arguments were
     /// moved down to `func` (arguments up to `top`): the running frame becomes
     /// the callee's, keeping the results its caller wants (`push_lua_frame`
-    /// without the pop and push of a frame). Out of line: inlined in
-    /// `execute`, it costs the whole loop machine registers.
-    #[inline(never)]
+    /// without the pop and push of a frame). The usual case, every parameter
+    /// given and room on the stack, inline; the rest out of line.
+    #[inline(always)]
     pub(crate) fn replace_lua_frame(
         &mut self,
         func: usize,
         cl: crate::gc::Gc<crate::function::LuaClosure>,
         status: u8,
     ) -> LuaResult<()> {
+        let p = cl.proto;
+        let nargs = self.top.saturating_sub(func + 1);
+        let fsize = p.max_stack_size as usize;
+        if nargs < p.num_params as usize || func + 1 + fsize + 1 > self.stack.len() {
+            return self.replace_lua_frame_slow(func, cl, status);
+        }
+        self.reset_top_frame(func, cl, fsize, status);
+        Ok(())
+    }
+
+    /// `replace_lua_frame` with missing parameters or a stack to grow.
+    #[inline(never)]
+    fn replace_lua_frame_slow(
+        &mut self,
+        func: usize,
+        cl: crate::gc::Gc<crate::function::LuaClosure>,
+        status: u8,
+    ) -> LuaResult<()> {
         let (fsize, top) = self.lua_frame_registers(func, cl)?;
-        let Some(ci) = self.frames.last_mut() else {
-            return Ok(());
-        };
-        ci.func = func;
-        ci.base = func + 1;
-        ci.top = func + 1 + fsize;
-        ci.pc = 0;
-        ci.closure = Some(cl);
-        ci.n_extra_args = 0;
-        ci.status = status;
-        ci.k = None;
-        ci.saved_nres = 0;
+        self.reset_top_frame(func, cl, fsize, status);
         self.top = top;
         Ok(())
+    }
+
+    /// The top frame becomes a fresh one for `cl` at `func`.
+    #[inline(always)]
+    fn reset_top_frame(
+        &mut self,
+        func: usize,
+        cl: crate::gc::Gc<crate::function::LuaClosure>,
+        fsize: usize,
+        status: u8,
+    ) {
+        if let Some(ci) = self.frames.last_mut() {
+            ci.func = func;
+            ci.base = func + 1;
+            ci.top = func + 1 + fsize;
+            ci.pc = 0;
+            ci.closure = Some(cl);
+            ci.n_extra_args = 0;
+            ci.status = status;
+            ci.k = None;
+            ci.saved_nres = 0;
+        }
     }
 
     /// Room for the registers of Lua closure `cl` called at `func`

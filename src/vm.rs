@@ -1136,63 +1136,53 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if get_k(i) {
                         l.close_upvalues(base!());
                     }
-                    // Resolve `__call` chains first, so the callee is a function.
-                    let mut func_val = l.stack[ra];
-                    while !func_val.is_function() {
-                        match l.call_handler(func_val) {
-                            Some(h) => {
-                                l.check_stack(1)?;
-                                for j in (ra..l.top).rev() {
-                                    l.stack[j + 1] = l.stack[j];
-                                }
-                                l.top += 1;
-                                b += 1;
-                                l.stack[ra] = h;
-                                func_val = h;
-                            }
-                            None => return Err(l.call_error(ra)),
-                        }
-                    }
-                    if let Value::LuaFn(callee) = func_val {
-                        // Reuse the frame: move the function and arguments down.
-                        let (func, fresh) = {
-                            let ci = cur(l);
-                            (ci.func - delta, ci.status & call_status::FRESH)
-                        };
-                        debug_assert!(func < ra && ra + b <= l.stack.len());
-                        for j in 0..b {
-                            // The function and arguments, below the top.
-                            // Word by word: the arguments were just written.
-                            let v = ValueWords::of(slot(&mut l.stack, ra + j));
-                            v.write_to(slot(&mut l.stack, func + j));
-                        }
-                        l.top = func + b;
-                        let status = call_status::LUA | call_status::TAIL | fresh;
-                        l.replace_lua_frame(func, callee, status)?;
-                        if l.hook_mask != 0 {
-                            // The frame head runs the call hook.
-                            continue 'frame;
-                        }
-                        enter_lua!(callee, 0, func + 1);
-                        continue;
+                    // The usual callee, a Lua function, is matched in place;
+                    // anything else goes through `__call` chains first.
+                    let callee = if let Value::LuaFn(c) = *slot(&mut l.stack, ra) {
+                        c
                     } else {
-                        // A native function: call it, then return its results.
-                        match func_val {
-                            Value::LightNative(f) => l.call_native(ra, -1, f)?,
-                            Value::NativeFn(c) => l.call_native(ra, -1, c.function)?,
-                            _ => {
-                                l.precall(ra, -1)?;
+                        match tail_call_target(l, ra, &mut b)? {
+                            Value::LuaFn(c) => c,
+                            func_val => {
+                                // A native function: call it, then return its results.
+                                match func_val {
+                                    Value::LightNative(f) => l.call_native(ra, -1, f)?,
+                                    Value::NativeFn(c) => l.call_native(ra, -1, c.function)?,
+                                    _ => {
+                                        l.precall(ra, -1)?;
+                                    }
+                                }
+                                frame(l).func -= delta;
+                                let n = l.top.saturating_sub(ra);
+                                let fresh = frame(l).status & call_status::FRESH != 0;
+                                l.poscall(n);
+                                if fresh {
+                                    return Ok(());
+                                }
+                                resume_caller!();
                             }
                         }
-                        frame(l).func -= delta;
-                        let n = l.top.saturating_sub(ra);
-                        let fresh = frame(l).status & call_status::FRESH != 0;
-                        l.poscall(n);
-                        if fresh {
-                            return Ok(());
-                        }
-                        resume_caller!();
+                    };
+                    // Reuse the frame: move the function and arguments down.
+                    let (func, fresh) = {
+                        let ci = cur(l);
+                        (ci.func - delta, ci.status & call_status::FRESH)
+                    };
+                    debug_assert!(func < ra && ra + b <= l.stack.len());
+                    for j in 0..b {
+                        // The function and arguments, below the top.
+                        // Word by word: the arguments were just written.
+                        let v = ValueWords::of(slot(&mut l.stack, ra + j));
+                        v.write_to(slot(&mut l.stack, func + j));
                     }
+                    l.top = func + b;
+                    let status = call_status::LUA | call_status::TAIL | fresh;
+                    l.replace_lua_frame(func, callee, status)?;
+                    if l.hook_mask != 0 {
+                        // The frame head runs the call hook.
+                        continue 'frame;
+                    }
+                    enter_lua!(callee, 0, func + 1);
                 }
                 opnum::RETURN => {
                     let ra = ra!(i);
@@ -1708,6 +1698,30 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
         l.old_pc = npc;
     }
     Ok(())
+}
+
+/// TAILCALL's callee when `stack[ra]` is not a Lua function: `__call`
+/// handlers are inserted below the arguments (`b` counts them) until a
+/// function is found. Out of line: the usual callee never comes here.
+#[inline(never)]
+fn tail_call_target(l: &mut State, ra: usize, b: &mut usize) -> LuaResult<Value> {
+    let mut func_val = l.stack[ra];
+    while !func_val.is_function() {
+        match l.call_handler(func_val) {
+            Some(h) => {
+                l.check_stack(1)?;
+                for j in (ra..l.top).rev() {
+                    l.stack[j + 1] = l.stack[j];
+                }
+                l.top += 1;
+                *b += 1;
+                l.stack[ra] = h;
+                func_val = h;
+            }
+            None => return Err(l.call_error(ra)),
+        }
+    }
+    Ok(func_val)
 }
 
 /// `push_lua_frame` for TFORCALL's Lua iterator, out of line: a second

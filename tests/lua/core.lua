@@ -92,6 +92,40 @@ assert(1 // 0.0 == math.huge and -1 % math.huge == math.huge)
 local function loop(k) if k == 0 then return "done" end return loop(k - 1) end
 assert(loop(100000) == "done")
 
+-- tail calls of every kind of callee: missing and extra arguments, a
+-- vararg callee, `__call` chains, native functions, a callee whose frame
+-- needs a larger stack
+do
+  local function three(a, b, c) return a, b, c end
+  local function miss(x) return three(x) end
+  local a, b, c = miss(1)
+  assert(a == 1 and b == nil and c == nil)
+  local function extra(x) return three(x, 2, 3, 4, 5) end
+  assert(select("#", extra(1)) == 3 and select(3, extra(1)) == 3)
+  local function va(...) return select("#", ...), ... end
+  local function tova(...) return va(...) end
+  local n, p, q = tova(7, nil, 9)
+  assert(n == 3 and p == 7 and q == nil)
+  local callable = setmetatable({}, {__call = function(self, x, y) return self, x, y end})
+  local chained = setmetatable({}, {__call = callable})
+  local function tocall(x) return callable(x, 2) end
+  local s, x, y = tocall(1)
+  assert(s == callable and x == 1 and y == 2)
+  local function tochain(x) return chained(x) end
+  local s1, s2, x2 = tochain(5)
+  assert(s1 == callable and s2 == chained and x2 == 5)
+  local function tonative(s) return string.upper(s) end
+  assert(tonative("ab") == "AB")
+  local function tonotfn() local t = {} return t(1) end
+  local ok, msg = pcall(tonotfn)
+  assert(not ok and msg:find("attempt to call a table value %(local 't'%)"))
+  local big = load("local a = ... " .. string.rep("local x = a ", 150) .. " return a")
+  local function tobig(k) if k == 0 then return big(42) end return tobig(k - 1) end
+  assert(tobig(300) == 42)
+  local function vtail(...) return three(...) end
+  assert(select("#", vtail()) == 3 and vtail(1, 2) == 1)
+end
+
 -- deep recursion is a catchable error
 local function rec(k) return 1 + rec(k + 1) end
 local ok, msg = pcall(rec, 1)
