@@ -17,7 +17,7 @@ raw=$(mktemp -d -t crescent-pgo.XXXXXX)
 trap 'rm -rf "$raw"' EXIT
 # The flags of .cargo/config.toml (which RUSTFLAGS replaces), less the static
 # C library, with which the instrumented binary does not link.
-flags="-C llvm-args=-tail-dup-pred-size=200 -C llvm-args=-tail-dup-succ-size=200 -C llvm-args=-tail-dup-indirect-size=200"
+flags="-C llvm-args=-tail-dup-pred-size=200 -C llvm-args=-tail-dup-succ-size=200 -C llvm-args=-tail-dup-indirect-size=200 -C relocation-model=static"
 RUSTFLAGS="$flags -Cprofile-generate=$raw" CARGO_TARGET_DIR=target/pgo-generate \
   cargo build --release -p crescent-cli
 bin=target/pgo-generate/release/crescent
