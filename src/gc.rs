@@ -1671,17 +1671,17 @@ impl Heap {
 
     /// Frees everything (the state is closing).
     pub fn free_all(&mut self) {
-        let all: Vec<GcRef> = self
-            .objects
-            .drain(..)
-            .map(|p| p.unpack())
+        self.marker.clear_lists();
+        // Freed as the lists drain, with no copy of them: a heap of many
+        // small objects would need another 16 bytes for each at exit.
+        let pool = &mut self.pool;
+        let all = self.objects.drain(..).map(|p| p.unpack());
+        for r in all
             .chain(self.finobj.drain(..))
             .chain(self.tobefnz.drain(..))
-            .collect();
-        self.marker.clear_lists();
-        for r in all {
+        {
             // SAFETY: the state is being destroyed; no `Gc` will be used again.
-            unsafe { r.free(&mut self.pool) };
+            unsafe { r.free(pool) };
         }
         self.total_bytes = 0;
     }
