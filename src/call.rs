@@ -298,8 +298,24 @@ impl State {
                 return r;
             }
         }
-        let r = match self.precall(func, nresults) {
-            Ok(PreCall::Lua) => {
+        let r = self.run_call(func, nresults);
+        self.n_ccalls -= 1;
+        r
+    }
+
+    /// `call_yieldable` once the nesting is counted: a Lua function (the
+    /// usual callee of a metamethod or callback) has its frame pushed here,
+    /// anything else goes through `precall`.
+    #[inline(always)]
+    fn run_call(&mut self, func: usize, nresults: i32) -> LuaResult<()> {
+        if let Value::LuaFn(cl) = self.stack[func] {
+            let status =
+                call_status::LUA | call_status::FRESH | std::mem::take(&mut self.next_call_status);
+            self.push_lua_frame(func, cl, nresults, status)?;
+            return crate::vm::execute(self);
+        }
+        match self.precall(func, nresults)? {
+            PreCall::Lua => {
                 let depth = self.frames.len();
                 self.frames[depth - 1].status |= call_status::FRESH;
                 crate::vm::execute(self)
@@ -307,11 +323,8 @@ impl State {
             // A native called from Rust (not from the VM, which checks after
             // each call) reports running out of memory to its caller, so a
             // `pcall` of it catches the error.
-            Ok(PreCall::Native) => self.check_memory(),
-            Err(e) => Err(e),
-        };
-        self.n_ccalls -= 1;
-        r
+            PreCall::Native => self.check_memory(),
+        }
     }
 
     /// The "C stack overflow" error (PUC's `luaE_checkcstack`): at the

@@ -34,13 +34,21 @@ thread_local! {
 pub fn is_low(reserve: usize) -> bool {
     let marker = 0u8;
     let here = std::hint::black_box(&marker) as *const u8 as usize;
-    let low = LOW_END.with(|cell| {
-        if cell.get() == 0 {
-            cell.set(stack_low_end().unwrap_or(1));
-        }
-        cell.get()
-    });
+    let low = match LOW_END.get() {
+        0 => first_low_end(),
+        low => low,
+    };
     low > 1 && here.saturating_sub(low) < reserve
+}
+
+/// `LOW_END` on this thread's first question (out of line: every native call
+/// from Lua asks, and only the first one does this).
+#[cold]
+#[inline(never)]
+fn first_low_end() -> usize {
+    let low = stack_low_end().unwrap_or(1);
+    LOW_END.set(low);
+    low
 }
 
 /// The lowest address of the calling thread's stack. (Not under Miri, which

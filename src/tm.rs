@@ -179,7 +179,7 @@ impl State {
     #[inline]
     pub fn index_tm(&self, mt: Gc<Table>) -> Value {
         match self.global().index_cache.get(mt) {
-            Some(t) => Value::Table(t),
+            Some(v) => v,
             None => self.index_tm_uncached(mt),
         }
     }
@@ -196,8 +196,7 @@ impl State {
         let v = mt.get_short_str(self.global().tm_name(TmKind::Index));
         match v {
             Value::Nil => mt.set_tm_absent(bit),
-            Value::Table(t) => self.global().index_cache.insert(mt, t),
-            _ => {}
+            _ => self.global().index_cache.insert(mt, v),
         }
         v
     }

@@ -230,4 +230,52 @@ do
   assert(t.deep == "near")
 end
 
+
+-- `__index` functions (now cached too): called with the table whose
+-- metatable holds them, at the head of a chain or behind tables, through
+-- GETFIELD, SELF, GETTABUP and GETTABLE; replaced or removed, the next
+-- lookup sees it.
+do
+  local seen = {}
+  local function handler(t, k) seen[#seen + 1] = t; return "fn:" .. k end
+  local m = { __index = handler }
+  local o = setmetatable({}, m)
+  for _ = 1, 3 do
+    assert(o.x == "fn:x" and seen[#seen] == o)
+    local key = "y"
+    assert(o[key] == "fn:y")
+  end
+  local class = setmetatable({ m = function(self) return "method" end }, m)
+  local obj = setmetatable({}, { __index = class })
+  assert(obj:m() == "method")
+  assert(obj.z == "fn:z" and seen[#seen] == class)
+  local ok, err = pcall(function() return obj:w() end)
+  assert(not ok and err:find("attempt to call a string value"))
+  m.__index = function(t, k) return k .. "!" end
+  assert(o.x == "x!" and obj.q == "q!")
+  m.__index = nil
+  assert(o.x == nil and obj.q == nil)
+  local env = setmetatable({}, { __index = function(_, k) return "global " .. k end })
+  local f = load("return undefined_name", "=env", "t", env)
+  assert(f() == "global undefined_name")
+  -- An error inside the handler carries its own message and position.
+  local bad = setmetatable({}, { __index = function(_, k) error("no field " .. k) end })
+  ok, err = pcall(function() return bad.field end)
+  assert(not ok and err:find("no field field", 1, true))
+  -- A handler that yields.
+  local co = coroutine.wrap(function()
+    local y = setmetatable({}, { __index = function(_, k) return coroutine.yield(k) end })
+    return y.asked
+  end)
+  assert(co() == "asked" and co("answer") == "answer")
+  -- The string metatable's __index as a function.
+  local smt = getmetatable("")
+  local saved = smt.__index
+  smt.__index = function(s, k) return #s .. k end
+  local okk, v = pcall(function() return ("abc").len end)
+  smt.__index = saved
+  assert(okk and v == "3len")
+  assert(("abc"):upper() == "ABC")
+end
+
 print("OK")
