@@ -41,22 +41,27 @@ impl State {
                     self.call_native(func, nresults, f)?;
                     return Ok(PreCall::Native);
                 }
-                other => {
-                    // Not a function: try its `__call` metamethod, which is
-                    // called with the object as first argument.
-                    match self.call_handler(other) {
-                        Some(h) => {
-                            self.check_stack(1)?;
-                            for i in (func..self.top).rev() {
-                                self.stack[i + 1] = self.stack[i];
-                            }
-                            self.top += 1;
-                            self.stack[func] = h;
-                        }
-                        None => return Err(self.call_error(func)),
-                    }
-                }
+                // Not a function: try its `__call` metamethod.
+                _ => self.insert_call_handler(func)?,
             }
+        }
+    }
+
+    /// `stack[func]` is not a function: its `__call` metamethod takes its
+    /// place, and it becomes the first argument (the arguments up to `top`
+    /// move up one slot). An error when it has none.
+    pub(crate) fn insert_call_handler(&mut self, func: usize) -> LuaResult<()> {
+        match self.call_handler(self.stack[func]) {
+            Some(h) => {
+                self.check_stack(1)?;
+                for i in (func..self.top).rev() {
+                    self.stack[i + 1] = self.stack[i];
+                }
+                self.top += 1;
+                self.stack[func] = h;
+                Ok(())
+            }
+            None => Err(self.call_error(func)),
         }
     }
 

@@ -1705,23 +1705,11 @@ fn trace_exec(l: &mut State, p: &Proto, npc: usize, i: u32) -> LuaResult<()> {
 /// function is found. Out of line: the usual callee never comes here.
 #[inline(never)]
 fn tail_call_target(l: &mut State, ra: usize, b: &mut usize) -> LuaResult<Value> {
-    let mut func_val = l.stack[ra];
-    while !func_val.is_function() {
-        match l.call_handler(func_val) {
-            Some(h) => {
-                l.check_stack(1)?;
-                for j in (ra..l.top).rev() {
-                    l.stack[j + 1] = l.stack[j];
-                }
-                l.top += 1;
-                *b += 1;
-                l.stack[ra] = h;
-                func_val = h;
-            }
-            None => return Err(l.call_error(ra)),
-        }
+    while !l.stack[ra].is_function() {
+        l.insert_call_handler(ra)?;
+        *b += 1;
     }
-    Ok(func_val)
+    Ok(l.stack[ra])
 }
 
 /// `push_lua_frame` for TFORCALL's Lua iterator, out of line: a second
