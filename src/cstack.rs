@@ -29,8 +29,9 @@ thread_local! {
 }
 
 /// Whether less than `reserve` bytes of this thread's stack are left below
-/// the caller. `false` when the stack's bounds are unknown.
-#[inline(never)]
+/// the caller. `false` when the stack's bounds are unknown. Inline: a
+/// thread-local load and a comparison, asked at every native-to-Lua call.
+#[inline(always)]
 pub fn is_low(reserve: usize) -> bool {
     let marker = 0u8;
     let here = std::hint::black_box(&marker) as *const u8 as usize;

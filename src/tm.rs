@@ -335,9 +335,11 @@ impl State {
     ) -> LuaResult<Value> {
         let func = self.top;
         self.check_stack(3)?;
-        self.push(f);
-        self.push(a);
-        self.push(b);
+        // Room was made just above: one bounds check for the three slots.
+        if let Some(slots) = self.stack.get_mut(func..func + 3) {
+            slots.copy_from_slice(&[f, a, b]);
+        }
+        self.top = func + 3;
         if yieldable {
             self.call_yieldable(func, 1)?;
         } else {
