@@ -1078,6 +1078,29 @@ impl Table {
         false
     }
 
+    /// Raw `t[dest + i] = t[first + i]` for every `i` in `0..=last - first`
+    /// (the ranges may overlap, as when `table.insert` makes room) in one
+    /// copy, when all those keys are in the array part; false (nothing
+    /// moved) otherwise. No write barrier: the values are this table's
+    /// already, and the collector has seen them through it.
+    pub fn move_in_array(&self, first: i64, last: i64, dest: i64) -> bool {
+        // SAFETY: the reference lives in this call only.
+        let inner = unsafe { self.inner_mut() };
+        let array = inner.array_mut();
+        let len = array.len() as i64;
+        let fits = |k: i64| 1 <= k && k <= len;
+        if last < first
+            || !fits(first)
+            || !fits(last)
+            || !fits(dest)
+            || !fits(dest + (last - first))
+        {
+            return false;
+        }
+        array.copy_within((first - 1) as usize..last as usize, (dest - 1) as usize);
+        true
+    }
+
     /// Raw store into the array part, word by word like `try_set_array`;
     /// false (nothing stored) when `key` is outside it.
     #[inline(always)]

@@ -81,6 +81,16 @@ fn seti(l: &mut State, t: Value, i: i64, v: Value) -> LuaResult<()> {
     l.set_index_value(t, Value::Int(i), v, Operand::None)
 }
 
+/// `t[dest..] = t[first..=last]` in one copy, when `t` is a table with no
+/// metatable (no metamethod could see the moves one by one) and all those
+/// keys are in its array part; false (nothing moved) otherwise.
+fn shift_raw(t: Value, first: i64, last: i64, dest: i64) -> bool {
+    match t {
+        Value::Table(tab) if tab.metatable().is_none() => tab.move_in_array(first, last, dest),
+        _ => false,
+    }
+}
+
 /// `#t` as an integer, with `__len` (`luaL_len`).
 fn len_of(l: &mut State, t: Value) -> LuaResult<i64> {
     if let Value::Table(tab) = t {
@@ -119,6 +129,9 @@ fn insert(l: &mut State) -> LuaResult<usize> {
                 return Err(l.arg_error(2, "position out of bounds"));
             }
             let mut i = e;
+            if pos < e && shift_raw(t, pos, e - 1, pos + 1) {
+                i = pos;
+            }
             while i > pos {
                 let v = geti(l, t, i - 1)?;
                 seti(l, t, i, v)?;
@@ -143,6 +156,9 @@ fn remove(l: &mut State) -> LuaResult<usize> {
     let result = geti(l, t, pos)?;
     let slot = l.top();
     l.push(result); // keeps the result rooted while elements move
+    if pos < size && shift_raw(t, pos + 1, size, pos) {
+        pos = size;
+    }
     while pos < size {
         let v = geti(l, t, pos + 1)?;
         seti(l, t, pos, v)?;

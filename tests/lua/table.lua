@@ -63,6 +63,44 @@ assert(table.remove(t, 0) == "zero" and t[0] == nil)
 checkerror("bad argument #2 to 'table.remove' (position out of bounds)", table.remove, {1, 2, 3}, 7)
 checkerror("bad argument #2 to 'table.remove' (position out of bounds)", table.remove, {1, 2, 3}, -1)
 
+-- insert and remove in the middle of a large array part (moved in one copy
+-- when the table has no metatable), with holes, against a plain loop; and
+-- through a proxy whose metamethods see every element move
+do
+  local function model_insert(m, pos, v) for i = #m + 1, pos + 1, -1 do m[i] = m[i - 1] end m[pos] = v end
+  local function model_remove(m, pos) local r = m[pos] for i = pos, #m - 1 do m[i] = m[i + 1] end m[#m] = nil return r end
+  local a, m = {}, {}
+  for i = 1, 100 do a[i] = i * 10; m[i] = i * 10 end
+  for step = 1, 300 do
+    local pos = (step * 37) % (#a + 1) + 1
+    if step % 3 == 0 then
+      local pr = (step * 11) % #a + 1
+      assert(table.remove(a, pr) == model_remove(m, pr))
+    else
+      table.insert(a, pos, step); model_insert(m, pos, step)
+    end
+    assert(#a == #m)
+  end
+  for i = 1, #m do assert(a[i] == m[i]) end
+  local h = {1, 2, 3, 4, 5}
+  h[3] = nil
+  table.insert(h, 1, 0)
+  assert(h[1] == 0 and h[2] == 1 and h[3] == 2 and h[4] == nil and h[5] == 4 and h[6] == 5)
+  local log, store = {}, {1, 2, 3, 4}
+  local proxy = setmetatable({}, {
+    __index = function(_, k) log[#log + 1] = "get" .. k; return store[k] end,
+    __newindex = function(_, k, v) log[#log + 1] = "set" .. k; store[k] = v end,
+    __len = function() return #store end,
+  })
+  table.insert(proxy, 2, "x")
+  assert(table.concat(log, " ") == "get4 set5 get3 set4 get2 set3 set2")
+  assert(table.concat(store, ",") == "1,x,2,3,4")
+  log = {}
+  assert(table.remove(proxy, 1) == 1)
+  assert(table.concat(log, " ") == "get1 get2 set1 get3 set2 get4 set3 get5 set4 set5")
+  assert(table.concat(store, ",") == "x,2,3,4")
+end
+
 -- move
 local function list(t, n) local r = {} for i = 1, n do r[i] = tostring(t[i]) end return table.concat(r, ",") end
 assert(list(table.move({1, 2, 3, 4, 5}, 2, 4, 1), 5) == "2,3,4,4,5")
