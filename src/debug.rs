@@ -268,14 +268,10 @@ impl State {
     }
 
     /// Error for indexing a non-indexable value.
-    pub fn index_error(&mut self, t: Value, key: Value, what: Operand) -> LuaError {
-        let mut info = self.var_info(what);
-        if info.is_empty() {
-            // PUC 5.4.8 names the key when the indexed value has no name.
-            if let Value::Str(s) = key {
-                info = format_var_info("field", s.as_bytes());
-            }
-        }
+    /// `what` names where `t` came from (nothing when it is a metamethod's
+    /// value, as in PUC, which names only registers and upvalues).
+    pub fn index_error(&mut self, t: Value, what: Operand) -> LuaError {
+        let info = self.var_info(what);
         self.type_error_with(t, "index", &info)
     }
 

@@ -40,9 +40,9 @@ use crate::value::{float_to_integer, key_tag, Payload, Value, ValueWords};
 /// Why a key cannot be stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableError {
-    /// The key is nil ("index is nil").
+    /// The key is nil ("table index is nil").
     NilKey,
-    /// The key is a float NaN ("index is NaN").
+    /// The key is a float NaN ("table index is NaN").
     NanKey,
 }
 

@@ -247,7 +247,7 @@ impl State {
                 _ => {
                     let tm = self.get_tm(t, TmKind::Index);
                     if tm.is_nil() {
-                        return Err(self.index_error(t, k, what));
+                        return Err(self.index_error(t, what));
                     }
                     tm
                 }
@@ -292,7 +292,7 @@ impl State {
                 _ => {
                     let tm = self.get_tm(t, TmKind::NewIndex);
                     if tm.is_nil() {
-                        return Err(self.index_error(t, k, what));
+                        return Err(self.index_error(t, what));
                     }
                     tm
                 }
@@ -313,8 +313,8 @@ impl State {
                 self.global().heap.barrier_back(t);
                 self.account_growth(grown)
             }
-            Err(TableError::NilKey) => Err(self.rt_error_msg("index is nil")),
-            Err(TableError::NanKey) => Err(self.rt_error_msg("index is NaN")),
+            Err(TableError::NilKey) => Err(self.rt_error_msg("table index is nil")),
+            Err(TableError::NanKey) => Err(self.rt_error_msg("table index is NaN")),
         }
     }
 

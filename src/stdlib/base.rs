@@ -381,7 +381,7 @@ pub(crate) fn push_next(l: &mut State, t: Gc<Table>, key: Value) -> LuaResult<us
             l.push(Value::Nil);
             Ok(1)
         }
-        Err(()) => Err(l.error("invalid key to 'next'")),
+        Err(()) => Err(l.rt_error_msg("invalid key to 'next'")),
     }
 }
 

@@ -36,7 +36,7 @@ fn thread_state(co: &Gc<Thread>) -> &mut State {
 fn check_co(l: &mut State, n: usize) -> LuaResult<Gc<Thread>> {
     match l.arg(n) {
         Value::Thread(t) => Ok(t),
-        _ => Err(l.arg_type_error(n, "coroutine")),
+        _ => Err(l.arg_type_error(n, "thread")),
     }
 }
 

@@ -53,4 +53,25 @@ assert(f == nil and msg:find("overflow"))
 -- runtime errors keep the state usable
 for i = 1, 3 do assert(not pcall(error, i)) end
 
+
+-- Messages as in 5.4.8 (`ltable.c`, `ldebug.c`): a nil or NaN key; a value
+-- reached through a metamethod has no name (only registers and upvalues are
+-- named); `next`'s invalid key has no position (raised inside `next`).
+do
+  local function msg(f) local ok, m = pcall(f) assert(not ok) return m end
+  assert(msg(function() local t = {} t[nil] = 1 end):find(":%d+: table index is nil$"))
+  assert(msg(function() local t = {} t[0/0] = 1 end):find(":%d+: table index is NaN$"))
+  assert(msg(function() rawset({}, nil, 1) end):find("table index is nil$"))
+  local viaindex = setmetatable({}, {__index = 5})
+  assert(msg(function() return viaindex.k end):find(":%d+: attempt to index a number value$"))
+  local vianew = setmetatable({}, {__newindex = "oops"})
+  assert(msg(function() vianew.k = 1 end):find(":%d+: attempt to index a string value$"))
+  local t = {}
+  assert(msg(function() return t.x.y end):find("attempt to index a nil value %(field 'x'%)$"))
+  assert(msg(function() return next({}, "nokey") end) == "invalid key to 'next'")
+  assert(msg(function() local k = next({}, "nokey") return k end) == "invalid key to 'next'")
+  assert(msg(function() coroutine.resume(1) end):find("%(thread expected, got number%)$"))
+  assert(msg(function() coroutine.status({}) end):find("%(thread expected, got table%)$"))
+end
+
 print "OK"
