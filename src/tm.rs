@@ -336,9 +336,7 @@ impl State {
         let func = self.top;
         self.check_stack(3)?;
         // Room was made just above: one bounds check for the three slots.
-        if let Some(slots) = self.stack.get_mut(func..func + 3) {
-            slots.copy_from_slice(&[f, a, b]);
-        }
+        self.stack[func..func + 3].copy_from_slice(&[f, a, b]);
         self.top = func + 3;
         if yieldable {
             self.call_yieldable(func, 1)?;

@@ -1724,42 +1724,27 @@ fn push_iterator_frame(
     l.push_lua_frame(func, callee, nresults, call_status::LUA)
 }
 
-/// What `index_through_tables` found.
-enum Walk {
-    /// The field's value (nil when no table on the way has it).
-    Found(Value),
-    /// The `__index` of the looked-up value's own metatable is this function:
-    /// the field is what calling it with (that value, key) returns.
-    Call(Value, Value),
-    /// Anything else: the general path (`index_by_metamethods`).
-    Slow,
-}
-
-/// `t[key]` for a string key that a raw lookup did not find in `t`, as far
-/// as it needs no code run: through every `__index` that is a table (method
-/// lookups through classes, string methods, globals without a metatable), or
-/// up to `t`'s own `__index` function. `Slow` for anything else: an error, a long
-/// chain, another key type (long strings included). Inlined into its two
-/// callers, so neither returns a `Walk` through memory.
-#[inline(always)]
-fn index_through_tables(l: &State, t: Value, key: Value) -> Walk {
-    let Value::Str(skey) = key else {
-        return Walk::Slow;
+/// `t[key]` for a string key that a raw lookup did not find in `t`, when
+/// every `__index` on the way is a table (method lookups through classes,
+/// string methods, globals without a metatable). `None` when the slow path
+/// must run: an `__index` function, an error, a long chain, another key type
+/// (long strings included).
+#[inline]
+fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
+    let Value::Str(key) = key else {
+        return None;
     };
-    if !skey.is_short() {
-        return Walk::Slow;
+    if !key.is_short() {
+        return None;
     }
     let mut mt = match t {
         Value::Table(tab) => tab.metatable(),
-        Value::Str(_) => match l.global().type_metatable(crate::value::LuaType::String) {
-            Some(m) => Some(m),
-            None => return Walk::Slow,
-        },
-        _ => return Walk::Slow,
+        Value::Str(_) => Some(l.global().type_metatable(crate::value::LuaType::String)?),
+        _ => return None,
     };
-    for level in 0..4 {
+    for _ in 0..4 {
         let Some(m) = mt else {
-            return Walk::Found(Value::Nil);
+            return Some(Value::Nil);
         };
         let index = match l.global().index_cache.get(m) {
             Some(v) => v,
@@ -1767,41 +1752,33 @@ fn index_through_tables(l: &State, t: Value, key: Value) -> Walk {
         };
         let next = match index {
             Value::Table(next) => next,
-            Value::Nil => return Walk::Found(Value::Nil),
-            // `t`'s own handler; one further up the chain (rarer) takes
-            // the general path, which knows its table.
-            h if level == 0 && h.is_function() => return Walk::Call(h, t),
-            _ => return Walk::Slow,
+            Value::Nil => return Some(Value::Nil),
+            _ => return None,
         };
-        let v = next.get_short_str(skey);
+        let v = next.get_short_str(key);
         if !v.is_nil() {
-            return Walk::Found(v);
+            return Some(v);
         }
         mt = next.metatable();
     }
-    Walk::Slow
+    None
 }
 
-/// `GETFIELD` and `SELF` when the table's own lookup found nothing and no
-/// code needs to run (see `index_through_tables`): register `t`'s field
-/// `key`, or `None`. No `pc` to save, no registers to re-read; out of line,
-/// like the slow paths, and answering in registers (a `Walk` would go
-/// through memory).
+/// `GETFIELD` and `SELF` when the table's own lookup found nothing and
+/// `__index` is a table (a method looked up through its class): no code
+/// runs, so the instruction needs neither its `pc` saved nor its registers
+/// re-read. Out of line, like the slow paths.
 #[inline(never)]
 fn field_through_tables(l: &State, t: usize, key: &Value) -> Option<Value> {
-    match index_through_tables(l, l.stack[t], *key) {
-        Walk::Found(v) => Some(v),
-        _ => None,
-    }
+    index_through_tables(l, l.stack[t], *key)
 }
 
 /// `GETFIELD` and `SELF` after `field_through_tables` found no answer:
-/// register `t`'s field `key` from an `__index` function (the walk again,
-/// from `IndexCache`) or through metamethods.
+/// register `t`'s field `key` through metamethods.
 #[cold]
 #[inline(never)]
 fn get_field_miss(l: &mut State, t: usize, key: &Value) -> LuaResult<Value> {
-    index_miss_slow(l, l.stack[t], key, Operand::Register(t))
+    index_by_metamethods(l, l.stack[t], key, Operand::Register(t))
 }
 
 /// `t[key]` after the fast lookup (a table's own string key) found nothing:
@@ -1810,14 +1787,10 @@ fn get_field_miss(l: &mut State, t: usize, key: &Value) -> LuaResult<Value> {
 #[cold]
 #[inline(never)]
 fn index_miss_slow(l: &mut State, t: Value, key: &Value, what: Operand) -> LuaResult<Value> {
-    match index_through_tables(l, t, *key) {
-        Walk::Found(v) => Ok(v),
-        Walk::Call(handler, holder) => {
-            l.top = frame(l).top;
-            l.call_tm_res(handler, holder, *key)
-        }
-        Walk::Slow => index_by_metamethods(l, t, key, what),
+    if let Some(v) = index_through_tables(l, t, *key) {
+        return Ok(v);
     }
+    index_by_metamethods(l, t, key, what)
 }
 
 /// `t[key]` through metamethods, after a raw lookup of a string key in `t`
