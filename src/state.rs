@@ -156,6 +156,8 @@ pub struct State {
     pub(crate) hook_count: i64,
     /// Instruction of the last line event (PUC's `oldpc`).
     pub(crate) old_pc: usize,
+    /// `vm::execute` sent the instruction it redispatches to its slow path.
+    pub(crate) slow_pending: bool,
     /// Status bits for the next frame pushed (marks a finalizer's frame).
     pub(crate) next_call_status: u8,
     /// While this thread runs as a coroutine: the state resuming it, as a
@@ -378,6 +380,7 @@ impl State {
             base_hook_count: 0,
             hook_count: 0,
             old_pc: 0,
+            slow_pending: false,
             next_call_status: 0,
             resumer: std::ptr::null_mut(),
         }

@@ -12,7 +12,7 @@ use crate::call::PreCall;
 use crate::debug::Operand;
 use crate::error::LuaResult;
 use crate::function::{LuaClosure, Proto};
-use crate::gc::{Gc, GcRef};
+use crate::gc::Gc;
 use crate::opcodes::*;
 use crate::state::{call_status, CallInfo, State};
 use crate::stdlib::dblib::{
@@ -352,28 +352,42 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
             };
         }
+        // Sends the instruction just fetched to its slow path, which runs in
+        // the hook arm (`slow_instruction`): the instruction's own arm then
+        // calls nothing, so the values the loop keeps in machine registers
+        // need not survive a call there.
+        macro_rules! to_slow_path {
+            () => {{
+                l.slow_pending = true;
+                pc = pc.wrapping_sub(1);
+                armed = HOOKED_OP;
+                continue;
+            }};
+        }
+        // A raw lookup's result `v` in table `tab`: nil stays nil when `tab`
+        // has no metatable (no `__index` to consult), else the slow path.
+        macro_rules! absent_raw {
+            ($tab:expr, $v:expr) => {{
+                let v = $v;
+                if v.is_nil() && $tab.metatable().is_some() {
+                    to_slow_path!();
+                }
+                v
+            }};
+        }
         macro_rules! store {
-            ($t:expr, $key:expr, $vref:expr, [$ts:expr, $ks:expr, $vs:expr], $what:expr) => {{
+            ($t:expr, $key:expr, $vref:expr) => {{
+                // A black table needs a barrier: the slow path's.
                 let done = match $t {
-                    Value::Table(tab) => {
-                        let stored = match $key {
-                            Value::Int(n) => tab.try_set_array(n, $vref),
-                            Value::Str(s) => tab.try_set_existing_str(s, *$vref),
-                            _ => false,
-                        };
-                        if stored {
-                            l.global().heap.barrier_back(tab);
-                        }
-                        stored
-                    }
+                    Value::Table(tab) if !tab.is_black() => match $key {
+                        Value::Int(n) => tab.try_set_array(n, $vref),
+                        Value::Str(s) => tab.try_set_existing_str(s, *$vref),
+                        _ => false,
+                    },
                     _ => false,
                 };
                 if !done {
-                    let (t, key, v) = ($ts, $ks, $vs);
-                    save_pc!();
-                    l.top = frame(l).top;
-                    set_fast_or_slow(l, t, key, v, $what)?;
-                    refresh!();
+                    to_slow_path!();
                 }
             }};
         }
@@ -441,14 +455,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         reg!(get_a($i)) = Value::Float($flt(x, y));
                         pc = pc.wrapping_add(1);
                     }
-                    (&Value::Int(_), &Value::Int(0)) => {
-                        let (a, b) = ($a, $b);
-                        save_pc!();
-                        let r = l.arith($op, a, b, (Operand::None, Operand::None))?;
-                        refresh!();
-                        reg!(get_a($i)) = r;
-                        pc = pc.wrapping_add(1);
-                    }
+                    // Division by zero: the error.
+                    (&Value::Int(_), &Value::Int(0)) => to_slow_path!(),
                     _ => {
                         if let Some(v) = arith::arith_numbers($op, $a, $b) {
                             reg!(get_a($i)) = v;
@@ -469,61 +477,27 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
             }};
         }
-        // `UNM`/`BNOT` of a non-number: string coercion or a metamethod.
-        macro_rules! unary_slow {
-            ($i:expr, $op:expr) => {{
-                let a = slow_reg!(get_b($i));
-                save_pc!();
-                l.top = frame(l).top;
-                let op = Operand::Register(base!() + get_b($i) as usize);
-                let r = l.arith($op, a, a, (op, op))?;
-                refresh!();
-                reg!(get_a($i)) = r;
-            }};
-        }
+        // Comparisons of other values (strings, metamethods, errors) take
+        // the slow path.
         macro_rules! compare {
-            ($i:expr, $fast:expr, $ffast:expr, $slow:ident) => {{
+            ($i:expr, $fast:expr, $ffast:expr) => {{
                 // Matched in place (see `store!`): copies of both operands
                 // would go through the stack.
                 let cond = match (&reg!(get_a($i)), &reg!(get_b($i))) {
                     (&Value::Int(x), &Value::Int(y)) => $fast(x, y),
                     (&Value::Float(x), &Value::Float(y)) => $ffast(x, y),
-                    _ => {
-                        let a = slow_reg!(get_a($i));
-                        let b = slow_reg!(get_b($i));
-                        save_pc!();
-                        l.top = frame(l).top;
-                        let c = l.$slow(a, b)?;
-                        refresh!();
-                        c
-                    }
+                    _ => to_slow_path!(),
                 };
                 cond_jump!($i, cond);
             }};
         }
         macro_rules! compare_imm {
-            ($i:expr, $int:expr, $flt:expr, $slow:ident, $flip:expr) => {{
+            ($i:expr, $int:expr, $flt:expr) => {{
                 let im = get_sb($i) as i64;
                 let cond = match reg!(get_a($i)) {
                     Value::Int(x) => $int(x, im),
                     Value::Float(f) => $flt(f, im as f64),
-                    _ => {
-                        let a = slow_reg!(get_a($i));
-                        save_pc!();
-                        l.top = frame(l).top;
-                        let imv = if get_c($i) != 0 {
-                            Value::Float(im as f64)
-                        } else {
-                            Value::Int(im)
-                        };
-                        let c = if $flip {
-                            l.$slow(imv, a)?
-                        } else {
-                            l.$slow(a, imv)?
-                        };
-                        refresh!();
-                        c
-                    }
+                    _ => to_slow_path!(),
                 };
                 cond_jump!($i, cond);
             }};
@@ -590,81 +564,45 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 opnum::SETUPVAL => {
                     let uv = upvalue_of(cl, get_b(i));
+                    if uv.is_closed() && uv.is_black() {
+                        // A barrier may be needed.
+                        to_slow_path!();
+                    }
                     let a = get_a(i) as usize;
                     debug_assert!(base!() + a < l.stack.len());
                     // SAFETY: as in `reg!`, and the slot is a live `Value`.
                     unsafe { ValueWords::read(regs.add(a)).write_to(&mut *uv.slot()) };
-                    if uv.is_closed() {
-                        let v = slow_reg!(a);
-                        l.global().heap.barrier_forward(GcRef::UpVal(uv), v);
-                    }
                 }
                 opnum::GETTABUP => {
                     let uv = upvalue_of(cl, get_b(i));
                     let t = l.upvalue_get(uv);
-                    let fast = match (t, kst_ref!(get_c(i))) {
-                        (Value::Table(tab), &Value::Str(s)) => tab.get_str(s),
-                        _ => Value::Nil,
+                    let v = match (t, kst_ref!(get_c(i))) {
+                        (Value::Table(tab), &Value::Str(s)) => absent_raw!(tab, tab.get_str(s)),
+                        _ => to_slow_path!(),
                     };
-                    if !fast.is_nil() {
-                        reg!(get_a(i)) = fast;
-                    } else {
-                        save_pc!();
-                        let what = Operand::Upvalue(get_b(i) as usize);
-                        let v = index_miss_slow(l, t, kst_ref!(get_c(i)), what)?;
-                        refresh!();
-                        reg!(get_a(i)) = v;
-                    }
+                    reg!(get_a(i)) = v;
                 }
                 opnum::GETTABLE => {
                     // Other keys (floats, booleans, ...) take the slow path:
                     // merging `Table::get`'s result (returned through memory)
                     // with these would send every value through the stack.
-                    let (fast, raw_done) = match reg!(get_b(i)) {
+                    let v = match reg!(get_b(i)) {
                         Value::Table(tab) => match reg!(get_c(i)) {
-                            Value::Int(n) => (tab.get_int(n), true),
-                            Value::Str(s) => (tab.get_str(s), true),
-                            _ => (Value::Nil, false),
+                            Value::Int(n) => absent_raw!(tab, tab.get_int(n)),
+                            Value::Str(s) => absent_raw!(tab, tab.get_str(s)),
+                            _ => to_slow_path!(),
                         },
-                        _ => (Value::Nil, false),
+                        _ => to_slow_path!(),
                     };
-                    if !fast.is_nil() {
-                        reg!(get_a(i)) = fast;
-                    } else {
-                        let t = slow_reg!(get_b(i));
-                        let key = slow_reg!(get_c(i));
-                        save_pc!();
-                        l.top = frame(l).top;
-                        let what = Operand::Register(base!() + get_b(i) as usize);
-                        let v = if raw_done {
-                            l.index_miss(t, key, what)?
-                        } else {
-                            l.index_value(t, key, what)?
-                        };
-                        refresh!();
-                        reg!(get_a(i)) = v;
-                    }
+                    reg!(get_a(i)) = v;
                 }
                 opnum::GETI => {
                     let n = get_c(i) as i64;
-                    let fast = match reg!(get_b(i)) {
-                        Value::Table(tab) => tab.get_int(n),
-                        _ => Value::Nil,
+                    let v = match reg!(get_b(i)) {
+                        Value::Table(tab) => absent_raw!(tab, tab.get_int(n)),
+                        _ => to_slow_path!(),
                     };
-                    if !fast.is_nil() {
-                        reg!(get_a(i)) = fast;
-                    } else {
-                        let t = slow_reg!(get_b(i));
-                        save_pc!();
-                        l.top = frame(l).top;
-                        let v = l.index_miss(
-                            t,
-                            Value::Int(n),
-                            Operand::Register(base!() + get_b(i) as usize),
-                        )?;
-                        refresh!();
-                        reg!(get_a(i)) = v;
-                    }
+                    reg!(get_a(i)) = v;
                 }
                 opnum::GETFIELD => {
                     let fast = match (&reg!(get_b(i)), kst_ref!(get_c(i))) {
@@ -678,53 +616,41 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     {
                         reg!(get_a(i)) = v;
                     } else {
-                        save_pc!();
-                        let t = base!() + get_b(i) as usize;
-                        let v = get_field_miss(l, t, kst_ref!(get_c(i)))?;
-                        refresh!();
-                        reg!(get_a(i)) = v;
+                        to_slow_path!();
                     }
                 }
                 opnum::SETTABUP => {
                     let uv = upvalue_of(cl, get_a(i));
                     let t = l.upvalue_get(uv);
                     let key = kst!(get_b(i));
-                    store!(
-                        t,
-                        key,
-                        rk_c_ref!(i),
-                        [t, key, slow_rk_c!(i)],
-                        Operand::Upvalue(get_a(i) as usize)
-                    );
+                    store!(t, key, rk_c_ref!(i));
                 }
                 opnum::SETTABLE => {
-                    store!(
-                        reg!(get_a(i)),
-                        reg!(get_b(i)),
-                        rk_c_ref!(i),
-                        [slow_reg!(get_a(i)), slow_reg!(get_b(i)), slow_rk_c!(i)],
-                        Operand::Register(base!() + get_a(i) as usize)
-                    );
+                    store!(reg!(get_a(i)), reg!(get_b(i)), rk_c_ref!(i));
                 }
                 opnum::SETI => {
                     let key = Value::Int(get_b(i) as i64);
-                    store!(
-                        reg!(get_a(i)),
-                        key,
-                        rk_c_ref!(i),
-                        [slow_reg!(get_a(i)), key, slow_rk_c!(i)],
-                        Operand::Register(base!() + get_a(i) as usize)
-                    );
+                    store!(reg!(get_a(i)), key, rk_c_ref!(i));
                 }
                 opnum::SETFIELD => {
+                    // A new field (a constructor's, an object's) is common:
+                    // set from here, not through the slow path's dispatch.
                     let key = kst!(get_b(i));
-                    store!(
-                        reg!(get_a(i)),
-                        key,
-                        rk_c_ref!(i),
-                        [slow_reg!(get_a(i)), key, slow_rk_c!(i)],
-                        Operand::Register(base!() + get_a(i) as usize)
-                    );
+                    let done = match reg!(get_a(i)) {
+                        Value::Table(tab) if !tab.is_black() => match key {
+                            Value::Str(s) => tab.try_set_existing_str(s, *rk_c_ref!(i)),
+                            _ => false,
+                        },
+                        _ => false,
+                    };
+                    if !done {
+                        let (t, v) = (slow_reg!(get_a(i)), slow_rk_c!(i));
+                        save_pc!();
+                        l.top = frame(l).top;
+                        let what = Operand::Register(base!() + get_a(i) as usize);
+                        set_fast_or_slow(l, t, key, v, what)?;
+                        refresh!();
+                    }
                 }
                 opnum::NEWTABLE => {
                     let b = get_b(i);
@@ -918,12 +844,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     match reg!(get_b(i)) {
                         Value::Int(x) => reg!(get_a(i)) = Value::Int(x.wrapping_neg()),
                         Value::Float(f) => reg!(get_a(i)) = Value::Float(-f),
-                        _ => unary_slow!(i, ArithOp::Unm),
+                        _ => to_slow_path!(),
                     }
                 }
                 opnum::BNOT => match reg!(get_b(i)) {
                     Value::Int(x) => reg!(get_a(i)) = Value::Int(!x),
-                    _ => unary_slow!(i, ArithOp::BNot),
+                    _ => to_slow_path!(),
                 },
                 opnum::NOT => {
                     let a = reg!(get_b(i));
@@ -938,13 +864,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     match fast {
                         Some(v) => reg!(get_a(i)) = v,
-                        None => {
-                            save_pc!();
-                            l.top = frame(l).top;
-                            let r = l.length(a, Operand::Register(base!() + get_b(i) as usize))?;
-                            refresh!();
-                            reg!(get_a(i)) = r;
-                        }
+                        None => to_slow_path!(),
                     }
                 }
                 opnum::CONCAT => {
@@ -986,29 +906,22 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let cond = match (&reg!(get_a(i)), &reg!(get_b(i))) {
                         (Value::Table(x), Value::Table(y)) if x == y => true,
                         (Value::UserData(x), Value::UserData(y)) if x == y => true,
-                        (Value::Table(_), Value::Table(_))
-                        | (Value::UserData(_), Value::UserData(_)) => {
-                            let a = slow_reg!(get_a(i));
-                            let b = slow_reg!(get_b(i));
-                            save_pc!();
-                            l.top = frame(l).top;
-                            let c = l.equals(a, b)?;
-                            refresh!();
-                            c
+                        // No `__eq` to look for.
+                        (Value::Table(x), Value::Table(y))
+                            if x.metatable().is_none() && y.metatable().is_none() =>
+                        {
+                            false
                         }
+                        (Value::Table(_), Value::Table(_))
+                        | (Value::UserData(_), Value::UserData(_)) => to_slow_path!(),
                         (a, b) => a.raw_equals(b),
                     };
                     cond_jump!(i, cond);
                 }
                 opnum::LT => {
-                    compare!(i, |x: i64, y: i64| x < y, |x: f64, y: f64| x < y, less_than)
+                    compare!(i, |x: i64, y: i64| x < y, |x: f64, y: f64| x < y)
                 }
-                opnum::LE => compare!(
-                    i,
-                    |x: i64, y: i64| x <= y,
-                    |x: f64, y: f64| x <= y,
-                    less_equal
-                ),
+                opnum::LE => compare!(i, |x: i64, y: i64| x <= y, |x: f64, y: f64| x <= y),
                 opnum::EQK => {
                     let cond = reg!(get_a(i)).raw_equals(kst_ref!(get_b(i)));
                     cond_jump!(i, cond);
@@ -1023,34 +936,10 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     };
                     cond_jump!(i, cond);
                 }
-                opnum::LTI => compare_imm!(
-                    i,
-                    |x: i64, y: i64| x < y,
-                    |x: f64, y: f64| x < y,
-                    less_than,
-                    false
-                ),
-                opnum::LEI => compare_imm!(
-                    i,
-                    |x: i64, y: i64| x <= y,
-                    |x: f64, y: f64| x <= y,
-                    less_equal,
-                    false
-                ),
-                opnum::GTI => compare_imm!(
-                    i,
-                    |x: i64, y: i64| x > y,
-                    |x: f64, y: f64| x > y,
-                    less_than,
-                    true
-                ),
-                opnum::GEI => compare_imm!(
-                    i,
-                    |x: i64, y: i64| x >= y,
-                    |x: f64, y: f64| x >= y,
-                    less_equal,
-                    true
-                ),
+                opnum::LTI => compare_imm!(i, |x: i64, y: i64| x < y, |x: f64, y: f64| x < y),
+                opnum::LEI => compare_imm!(i, |x: i64, y: i64| x <= y, |x: f64, y: f64| x <= y),
+                opnum::GTI => compare_imm!(i, |x: i64, y: i64| x > y, |x: f64, y: f64| x > y),
+                opnum::GEI => compare_imm!(i, |x: i64, y: i64| x >= y, |x: f64, y: f64| x >= y),
                 opnum::TEST => {
                     let cond = !reg!(get_a(i)).is_falsy();
                     cond_jump!(i, cond);
@@ -1487,6 +1376,17 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     return Err(l.rt_error_msg("invalid instruction"));
                 }
                 HOOK_ARM => {
+                    if l.slow_pending {
+                        // An instruction sent to its slow path (`to_slow_path!`).
+                        l.slow_pending = false;
+                        save_pc!();
+                        l.top = frame(l).top;
+                        slow_instruction(l, i, cl)?;
+                        // (A comparison's jump moves the saved pc.)
+                        pc = code.wrapping_add(cur(l).pc);
+                        refresh!();
+                        continue;
+                    }
                     // An instruction diverted for a hook: run the hook, then
                     // the instruction itself.
                     save_pc!();
@@ -1509,6 +1409,137 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
             }
         }
+    }
+}
+
+/// The slow path of instruction `i` of the running frame, whose closure is
+/// `cl` (see `to_slow_path!`): what its arm in `execute` leaves out
+/// (metamethods, new keys, barriers, string comparisons, errors). The frame's
+/// saved `pc` is the next instruction's; a comparison moves it.
+#[cold]
+#[inline(never)]
+fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> {
+    let base = cur(l).base;
+    let ra = base + get_a(i) as usize;
+    let rb = base + get_b(i) as usize;
+    let kst = |n: u32| cl.proto.constants[n as usize];
+    let rk_c = |l: &State| {
+        if get_k(i) {
+            kst(get_c(i))
+        } else {
+            l.stack[base + get_c(i) as usize]
+        }
+    };
+    let imm = || {
+        let im = get_sb(i) as i64;
+        if get_c(i) != 0 {
+            Value::Float(im as f64)
+        } else {
+            Value::Int(im)
+        }
+    };
+    let op = get_op(i);
+    let result = match op {
+        OpCode::GETTABUP => {
+            let t = l.upvalue_get(upvalue_of(cl, get_b(i)));
+            let what = Operand::Upvalue(get_b(i) as usize);
+            index_miss_slow(l, t, &kst(get_c(i)), what)?
+        }
+        OpCode::GETTABLE => {
+            let (t, key) = (l.stack[rb], l.stack[base + get_c(i) as usize]);
+            match (t, key) {
+                // The raw lookup was made.
+                (Value::Table(_), Value::Int(_) | Value::Str(_)) => {
+                    l.index_miss(t, key, Operand::Register(rb))?
+                }
+                _ => l.index_value(t, key, Operand::Register(rb))?,
+            }
+        }
+        OpCode::GETI => {
+            let key = Value::Int(get_c(i) as i64);
+            l.index_miss(l.stack[rb], key, Operand::Register(rb))?
+        }
+        OpCode::GETFIELD => get_field_miss(l, rb, &kst(get_c(i)))?,
+        OpCode::LEN => l.length(l.stack[rb], Operand::Register(rb))?,
+        OpCode::UNM | OpCode::BNOT => {
+            let arith_op = if op == OpCode::UNM {
+                ArithOp::Unm
+            } else {
+                ArithOp::BNot
+            };
+            let (a, what) = (l.stack[rb], Operand::Register(rb));
+            l.arith(arith_op, a, a, (what, what))?
+        }
+        OpCode::MOD | OpCode::IDIV | OpCode::MODK | OpCode::IDIVK => {
+            // An integer division by zero: the error.
+            let arith_op = match op {
+                OpCode::MOD | OpCode::MODK => ArithOp::Mod,
+                _ => ArithOp::IDiv,
+            };
+            let b = match op {
+                OpCode::MODK | OpCode::IDIVK => kst(get_c(i)),
+                _ => l.stack[base + get_c(i) as usize],
+            };
+            let r = l.arith(arith_op, l.stack[rb], b, (Operand::None, Operand::None))?;
+            // Past the `MMBIN` that follows.
+            set_saved_pc(l, cur(l).pc + 1);
+            r
+        }
+        OpCode::EQ
+        | OpCode::LT
+        | OpCode::LE
+        | OpCode::LTI
+        | OpCode::LEI
+        | OpCode::GTI
+        | OpCode::GEI => {
+            let a = l.stack[ra];
+            let cond = match op {
+                OpCode::EQ => l.equals(a, l.stack[rb])?,
+                OpCode::LT => l.less_than(a, l.stack[rb])?,
+                OpCode::LE => l.less_equal(a, l.stack[rb])?,
+                OpCode::LTI => l.less_than(a, imm())?,
+                OpCode::LEI => l.less_equal(a, imm())?,
+                OpCode::GTI => l.less_than(imm(), a)?,
+                _ => l.less_equal(imm(), a)?,
+            };
+            // As `cond_jump!`: the next instruction is the jump taken when
+            // `cond == k`; skipped otherwise.
+            let jump = cur(l).pc;
+            let to = if cond != get_k(i) {
+                jump + 1
+            } else {
+                (jump as i64 + get_sj(cl.proto.code[jump]) as i64 + 1) as usize
+            };
+            set_saved_pc(l, to);
+            return Ok(());
+        }
+        OpCode::SETUPVAL => {
+            let v = l.stack[ra];
+            l.upvalue_set(upvalue_of(cl, get_b(i)), v);
+            return Ok(());
+        }
+        OpCode::SETTABUP => {
+            let t = l.upvalue_get(upvalue_of(cl, get_a(i)));
+            let what = Operand::Upvalue(get_a(i) as usize);
+            return set_fast_or_slow(l, t, kst(get_b(i)), rk_c(l), what);
+        }
+        OpCode::SETTABLE | OpCode::SETI => {
+            let key = match op {
+                OpCode::SETI => Value::Int(get_b(i) as i64),
+                _ => l.stack[rb],
+            };
+            return set_fast_or_slow(l, l.stack[ra], key, rk_c(l), Operand::Register(ra));
+        }
+        _ => unreachable!("{op:?} has no slow path"),
+    };
+    l.stack[ra] = result;
+    Ok(())
+}
+
+/// Sets the running frame's saved `pc` (a slow path's jump).
+fn set_saved_pc(l: &mut State, pc: usize) {
+    if let Some(ci) = l.frames.last_mut() {
+        ci.pc = pc;
     }
 }
 
@@ -1567,7 +1598,8 @@ fn slot(stack: &mut [Value], i: usize) -> &mut Value {
 /// What the dispatch ORs into an instruction while line or count hooks are
 /// on: its opcode field becomes 127, past every real opcode, which sends the
 /// instruction to the hook arm first. Dispatch stays an OR and an AND, no
-/// branch, so the compiler copies it into every arm.
+/// branch, so the compiler copies it into every arm. An instruction whose
+/// fast path fails goes to the hook arm the same way (`to_slow_path!`).
 const HOOKED_OP: u32 = 0x7f;
 /// `HOOKED_OP` as the dispatch sees it.
 const HOOK_ARM: u8 = HOOKED_OP as u8;
