@@ -12,6 +12,14 @@ local function checks()
   local plain = {}
   assert(plain[1] == nil and plain.x == nil and plain[k] == nil and plain[1.5] == nil)
   assert(nosuchglobal == nil)
+  -- long string keys (not interned): looked up by contents
+  a_global_whose_name_is_longer_than_forty_bytes_for_the_test = 7
+  assert(a_global_whose_name_is_longer_than_forty_bytes_for_the_test == 7)
+  local long = string.rep("k", 50)
+  local lt = {[long] = 1}
+  assert(lt[string.rep("k", 50)] == 1 and lt[long .. "x"] == nil)
+  assert(setmetatable({}, {__index = lt})[long] == 1)
+  a_global_whose_name_is_longer_than_forty_bytes_for_the_test = nil
   -- SETTABUP, SETTABLE, SETI, SETFIELD: new keys and __newindex
   local log = {}
   local w = setmetatable({}, {__newindex = function(_, key, v) log[#log + 1] = key .. "=" .. v end})
