@@ -200,7 +200,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         // The frame's registers, and the hook state (`trap`: `HOOKED_OP`
         // while line/count hooks are on, else 0; `armed`: what the next
         // instruction's dispatch ORs in, 0 for an instruction that just had
-        // its hook event): re-read (`refresh!`) after anything that may run
+        // its hook event, `HOOKED_OP` for one sent to its slow path): re-read
+        // (`refresh!`) after anything that may run
         // other code, which may move the stack or set a hook.
         let mut regs: *mut Value = registers(l, cur(l).base);
         let mut trap = hook_bits(l);
@@ -508,7 +509,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             pc = pc.wrapping_add(1);
             // With line/count hooks on, the opcode field becomes 127 and the
             // instruction first dispatches to the hook arm, which runs the
-            // hook and then dispatches it again. Folding the check into the
+            // hook and then dispatches it again (an instruction sent to its
+            // slow path comes back through it too). Folding the check into the
             // opcode (an OR and an AND, no branch) keeps the dispatch one
             // block, which the compiler copies into every arm: one indirect
             // jump per opcode predicts far better than a shared one. The
