@@ -87,4 +87,35 @@ debug.sethook(function() lines = lines + 1 end, "l")
 assert(checks())
 debug.sethook()
 assert(lines > 50)
+-- a metamethod that yields from inside a slow path: resumed, the
+-- instruction finishes (a comparison's jump included)
+local Y = coroutine.yield
+local ymt = {
+  __lt = function(a, b) Y("lt") return a.v < b.v end,
+  __le = function(a, b) Y("le") return a.v <= b.v end,
+  __eq = function(a, b) Y("eq") return a.v == b.v end,
+  __index = function(_, k) Y("index") return k .. "!" end,
+  __newindex = function(t, k, v) Y("newindex") rawset(t, k, v) end,
+  __len = function() Y("len") return 7 end,
+  __unm = function() Y("unm") return "neg" end,
+}
+local co = coroutine.wrap(function()
+  local a, b = setmetatable({v = 1}, ymt), setmetatable({v = 2}, ymt)
+  local r = {}
+  if a < b then r[#r + 1] = "lt-yes" else r[#r + 1] = "lt-no" end
+  if b <= a then r[#r + 1] = "le-yes" else r[#r + 1] = "le-no" end
+  if a == b then r[#r + 1] = "eq-yes" else r[#r + 1] = "eq-no" end
+  r[#r + 1] = a.foo
+  r[#r + 1] = a[5]
+  a.bar = "set"; r[#r + 1] = rawget(a, "bar")
+  r[#r + 1] = #a
+  r[#r + 1] = -a
+  if a > b then r[#r + 1] = "gt-yes" else r[#r + 1] = "gt-no" end
+  return "done " .. table.concat(r, " ")
+end)
+local out = {}
+repeat out[#out + 1] = co() until out[#out]:find("^done")
+assert(table.concat(out, ",") == "lt,le,eq,index,index,newindex,len,unm,lt,"
+  .. "done lt-yes le-no eq-no foo! 5! set 7 neg gt-no", table.concat(out, ","))
+
 print("ok")
