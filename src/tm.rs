@@ -187,7 +187,7 @@ impl State {
     /// Metatable `mt`'s `__index` entry when `IndexCache` does not know it:
     /// looked up, and cached when it is a table.
     #[inline(never)]
-    pub fn index_tm_uncached(&self, mt: Gc<Table>) -> Value {
+    fn index_tm_uncached(&self, mt: Gc<Table>) -> Value {
         // `get_tm_from`, written out: the compiler would not inline it here.
         let bit = TmKind::Index as u8;
         if mt.tm_absent(bit) {

@@ -1484,7 +1484,7 @@ fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> 
             };
             let r = l.arith(arith_op, l.stack[rb], b, (Operand::None, Operand::None))?;
             // Past the `MMBIN` that follows.
-            set_saved_pc(l, cur(l).pc + 1);
+            frame(l).pc += 1;
             r
         }
         OpCode::EQ
@@ -1512,7 +1512,7 @@ fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> 
             } else {
                 (jump as i64 + get_sj(cl.proto.code[jump]) as i64 + 1) as usize
             };
-            set_saved_pc(l, to);
+            frame(l).pc = to;
             return Ok(());
         }
         OpCode::SETUPVAL => {
@@ -1536,13 +1536,6 @@ fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> 
     };
     l.stack[ra] = result;
     Ok(())
-}
-
-/// Sets the running frame's saved `pc` (a slow path's jump).
-fn set_saved_pc(l: &mut State, pc: usize) {
-    if let Some(ci) = l.frames.last_mut() {
-        ci.pc = pc;
-    }
 }
 
 /// Upvalue `i` of the running closure: the compiler (and `dump::verify_code`
@@ -1780,11 +1773,7 @@ fn index_through_tables(l: &State, t: Value, key: Value) -> Option<Value> {
         let Some(m) = mt else {
             return Some(Value::Nil);
         };
-        let index = match l.global().index_cache.get(m) {
-            Some(v) => v,
-            None => l.index_tm_uncached(m),
-        };
-        let next = match index {
+        let next = match l.index_tm(m) {
             Value::Table(next) => next,
             Value::Nil => return Some(Value::Nil),
             _ => return None,
