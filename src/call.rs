@@ -81,7 +81,7 @@ impl State {
             func,
             base: func + 1,
             top: func + 1 + fsize,
-            pc: 0,
+            pc: cl.code(),
             nresults,
             closure: Some(cl),
             n_extra_args: 0,
@@ -142,7 +142,7 @@ impl State {
             ci.func = func;
             ci.base = func + 1;
             ci.top = func + 1 + fsize;
-            ci.pc = 0;
+            ci.pc = cl.code();
             ci.closure = Some(cl);
             ci.n_extra_args = 0;
             ci.status = status;
@@ -187,7 +187,7 @@ impl State {
             func,
             base: func + 1,
             top: self.top + MIN_STACK,
-            pc: 0,
+            pc: std::ptr::null(),
             nresults,
             closure: None,
             n_extra_args: 0,

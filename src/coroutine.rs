@@ -218,11 +218,11 @@ impl State {
             Some(c) => c,
             None => return Ok(()),
         };
-        if ci.pc == 0 {
+        if ci.pc_index() == 0 {
             // A frame that has not started yet: nothing was interrupted.
             return Ok(());
         }
-        let pc = ci.pc - 1;
+        let pc = ci.pc_index() - 1;
         let i = match cl.proto.code.get(pc) {
             Some(&i) => i,
             None => return Ok(()),
@@ -272,18 +272,21 @@ impl State {
                 let res = !result.is_falsy();
                 if res != get_k(i) {
                     let n = self.frames.len();
-                    self.frames[n - 1].pc += 1;
+                    let frame = &mut self.frames[n - 1];
+                    frame.pc = frame.pc.wrapping_add(1);
                 }
                 self.top = ci.top;
             }
             OpCode::CLOSE => {
                 // Run the instruction again to close the remaining variables.
-                self.frames[n - 1].pc -= 1;
+                let frame = &mut self.frames[n - 1];
+                frame.pc = frame.pc.wrapping_sub(1);
                 self.top = ci.top;
             }
             OpCode::RETURN => {
                 self.top = base + get_a(i) as usize + ci.saved_nres;
-                self.frames[n - 1].pc -= 1;
+                let frame = &mut self.frames[n - 1];
+                frame.pc = frame.pc.wrapping_sub(1);
             }
             OpCode::CONCAT => {
                 // The `__concat` result is at the old top; the operands not

@@ -54,7 +54,7 @@ pub fn current_line(ci: &CallInfo) -> i64 {
 
 /// The instruction being executed by a Lua frame.
 pub fn current_pc(ci: &CallInfo) -> usize {
-    ci.pc.saturating_sub(1)
+    ci.pc_index().saturating_sub(1)
 }
 
 fn upvalue_name(p: &Proto, i: usize) -> Vec<u8> {

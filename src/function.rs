@@ -205,9 +205,35 @@ impl Collectable for UpVal {
 pub struct LuaClosure {
     pub proto: Gc<Proto>,
     pub upvalues: Box<[Cell<Gc<UpVal>>]>,
+    /// The prototype's code and constants, where a call reaches them with
+    /// one load less than through the prototype (the callee's first
+    /// instruction waits for that chain of loads).
+    code: *const u32,
+    constants: *const Value,
 }
 
 impl LuaClosure {
+    pub fn new(proto: Gc<Proto>, upvalues: Box<[Cell<Gc<UpVal>>]>) -> LuaClosure {
+        LuaClosure {
+            proto,
+            upvalues,
+            code: proto.code.as_ptr(),
+            constants: proto.constants.as_ptr(),
+        }
+    }
+
+    /// The first instruction (the prototype's code never moves or changes).
+    #[inline(always)]
+    pub fn code(&self) -> *const u32 {
+        self.code
+    }
+
+    /// The prototype's constants.
+    #[inline(always)]
+    pub fn constants(&self) -> *const Value {
+        self.constants
+    }
+
     #[inline(always)]
     pub fn upvalue(&self, i: usize) -> Gc<UpVal> {
         self.upvalues[i].get()

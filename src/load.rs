@@ -139,10 +139,10 @@ impl State {
             let uv = UpVal::alloc_closed(&mut self.global().heap, v);
             upvalues.push(Cell::new(uv));
         }
-        let cl = self.global().heap.alloc(LuaClosure {
-            proto,
-            upvalues: upvalues.into_boxed_slice(),
-        });
+        let cl = self
+            .global()
+            .heap
+            .alloc(LuaClosure::new(proto, upvalues.into_boxed_slice()));
         Ok(Value::LuaFn(cl))
     }
 

@@ -46,8 +46,11 @@ pub struct CallInfo {
     pub base: usize,
     /// Limit of the frame's registers.
     pub top: usize,
-    /// Next instruction (Lua frames).
-    pub pc: usize,
+    /// Next instruction of a Lua frame: its address in the closure's code
+    /// (PUC's `savedpc`), so a return continues the caller without looking
+    /// up the code through the closure and its prototype first. Never read
+    /// through outside `vm.rs`; `pc_index` gives the index.
+    pub pc: *const u32,
     /// Results the caller wants (`-1` for all of them).
     pub nresults: i32,
     /// The running closure for Lua frames.
@@ -61,6 +64,24 @@ pub struct CallInfo {
     pub k: Option<crate::value::NativeFn>,
     /// Results of a `RETURN` interrupted by a yielding `__close`.
     pub saved_nres: usize,
+}
+
+impl CallInfo {
+    /// The index of the next instruction in the running closure's code (0
+    /// for a native frame).
+    pub fn pc_index(&self) -> usize {
+        match self.closure {
+            Some(cl) => (self.pc as usize).wrapping_sub(cl.code() as usize) / 4,
+            None => 0,
+        }
+    }
+
+    /// Sets the next instruction by its index in the running closure's code.
+    pub fn set_pc_index(&mut self, index: usize) {
+        if let Some(cl) = self.closure {
+            self.pc = cl.code().wrapping_add(index);
+        }
+    }
 }
 
 /// `CallInfo::status` bits.

@@ -164,10 +164,9 @@ fn new_closure(l: &mut State, cl: Gc<LuaClosure>, p: Gc<Proto>, base: usize) -> 
         };
         upvalues.push(Cell::new(uv));
     }
-    l.global().heap.alloc(LuaClosure {
-        proto: p,
-        upvalues: upvalues.into_boxed_slice(),
-    })
+    l.global()
+        .heap
+        .alloc(LuaClosure::new(p, upvalues.into_boxed_slice()))
 }
 
 /// Runs the top frame until the fresh frame it belongs to returns.
@@ -187,16 +186,15 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
             Some(c) => c,
             None => return Ok(()),
         };
-        if l.hook_mask != 0 && start_pc == 0 && !cl.proto.is_vararg {
+        if l.hook_mask != 0 && start_pc == cl.code() && !cl.proto.is_vararg {
             hook_call(l, cl.proto.num_params as usize)?;
         }
         // The code and constants stay put while the frame runs (boxed slices
         // owned by the prototype, which the frame's closure keeps alive).
-        let mut k: *const Value = cl.proto.constants.as_ptr();
+        let mut k: *const Value = cl.constants();
         // The next instruction. Jumps stay inside the code: the compiler (and
         // `dump::verify_code` for loaded chunks) only emits such jumps.
-        let mut code: *const u32 = cl.proto.code.as_ptr();
-        let mut pc: *const u32 = code.wrapping_add(start_pc);
+        let mut pc: *const u32 = start_pc;
         // The frame's registers, and the hook state (`trap`: `HOOKED_OP`
         // while line/count hooks are on, else 0; `armed`: what the next
         // instruction's dispatch ORs in, 0 for an instruction that just had
@@ -232,9 +230,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         macro_rules! enter_lua {
             ($cl:expr, $pc:expr, $base:expr) => {{
                 cl = $cl;
-                k = cl.proto.constants.as_ptr();
-                code = cl.proto.code.as_ptr();
-                pc = code.wrapping_add($pc);
+                k = cl.constants();
+                pc = $pc;
                 regs = registers(l, $base);
                 trap = 0;
                 armed = 0;
@@ -269,7 +266,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         // The index of the next instruction.
         macro_rules! pc_index {
             () => {
-                (pc as usize - code as usize) / 4
+                (pc as usize - cl.code() as usize) / 4
             };
         }
 
@@ -326,7 +323,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
         }
         macro_rules! save_pc {
             () => {
-                frame(l).pc = pc_index!();
+                frame(l).pc = pc;
             };
         }
         // `t[key] = v`: in place when no metamethod or new key is involved,
@@ -979,7 +976,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         }
                         // Enter the callee here: what the frame head would
                         // read back from the new frame is at hand.
-                        enter_lua!(callee, 0, ra + 1);
+                        enter_lua!(callee, callee.code(), ra + 1);
                         continue;
                     }
                     // Native functions are called from here too (not
@@ -1073,7 +1070,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         // The frame head runs the call hook.
                         continue 'frame;
                     }
-                    enter_lua!(callee, 0, func + 1);
+                    enter_lua!(callee, callee.code(), func + 1);
                 }
                 opnum::RETURN => {
                     let ra = ra!(i);
@@ -1256,7 +1253,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         if l.hook_mask != 0 {
                             continue 'frame;
                         }
-                        enter_lua!(callee, 0, func + 1);
+                        enter_lua!(callee, callee.code(), func + 1);
                         continue;
                     }
                     if let PreCall::Lua = l.precall(func, nresults)? {
@@ -1385,7 +1382,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.top = frame(l).top;
                         slow_instruction(l, i, cl)?;
                         // (A comparison's jump moves the saved pc.)
-                        pc = code.wrapping_add(cur(l).pc);
+                        pc = cur(l).pc;
                         refresh!();
                         continue;
                     }
@@ -1484,7 +1481,8 @@ fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> 
             };
             let r = l.arith(arith_op, l.stack[rb], b, (Operand::None, Operand::None))?;
             // Past the `MMBIN` that follows.
-            frame(l).pc += 1;
+            let f = frame(l);
+            f.pc = f.pc.wrapping_add(1);
             r
         }
         OpCode::EQ
@@ -1506,13 +1504,13 @@ fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> 
             };
             // As `cond_jump!`: the next instruction is the jump taken when
             // `cond == k`; skipped otherwise.
-            let jump = cur(l).pc;
+            let jump = cur(l).pc_index();
             let to = if cond != get_k(i) {
                 jump + 1
             } else {
                 (jump as i64 + get_sj(cl.proto.code[jump]) as i64 + 1) as usize
             };
-            frame(l).pc = to;
+            frame(l).set_pc_index(to);
             return Ok(());
         }
         OpCode::SETUPVAL => {
@@ -1657,7 +1655,9 @@ fn hook_call(l: &mut State, nparams: usize) -> LuaResult<()> {
         let tail = l.frames[n].status & call_status::TAIL != 0;
         let saved = l.frames[n].pc;
         // The hook sees the function at its first instruction.
-        l.frames[n].pc = saved.max(1);
+        if l.frames[n].pc_index() == 0 {
+            l.frames[n].set_pc_index(1);
+        }
         let event = if tail { "tail call" } else { "call" };
         let r = run_hook_transfer(l, event, None, 1, nparams);
         l.frames[n].pc = saved;
@@ -1675,7 +1675,7 @@ pub(crate) fn ret_hook(l: &mut State, first: usize, n: usize) -> LuaResult<()> {
         run_hook_transfer(l, "return", None, first.saturating_sub(func), n)?;
     }
     if len >= 2 && l.frames[len - 2].closure.is_some() {
-        l.old_pc = l.frames[len - 2].pc.saturating_sub(1);
+        l.old_pc = l.frames[len - 2].pc_index().saturating_sub(1);
     }
     Ok(())
 }
