@@ -243,15 +243,18 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 resume_caller!(l.hook_mask != 0)
             };
             ($hooked:expr) => {
-                if $hooked {
-                    continue 'frame;
-                }
                 let (caller, saved_pc, base) = {
                     let ci = cur(l);
                     (ci.closure, ci.pc, ci.base)
                 };
-                match caller {
-                    Some(c) => enter_lua!(c, saved_pc, base),
+                resume_caller!($hooked, caller, saved_pc, base)
+            };
+            ($hooked:expr, $caller:expr, $pc:expr, $base:expr) => {
+                if $hooked {
+                    continue 'frame;
+                }
+                match $caller {
+                    Some(c) => enter_lua!(c, $pc, $base),
                     None => return Ok(()),
                 }
                 continue;
@@ -573,8 +576,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     unsafe { ValueWords::read(regs.add(a)).write_to(&mut *uv.slot()) };
                 }
                 opnum::GETTABUP => {
-                    let uv = upvalue_of(cl, get_b(i));
-                    let t = l.upvalue_get(uv);
+                    let t = upvalue_of(cl, get_b(i)).get_mostly_closed();
                     let v = match (t, kst_ref!(get_c(i))) {
                         (Value::Table(tab), &Value::Str(s)) => absent_raw!(tab, tab.get_str(s)),
                         _ => to_slow_path!(),
@@ -619,8 +621,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 opnum::SETTABUP => {
-                    let uv = upvalue_of(cl, get_a(i));
-                    let t = l.upvalue_get(uv);
+                    let t = upvalue_of(cl, get_a(i)).get_mostly_closed();
                     let key = kst!(get_b(i));
                     store!(t, key, rk_c_ref!(i));
                 }
@@ -1114,7 +1115,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         l.top = ra;
                         ret_hook(l, ra, 0)?;
                     }
-                    let (res, nresults, fresh) = frame_exit(l);
+                    let exit = frame_exit(l);
+                    let (res, nresults, fresh) = (exit.res, exit.nresults, exit.fresh);
                     match nresults {
                         -1 | 0 => l.top = res,
                         w => {
@@ -1131,7 +1133,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if fresh {
                         return Ok(());
                     }
-                    resume_caller!(hooked);
+                    resume_caller!(hooked, exit.caller, exit.caller_pc, exit.caller_base);
                 }
                 opnum::RETURN1 => {
                     let hooked = l.hook_mask != 0;
@@ -1148,7 +1150,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                         // SAFETY: as in `reg!`.
                         unsafe { ValueWords::read(regs.add(r)) }
                     };
-                    let (res, nresults, fresh) = frame_exit(l);
+                    let exit = frame_exit(l);
+                    let (res, nresults, fresh) = (exit.res, exit.nresults, exit.fresh);
                     match nresults {
                         1 | -1 => {
                             // The function's slot: inside the stack.
@@ -1171,7 +1174,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     if fresh {
                         return Ok(());
                     }
-                    resume_caller!(hooked);
+                    resume_caller!(hooked, exit.caller, exit.caller_pc, exit.caller_base);
                 }
                 opnum::FORLOOP => {
                     let a = get_a(i) as usize;
@@ -1638,11 +1641,38 @@ fn fetch(pc: *const u32) -> u32 {
     unsafe { *pc }
 }
 
-/// Pops the running frame for a return: (result slot, wanted results, fresh).
+/// What a return needs of the frame it pops and of the frame below.
+struct FrameExit {
+    /// The first result's slot.
+    res: usize,
+    /// Results wanted.
+    nresults: i32,
+    /// The popped frame was the one `execute` was entered for.
+    fresh: bool,
+    /// The caller's closure (`None` for a native frame), next instruction
+    /// and registers, for `resume_caller!`.
+    caller: Option<Gc<LuaClosure>>,
+    caller_pc: *const u32,
+    caller_base: usize,
+}
+
+/// Pops the running frame for a return. The caller's frame is read here,
+/// before the results are stored: after stores through the stack's raw
+/// pointer the compiler reads the frame vector again, which lengthens the
+/// chain of loads to the caller's next instruction.
 #[inline(always)]
-fn frame_exit(l: &mut State) -> (usize, i32, bool) {
-    let ci = cur(l);
-    let out = (ci.func, ci.nresults, ci.status & call_status::FRESH != 0);
+fn frame_exit(l: &mut State) -> FrameExit {
+    let n = l.frames.len();
+    let ci = &l.frames[n - 1];
+    let below = l.frames.get(n.wrapping_sub(2));
+    let out = FrameExit {
+        res: ci.func,
+        nresults: ci.nresults,
+        fresh: ci.status & call_status::FRESH != 0,
+        caller: below.and_then(|c| c.closure),
+        caller_pc: below.map_or(std::ptr::null(), |c| c.pc),
+        caller_base: below.map_or(0, |c| c.base),
+    };
     l.frames.pop();
     out
 }
