@@ -376,6 +376,17 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 v
             }};
         }
+        // A raw lookup of string key `s` in table `tab`, inline for a short
+        // (interned) key, such as every constant key the compiler emits; a
+        // long one takes the slow path, so these arms call nothing.
+        macro_rules! get_short {
+            ($tab:expr, $s:expr) => {{
+                if !$s.is_short() {
+                    to_slow_path!();
+                }
+                $tab.get_short_str($s)
+            }};
+        }
         macro_rules! store {
             ($t:expr, $key:expr, $vref:expr) => {{
                 // A black table needs a barrier: the slow path's.
@@ -578,7 +589,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 opnum::GETTABUP => {
                     let t = upvalue_of(cl, get_b(i)).get_mostly_closed();
                     let v = match (t, kst_ref!(get_c(i))) {
-                        (Value::Table(tab), &Value::Str(s)) => absent_raw!(tab, tab.get_str(s)),
+                        (Value::Table(tab), &Value::Str(s)) => absent_raw!(tab, get_short!(tab, s)),
                         _ => to_slow_path!(),
                     };
                     reg!(get_a(i)) = v;
@@ -590,7 +601,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let v = match reg!(get_b(i)) {
                         Value::Table(tab) => match reg!(get_c(i)) {
                             Value::Int(n) => absent_raw!(tab, tab.get_int(n)),
-                            Value::Str(s) => absent_raw!(tab, tab.get_str(s)),
+                            Value::Str(s) => absent_raw!(tab, get_short!(tab, s)),
                             _ => to_slow_path!(),
                         },
                         _ => to_slow_path!(),
@@ -607,7 +618,7 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                 }
                 opnum::GETFIELD => {
                     let fast = match (&reg!(get_b(i)), kst_ref!(get_c(i))) {
-                        (&Value::Table(tab), &Value::Str(s)) => tab.get_str(s),
+                        (&Value::Table(tab), &Value::Str(s)) => get_short!(tab, s),
                         _ => Value::Nil,
                     };
                     if !fast.is_nil() {
@@ -615,6 +626,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     } else if let Some(v) =
                         field_through_tables(l, base!() + get_b(i) as usize, kst_ref!(get_c(i)))
                     {
+                        // (A class's field: through the slow path, twice
+                        // the time.)
                         reg!(get_a(i)) = v;
                     } else {
                         to_slow_path!();
@@ -906,9 +919,12 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let cond = match (&reg!(get_a(i)), &reg!(get_b(i))) {
                         (Value::Table(x), Value::Table(y)) if x == y => true,
                         (Value::UserData(x), Value::UserData(y)) if x == y => true,
-                        // No `__eq` to look for.
+                        // No `__eq` to look for, or none in their metatables
+                        // (known once a comparison looked: objects of a
+                        // class compared for identity).
                         (Value::Table(x), Value::Table(y))
-                            if x.metatable().is_none() && y.metatable().is_none() =>
+                            if no_eq_metamethod(x.metatable())
+                                && no_eq_metamethod(y.metatable()) =>
                         {
                             false
                         }
@@ -1445,13 +1461,14 @@ fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> 
         OpCode::GETTABUP => {
             let t = l.upvalue_get(upvalue_of(cl, get_b(i)));
             let what = Operand::Upvalue(get_b(i) as usize);
-            index_miss_slow(l, t, &kst(get_c(i)), what)?
+            field_miss(l, t, kst(get_c(i)), what)?
         }
         OpCode::GETTABLE => {
             let (t, key) = (l.stack[rb], l.stack[base + get_c(i) as usize]);
             match (t, key) {
-                // The raw lookup was made.
-                (Value::Table(_), Value::Int(_) | Value::Str(_)) => {
+                // The raw lookup was made (not for long strings).
+                (Value::Table(_), Value::Int(_)) => l.index_miss(t, key, Operand::Register(rb))?,
+                (Value::Table(_), Value::Str(s)) if s.is_short() => {
                     l.index_miss(t, key, Operand::Register(rb))?
                 }
                 _ => l.index_value(t, key, Operand::Register(rb))?,
@@ -1461,7 +1478,7 @@ fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> 
             let key = Value::Int(get_c(i) as i64);
             l.index_miss(l.stack[rb], key, Operand::Register(rb))?
         }
-        OpCode::GETFIELD => get_field_miss(l, rb, &kst(get_c(i)))?,
+        OpCode::GETFIELD => field_miss(l, l.stack[rb], kst(get_c(i)), Operand::Register(rb))?,
         OpCode::LEN => l.length(l.stack[rb], Operand::Register(rb))?,
         OpCode::UNM | OpCode::BNOT => {
             let arith_op = if op == OpCode::UNM {
@@ -1639,6 +1656,12 @@ fn fetch(pc: *const u32) -> u32 {
     // SAFETY: as above; jump offsets are produced by the compiler (or checked by
     // the binary chunk loader); the code lives as long as the running closure.
     unsafe { *pc }
+}
+
+/// Whether a table with metatable `mt` is known to have no `__eq`.
+#[inline(always)]
+fn no_eq_metamethod(mt: Option<Gc<crate::table::Table>>) -> bool {
+    mt.is_none_or(|m| m.tm_absent(TmKind::Eq as u8))
 }
 
 /// What a return needs of the frame it pops and of the frame below.
@@ -1844,6 +1867,15 @@ fn index_miss_slow(l: &mut State, t: Value, key: &Value, what: Operand) -> LuaRe
         return Ok(v);
     }
     index_by_metamethods(l, t, key, what)
+}
+
+/// `GETTABUP`/`GETFIELD` after their raw lookup found nothing (a long
+/// string key was not looked up: the arms look up short ones only).
+fn field_miss(l: &mut State, t: Value, key: Value, what: Operand) -> LuaResult<Value> {
+    match key {
+        Value::Str(s) if s.is_short() => index_miss_slow(l, t, &key, what),
+        _ => l.index_value(t, key, what),
+    }
 }
 
 /// `t[key]` through metamethods, after a raw lookup of a string key in `t`

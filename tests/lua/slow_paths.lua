@@ -118,4 +118,24 @@ repeat out[#out + 1] = co() until out[#out]:find("^done")
 assert(table.concat(out, ",") == "lt,le,eq,index,index,newindex,len,unm,lt,"
   .. "done lt-yes le-no eq-no foo! 5! set 7 neg gt-no", table.concat(out, ","))
 
+-- Objects of a class compared for identity: after a comparison found no
+-- `__eq`, the arm answers; a `__eq` set later is still seen.
+do
+  local C = {}
+  C.__index = C
+  local a, b = setmetatable({}, C), setmetatable({}, C)
+  local same = 0
+  for _ = 1, 10 do if a == b then same = same + 1 end end
+  assert(same == 0 and a == a and not (a ~= a))
+  C.__eq = function() return true end
+  assert(a == b and not (a ~= b))
+  C.__eq = nil
+  assert(a ~= b)
+  -- The second operand's `__eq` when the first has none.
+  local c = setmetatable({}, {__eq = function() return true end})
+  assert(a == c and c == b)
+  rawset(getmetatable(c), "__eq", nil)
+  assert(a ~= c and c ~= b)
+end
+
 print("ok")
