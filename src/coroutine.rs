@@ -272,21 +272,18 @@ impl State {
                 let res = !result.is_falsy();
                 if res != get_k(i) {
                     let n = self.frames.len();
-                    let frame = &mut self.frames[n - 1];
-                    frame.pc = frame.pc.wrapping_add(1);
+                    self.frames[n - 1].advance_pc(1);
                 }
                 self.top = ci.top;
             }
             OpCode::CLOSE => {
                 // Run the instruction again to close the remaining variables.
-                let frame = &mut self.frames[n - 1];
-                frame.pc = frame.pc.wrapping_sub(1);
+                self.frames[n - 1].advance_pc(-1);
                 self.top = ci.top;
             }
             OpCode::RETURN => {
                 self.top = base + get_a(i) as usize + ci.saved_nres;
-                let frame = &mut self.frames[n - 1];
-                frame.pc = frame.pc.wrapping_sub(1);
+                self.frames[n - 1].advance_pc(-1);
             }
             OpCode::CONCAT => {
                 // The `__concat` result is at the old top; the operands not

@@ -228,6 +228,7 @@ pub struct LuaClosure {
 }
 
 impl LuaClosure {
+    /// A closure of `proto` with these upvalue cells.
     pub fn new(proto: Gc<Proto>, upvalues: Box<[Cell<Gc<UpVal>>]>) -> LuaClosure {
         LuaClosure {
             proto,

@@ -76,6 +76,11 @@ impl CallInfo {
         }
     }
 
+    /// Moves the next instruction `by` instructions on (back when negative).
+    pub fn advance_pc(&mut self, by: isize) {
+        self.pc = self.pc.wrapping_offset(by);
+    }
+
     /// Sets the next instruction by its index in the running closure's code.
     pub fn set_pc_index(&mut self, index: usize) {
         if let Some(cl) = self.closure {

@@ -626,8 +626,8 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     } else if let Some(v) =
                         field_through_tables(l, base!() + get_b(i) as usize, kst_ref!(get_c(i)))
                     {
-                        // (A class's field: through the slow path, twice
-                        // the time.)
+                        // A class's field: found from here (through the
+                        // slow path it took twice the time).
                         reg!(get_a(i)) = v;
                     } else {
                         to_slow_path!();
@@ -1501,8 +1501,7 @@ fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> 
             };
             let r = l.arith(arith_op, l.stack[rb], b, (Operand::None, Operand::None))?;
             // Past the `MMBIN` that follows.
-            let f = frame(l);
-            f.pc = f.pc.wrapping_add(1);
+            frame(l).advance_pc(1);
             r
         }
         OpCode::EQ
