@@ -145,9 +145,9 @@ impl UpVal {
     #[inline(always)]
     pub fn get_mostly_closed(&self) -> Value {
         if self.is_closed() {
-            // SAFETY: `closed` holds the value of a closed upvalue, and no
-            // reference to it exists (it is only written by `set`/`close`,
-            // which take no reference across this read).
+            // A closed upvalue's value is in `closed`, written only by
+            // `set`/`close`, which hold no reference across this read.
+            // SAFETY: no reference to `closed` is live while it is read.
             unsafe { *self.closed.get() }
         } else {
             self.get()

@@ -1478,7 +1478,12 @@ fn slow_instruction(l: &mut State, i: u32, cl: Gc<LuaClosure>) -> LuaResult<()> 
             let key = Value::Int(get_c(i) as i64);
             l.index_miss(l.stack[rb], key, Operand::Register(rb))?
         }
-        OpCode::GETFIELD => field_miss(l, l.stack[rb], kst(get_c(i)), Operand::Register(rb))?,
+        OpCode::GETFIELD => match kst(get_c(i)) {
+            // The arm looked a short key up raw and through `__index`
+            // tables (`field_through_tables`): metamethods are left.
+            key @ Value::Str(s) if s.is_short() => get_field_miss(l, rb, &key)?,
+            key => l.index_value(l.stack[rb], key, Operand::Register(rb))?,
+        },
         OpCode::LEN => l.length(l.stack[rb], Operand::Register(rb))?,
         OpCode::UNM | OpCode::BNOT => {
             let arith_op = if op == OpCode::UNM {
@@ -1868,8 +1873,8 @@ fn index_miss_slow(l: &mut State, t: Value, key: &Value, what: Operand) -> LuaRe
     index_by_metamethods(l, t, key, what)
 }
 
-/// `GETTABUP`/`GETFIELD` after their raw lookup found nothing (a long
-/// string key was not looked up: the arms look up short ones only).
+/// `GETTABUP` after its raw lookup found nothing (a long string key was
+/// not looked up: the arm looks up short ones only).
 fn field_miss(l: &mut State, t: Value, key: Value, what: Operand) -> LuaResult<Value> {
     match key {
         Value::Str(s) if s.is_short() => index_miss_slow(l, t, &key, what),
