@@ -14,7 +14,7 @@ use crate::compiler::proto::{LocalVarInfo, UpvalueDesc};
 use crate::gc::{Collectable, Gc, GcBox, GcRef, Heap, Marker};
 use crate::state::Thread;
 use crate::string::LuaString;
-use crate::value::{NativeFn, Value};
+use crate::value::{float_to_integer, NativeFn, Value};
 
 /// A function prototype, ready to run.
 pub struct Proto {
@@ -271,10 +271,56 @@ impl Collectable for LuaClosure {
     }
 }
 
+/// The work of a pure one-argument library function (`math.sin`,
+/// `math.floor`, ...), which `CALL` applies in place of a call.
+#[derive(Clone, Copy)]
+pub enum UnaryFast {
+    /// A float function: an integer argument converts.
+    Float(fn(f64) -> f64),
+    /// A rounding function: an integer argument is the result; a float
+    /// result is an integer when it fits (PUC's `pushnumint`).
+    Rounding(fn(f64) -> f64),
+}
+
+impl UnaryFast {
+    /// The result for a number argument; `None` for anything else (the
+    /// function itself converts strings, or raises the error).
+    ///
+    /// The argument is matched in place, tag then payload: it was usually
+    /// just written that way (see `ValueWords`).
+    #[inline(always)]
+    pub fn apply(self, arg: &Value) -> Option<Value> {
+        match (self, arg) {
+            (UnaryFast::Float(f), &Value::Float(x)) => Some(Value::Float(f(x))),
+            (UnaryFast::Float(f), &Value::Int(i)) => Some(Value::Float(f(i as f64))),
+            (UnaryFast::Rounding(f), &Value::Float(x)) => {
+                let r = f(x);
+                Some(float_to_integer(r).map_or(Value::Float(r), Value::Int))
+            }
+            (UnaryFast::Rounding(_), &Value::Int(i)) => Some(Value::Int(i)),
+            _ => None,
+        }
+    }
+}
+
 /// A native function with upvalues (PUC's C closure).
 pub struct NativeClosure {
     pub function: NativeFn,
     pub upvalues: Box<[Cell<Value>]>,
+    /// Set for a pure one-argument function: the VM's `CALL` applies it in
+    /// place of a call (no frame, which nothing could observe without hooks).
+    pub unary: Option<UnaryFast>,
+}
+
+impl NativeClosure {
+    /// A native function with these upvalues.
+    pub fn new(function: NativeFn, upvalues: Box<[Cell<Value>]>) -> NativeClosure {
+        NativeClosure {
+            function,
+            upvalues,
+            unary: None,
+        }
+    }
 }
 
 impl Collectable for NativeClosure {

@@ -440,10 +440,10 @@ pub fn open_safe_libs(l: &mut State, options: &SandboxOptions) {
 
 /// A native closure with the given upvalues.
 pub(crate) fn native_closure(l: &mut State, f: NativeFn, upvalues: &[Value]) -> Value {
-    let c = l.global().heap.alloc(NativeClosure {
-        function: f,
-        upvalues: upvalues.iter().map(|&v| Cell::new(v)).collect(),
-    });
+    let c = l.global().heap.alloc(NativeClosure::new(
+        f,
+        upvalues.iter().map(|&v| Cell::new(v)).collect(),
+    ));
     Value::NativeFn(c)
 }
 

@@ -1000,7 +1000,21 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     // through `precall`): most calls are Lua or native.
                     let native = match *slot(&mut l.stack, ra) {
                         Value::LightNative(f) => Some(f),
-                        Value::NativeFn(c) => Some(c.function),
+                        Value::NativeFn(c) => {
+                            // `math.sin(x)` and the like, of a number, with
+                            // one result: the work without the call (no
+                            // frame: only a hook could see one).
+                            if let Some(fast) = c.unary {
+                                if b == 2 && nresults == 1 && l.hook_mask == 0 {
+                                    if let Some(v) = fast.apply(slot(&mut l.stack, ra + 1)) {
+                                        *slot(&mut l.stack, ra) = v;
+                                        l.top = frame(l).top;
+                                        continue;
+                                    }
+                                }
+                            }
+                            Some(c.function)
+                        }
                         _ => None,
                     };
                     match native {

@@ -113,10 +113,11 @@ impl Stack<'_> {
             .chain(upvalues)
             .map(Cell::new)
             .collect();
-        let c = self.l.global().heap.alloc(NativeClosure {
-            function: call_rust_fn,
-            upvalues: cells.into_boxed_slice(),
-        });
+        let c = self
+            .l
+            .global()
+            .heap
+            .alloc(NativeClosure::new(call_rust_fn, cells.into_boxed_slice()));
         let top = self.l.top();
         self.l.stack[top - 1] = Value::NativeFn(c);
     }

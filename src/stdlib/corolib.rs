@@ -149,10 +149,10 @@ fn wrap_aux(l: &mut State) -> LuaResult<usize> {
 fn wrap(l: &mut State) -> LuaResult<usize> {
     create(l)?;
     let co = l.pop();
-    let c = l.global().heap.alloc(NativeClosure {
-        function: wrap_aux,
-        upvalues: vec![Cell::new(co)].into_boxed_slice(),
-    });
+    let c = l.global().heap.alloc(NativeClosure::new(
+        wrap_aux,
+        vec![Cell::new(co)].into_boxed_slice(),
+    ));
     l.push(Value::NativeFn(c));
     Ok(1)
 }

@@ -1169,10 +1169,10 @@ fn aux_lines(l: &mut State, to_close: bool) -> LuaResult<Value> {
     for i in 2..=n + 1 {
         ups.push(Cell::new(l.arg(i)));
     }
-    let c = l.global().heap.alloc(NativeClosure {
-        function: io_readline as NativeFn,
-        upvalues: ups.into_boxed_slice(),
-    });
+    let c = l.global().heap.alloc(NativeClosure::new(
+        io_readline as NativeFn,
+        ups.into_boxed_slice(),
+    ));
     Ok(Value::NativeFn(c))
 }
 

@@ -67,10 +67,10 @@ pub fn open(l: &mut State) {
 
 /// A native closure with the package table as its only upvalue.
 fn closure_over(l: &mut State, f: NativeFn, pkg: Gc<Table>) -> Value {
-    let c = l.global().heap.alloc(NativeClosure {
-        function: f,
-        upvalues: vec![Cell::new(Value::Table(pkg))].into_boxed_slice(),
-    });
+    let c = l.global().heap.alloc(NativeClosure::new(
+        f,
+        vec![Cell::new(Value::Table(pkg))].into_boxed_slice(),
+    ));
     Value::NativeFn(c)
 }
 

@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 
 use crate::auxlib::to_integer;
 use crate::error::LuaResult;
-use crate::function::NativeClosure;
+use crate::function::{NativeClosure, UnaryFast};
 use crate::state::State;
 use crate::userdata::UserData;
 use crate::value::{float_to_integer, NativeFn, Value};
@@ -19,20 +19,13 @@ pub fn open(l: &mut State) {
             ("acos", acos),
             ("asin", asin),
             ("atan", atan),
-            ("ceil", ceil),
-            ("cos", cos),
             ("deg", deg),
-            ("exp", exp),
-            ("floor", floor),
             ("fmod", fmod),
             ("log", log),
             ("max", max),
             ("min", min),
             ("modf", modf),
             ("rad", rad),
-            ("sin", sin),
-            ("sqrt", sqrt),
-            ("tan", tan),
             ("tointeger", tointeger),
             ("type", type_),
             ("ult", ult),
@@ -46,6 +39,22 @@ pub fn open(l: &mut State) {
             ("tanh", tanh),
         ],
     );
+    // Pure functions of one number: `CALL` applies their work in place.
+    let unary: [(&str, NativeFn, UnaryFast); 7] = [
+        ("ceil", ceil, CEIL),
+        ("cos", cos, COS),
+        ("exp", exp, EXP),
+        ("floor", floor, FLOOR),
+        ("sin", sin, SIN),
+        ("sqrt", sqrt, SQRT),
+        ("tan", tan, TAN),
+    ];
+    for (name, f, fast) in unary {
+        let mut closure = NativeClosure::new(f, Box::new([]));
+        closure.unary = Some(fast);
+        let c = l.global().heap.alloc(closure);
+        l.set_field(t, name, Value::NativeFn(c));
+    }
     l.set_field(t, "pi", Value::Float(PI));
     l.set_field(t, "huge", Value::Float(f64::INFINITY));
     l.set_field(t, "maxinteger", Value::Int(i64::MAX));
@@ -59,26 +68,56 @@ pub fn open(l: &mut State) {
     let ud = l.global().heap.alloc(UserData::new(Box::new(state), 0));
     let funcs: [(&str, NativeFn); 2] = [("random", random), ("randomseed", randomseed)];
     for (name, f) in funcs {
-        let c = l.global().heap.alloc(NativeClosure {
-            function: f,
-            upvalues: vec![std::cell::Cell::new(Value::UserData(ud))].into_boxed_slice(),
-        });
+        let c = l.global().heap.alloc(NativeClosure::new(
+            f,
+            vec![std::cell::Cell::new(Value::UserData(ud))].into_boxed_slice(),
+        ));
         l.set_field(t, name, Value::NativeFn(c));
     }
 }
 
-/// Pushes a float as an integer when it has an exact integer value that fits
-/// (PUC's `pushnumint`), else as a float.
-fn push_num_int(l: &mut State, d: f64) {
-    match float_to_integer(d) {
-        Some(i) => l.push(Value::Int(i)),
-        None => l.push(Value::Float(d)),
-    }
+/// Runs a pure one-argument function on its argument, which must be a
+/// number (a numeric string converts).
+fn unary(l: &mut State, work: UnaryFast) -> LuaResult<usize> {
+    let x = l.check_number_value(1)?;
+    l.push(work.apply(&x).unwrap_or_default());
+    Ok(1)
 }
 
-fn push_float(l: &mut State, f: f64) -> LuaResult<usize> {
-    l.push(Value::Float(f));
-    Ok(1)
+const FLOOR: UnaryFast = UnaryFast::Rounding(f64::floor);
+const CEIL: UnaryFast = UnaryFast::Rounding(f64::ceil);
+const SIN: UnaryFast = UnaryFast::Float(f64::sin);
+const COS: UnaryFast = UnaryFast::Float(f64::cos);
+const TAN: UnaryFast = UnaryFast::Float(f64::tan);
+const SQRT: UnaryFast = UnaryFast::Float(f64::sqrt);
+const EXP: UnaryFast = UnaryFast::Float(f64::exp);
+
+fn floor(l: &mut State) -> LuaResult<usize> {
+    unary(l, FLOOR)
+}
+
+fn ceil(l: &mut State) -> LuaResult<usize> {
+    unary(l, CEIL)
+}
+
+fn sin(l: &mut State) -> LuaResult<usize> {
+    unary(l, SIN)
+}
+
+fn cos(l: &mut State) -> LuaResult<usize> {
+    unary(l, COS)
+}
+
+fn tan(l: &mut State) -> LuaResult<usize> {
+    unary(l, TAN)
+}
+
+fn sqrt(l: &mut State) -> LuaResult<usize> {
+    unary(l, SQRT)
+}
+
+fn exp(l: &mut State) -> LuaResult<usize> {
+    unary(l, EXP)
 }
 
 fn abs(l: &mut State) -> LuaResult<usize> {
@@ -94,19 +133,9 @@ fn abs(l: &mut State) -> LuaResult<usize> {
     }
 }
 
-fn sin(l: &mut State) -> LuaResult<usize> {
-    let x = l.check_number(1)?;
-    push_float(l, x.sin())
-}
-
-fn cos(l: &mut State) -> LuaResult<usize> {
-    let x = l.check_number(1)?;
-    push_float(l, x.cos())
-}
-
-fn tan(l: &mut State) -> LuaResult<usize> {
-    let x = l.check_number(1)?;
-    push_float(l, x.tan())
+fn push_float(l: &mut State, f: f64) -> LuaResult<usize> {
+    l.push(Value::Float(f));
+    Ok(1)
 }
 
 fn asin(l: &mut State) -> LuaResult<usize> {
@@ -131,28 +160,6 @@ fn tointeger(l: &mut State) -> LuaResult<usize> {
         None => {
             l.check_any(1)?;
             l.push(Value::Nil);
-        }
-    }
-    Ok(1)
-}
-
-fn floor(l: &mut State) -> LuaResult<usize> {
-    match l.arg(1) {
-        v @ Value::Int(_) => l.push(v),
-        _ => {
-            let x = l.check_number(1)?;
-            push_num_int(l, x.floor());
-        }
-    }
-    Ok(1)
-}
-
-fn ceil(l: &mut State) -> LuaResult<usize> {
-    match l.arg(1) {
-        v @ Value::Int(_) => l.push(v),
-        _ => {
-            let x = l.check_number(1)?;
-            push_num_int(l, x.ceil());
         }
     }
     Ok(1)
@@ -183,15 +190,10 @@ fn modf(l: &mut State) -> LuaResult<usize> {
     }
     let n = l.check_number(1)?;
     let ip = if n < 0.0 { n.ceil() } else { n.floor() };
-    push_num_int(l, ip);
+    l.push(float_to_integer(ip).map_or(Value::Float(ip), Value::Int));
     // the test makes inf - inf a zero
     l.push(Value::Float(if n == ip { 0.0 } else { n - ip }));
     Ok(2)
-}
-
-fn sqrt(l: &mut State) -> LuaResult<usize> {
-    let x = l.check_number(1)?;
-    push_float(l, x.sqrt())
 }
 
 fn ult(l: &mut State) -> LuaResult<usize> {
@@ -216,11 +218,6 @@ fn log(l: &mut State) -> LuaResult<usize> {
         }
     };
     push_float(l, r)
-}
-
-fn exp(l: &mut State) -> LuaResult<usize> {
-    let x = l.check_number(1)?;
-    push_float(l, x.exp())
 }
 
 fn deg(l: &mut State) -> LuaResult<usize> {

@@ -373,10 +373,10 @@ fn gmatch(l: &mut State) -> LuaResult<usize> {
         std::cell::Cell::new(Value::Int(-1)),
     ]
     .into_boxed_slice();
-    let c = l.global().heap.alloc(NativeClosure {
-        function: gmatch_aux,
-        upvalues,
-    });
+    let c = l
+        .global()
+        .heap
+        .alloc(NativeClosure::new(gmatch_aux, upvalues));
     l.push(Value::NativeFn(c));
     Ok(1)
 }
