@@ -70,11 +70,13 @@ fn for_limit(l: &mut State, init: i64, lim: Value, step: i64) -> LuaResult<Optio
             }
         }
     };
-    if (step > 0 && init > limit) || (step < 0 && init < limit) {
-        Ok(None)
-    } else {
-        Ok(Some(limit))
-    }
+    Ok(int_loop_runs(init, limit, step).then_some(limit))
+}
+
+/// Whether an integer loop runs at all (`init` not past `limit`).
+#[inline(always)]
+fn int_loop_runs(init: i64, limit: i64, step: i64) -> bool {
+    !((step > 0 && init > limit) || (step < 0 && init < limit))
 }
 
 /// Iterations after the first of an integer loop that runs (`init` not past
@@ -1251,6 +1253,24 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     }
                 }
                 opnum::FORPREP => {
+                    // All integers and a step other than zero, the usual
+                    // loop: prepared here (matched in place: `LOADI`s and
+                    // `MOVE`s just wrote them word by word).
+                    let a = get_a(i) as usize;
+                    if let (&Value::Int(init), &Value::Int(limit), &Value::Int(step)) =
+                        (&reg!(a), &reg!(a + 1), &reg!(a + 2))
+                    {
+                        if step != 0 {
+                            if int_loop_runs(init, limit, step) {
+                                let count = int_loop_count(init, limit, step);
+                                reg!(a + 1) = Value::Int(count as i64);
+                                reg!(a + 3) = Value::Int(init);
+                            } else {
+                                pc = pc.wrapping_add(get_bx(i) as usize + 1);
+                            }
+                            continue;
+                        }
+                    }
                     let ra = ra!(i);
                     save_pc!();
                     if for_prep(l, ra)? {
