@@ -271,33 +271,38 @@ impl Collectable for LuaClosure {
     }
 }
 
-/// The work of a pure one-argument library function (`math.sin`,
-/// `math.floor`, ...), which `CALL` applies in place of a call.
+/// What some library functions do that `CALL` can do in place of the call,
+/// when no hook is set (then no frame is needed: nothing could observe it).
 #[derive(Clone, Copy)]
-pub enum UnaryFast {
-    /// A float function: an integer argument converts.
+pub enum FastCall {
+    /// A pure float function of one number (`math.sin`): an integer
+    /// argument converts.
     Float(fn(f64) -> f64),
-    /// A rounding function: an integer argument is the result; a float
-    /// result is an integer when it fits (PUC's `pushnumint`).
+    /// A pure rounding function of one number (`math.floor`): an integer
+    /// argument is the result; a float result is an integer when it fits
+    /// (PUC's `pushnumint`).
     Rounding(fn(f64) -> f64),
+    /// `assert`: with a true first argument, its results are its arguments.
+    Assert,
 }
 
-impl UnaryFast {
-    /// The result for a number argument; `None` for anything else (the
-    /// function itself converts strings, or raises the error).
+impl FastCall {
+    /// A one-number function's result for argument `arg`; `None` for
+    /// anything else (the function itself converts strings, or raises the
+    /// error), and for `Assert`.
     ///
     /// The argument is matched in place, tag then payload: it was usually
     /// just written that way (see `ValueWords`).
     #[inline(always)]
     pub fn apply(self, arg: &Value) -> Option<Value> {
         match (self, arg) {
-            (UnaryFast::Float(f), &Value::Float(x)) => Some(Value::Float(f(x))),
-            (UnaryFast::Float(f), &Value::Int(i)) => Some(Value::Float(f(i as f64))),
-            (UnaryFast::Rounding(f), &Value::Float(x)) => {
+            (FastCall::Float(f), &Value::Float(x)) => Some(Value::Float(f(x))),
+            (FastCall::Float(f), &Value::Int(i)) => Some(Value::Float(f(i as f64))),
+            (FastCall::Rounding(f), &Value::Float(x)) => {
                 let r = f(x);
                 Some(float_to_integer(r).map_or(Value::Float(r), Value::Int))
             }
-            (UnaryFast::Rounding(_), &Value::Int(i)) => Some(Value::Int(i)),
+            (FastCall::Rounding(_), &Value::Int(i)) => Some(Value::Int(i)),
             _ => None,
         }
     }
@@ -307,9 +312,8 @@ impl UnaryFast {
 pub struct NativeClosure {
     pub function: NativeFn,
     pub upvalues: Box<[Cell<Value>]>,
-    /// Set for a pure one-argument function: the VM's `CALL` applies it in
-    /// place of a call (no frame, which nothing could observe without hooks).
-    pub unary: Option<UnaryFast>,
+    /// What `CALL` may do in place of calling `function`.
+    pub fast: Option<FastCall>,
 }
 
 impl NativeClosure {
@@ -318,7 +322,16 @@ impl NativeClosure {
         NativeClosure {
             function,
             upvalues,
-            unary: None,
+            fast: None,
+        }
+    }
+
+    /// A native function without upvalues that `CALL` may replace by `fast`.
+    pub fn with_fast(function: NativeFn, fast: FastCall) -> NativeClosure {
+        NativeClosure {
+            function,
+            upvalues: Box::new([]),
+            fast: Some(fast),
         }
     }
 }

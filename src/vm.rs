@@ -11,7 +11,7 @@ use crate::arith::{self, ArithOp};
 use crate::call::PreCall;
 use crate::debug::Operand;
 use crate::error::LuaResult;
-use crate::function::{LuaClosure, Proto};
+use crate::function::{FastCall, LuaClosure, Proto};
 use crate::gc::Gc;
 use crate::opcodes::*;
 use crate::state::{call_status, CallInfo, State};
@@ -151,6 +151,41 @@ fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
         l.stack[ra + 2] = Value::Float(fs);
         l.stack[ra + 3] = Value::Float(fi);
         Ok(false)
+    }
+}
+
+/// Does what the native function at `func` would do, if its `FastCall` can
+/// for these `nargs` arguments and `nresults` results (`CALL`'s operands);
+/// false when the function must be called.
+#[inline(always)]
+fn fast_call(l: &mut State, fast: FastCall, func: usize, nargs1: usize, nresults: i32) -> bool {
+    match fast {
+        // A passing assertion, whose results (its arguments) are dropped or
+        // the first one kept.
+        FastCall::Assert => {
+            if nargs1 < 2 || !(0..=1).contains(&nresults) || slot(&mut l.stack, func + 1).is_falsy()
+            {
+                return false;
+            }
+            if nresults == 1 {
+                let v = ValueWords::of(slot(&mut l.stack, func + 1));
+                v.write_to(slot(&mut l.stack, func));
+            }
+            true
+        }
+        // A function of one number, with one result.
+        _ => {
+            if nargs1 != 2 || nresults != 1 {
+                return false;
+            }
+            match fast.apply(slot(&mut l.stack, func + 1)) {
+                Some(v) => {
+                    *slot(&mut l.stack, func) = v;
+                    true
+                }
+                None => false,
+            }
+        }
     }
 }
 
@@ -1003,16 +1038,13 @@ pub fn execute(l: &mut State) -> LuaResult<()> {
                     let native = match *slot(&mut l.stack, ra) {
                         Value::LightNative(f) => Some(f),
                         Value::NativeFn(c) => {
-                            // `math.sin(x)` and the like, of a number, with
-                            // one result: the work without the call (no
-                            // frame: only a hook could see one).
-                            if let Some(fast) = c.unary {
-                                if b == 2 && nresults == 1 && l.hook_mask == 0 {
-                                    if let Some(v) = fast.apply(slot(&mut l.stack, ra + 1)) {
-                                        *slot(&mut l.stack, ra) = v;
-                                        l.top = frame(l).top;
-                                        continue;
-                                    }
+                            // `math.sin(x)`, a passing `assert(...)` and the
+                            // like: the work without the call (no frame:
+                            // only a hook could see one).
+                            if let Some(fast) = c.fast {
+                                if l.hook_mask == 0 && fast_call(l, fast, ra, b, nresults) {
+                                    l.top = frame(l).top;
+                                    continue;
                                 }
                             }
                             Some(c.function)

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::auxlib::{str_to_value, to_number};
 use crate::error::{ErrorKind, LuaError, LuaResult};
+use crate::function::{FastCall, NativeClosure};
 use crate::gc::{Gc, GcKind};
 use crate::state::State;
 use crate::table::Table;
@@ -16,7 +17,6 @@ pub fn open(l: &mut State) {
     l.set_functions(
         g,
         &[
-            ("assert", assert),
             ("collectgarbage", collectgarbage),
             ("dofile", dofile),
             ("error", error),
@@ -41,6 +41,12 @@ pub fn open(l: &mut State) {
             ("xpcall", xpcall),
         ],
     );
+    // A passing `assert` is done by `CALL` itself.
+    let assert_fn = l
+        .global()
+        .heap
+        .alloc(NativeClosure::with_fast(assert, FastCall::Assert));
+    l.set_field(g, "assert", Value::NativeFn(assert_fn));
     l.set_field(g, "_G", Value::Table(g));
     let v = l.new_str_value(b"Lua 5.4");
     l.set_field(g, "_VERSION", v);

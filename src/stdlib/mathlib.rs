@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 
 use crate::auxlib::to_integer;
 use crate::error::LuaResult;
-use crate::function::{NativeClosure, UnaryFast};
+use crate::function::{FastCall, NativeClosure};
 use crate::state::State;
 use crate::userdata::UserData;
 use crate::value::{float_to_integer, NativeFn, Value};
@@ -40,7 +40,7 @@ pub fn open(l: &mut State) {
         ],
     );
     // Pure functions of one number: `CALL` applies their work in place.
-    let unary: [(&str, NativeFn, UnaryFast); 7] = [
+    let unary: [(&str, NativeFn, FastCall); 7] = [
         ("ceil", ceil, CEIL),
         ("cos", cos, COS),
         ("exp", exp, EXP),
@@ -50,9 +50,7 @@ pub fn open(l: &mut State) {
         ("tan", tan, TAN),
     ];
     for (name, f, fast) in unary {
-        let mut closure = NativeClosure::new(f, Box::new([]));
-        closure.unary = Some(fast);
-        let c = l.global().heap.alloc(closure);
+        let c = l.global().heap.alloc(NativeClosure::with_fast(f, fast));
         l.set_field(t, name, Value::NativeFn(c));
     }
     l.set_field(t, "pi", Value::Float(PI));
@@ -78,19 +76,19 @@ pub fn open(l: &mut State) {
 
 /// Runs a pure one-argument function on its argument, which must be a
 /// number (a numeric string converts).
-fn unary(l: &mut State, work: UnaryFast) -> LuaResult<usize> {
+fn unary(l: &mut State, work: FastCall) -> LuaResult<usize> {
     let x = l.check_number_value(1)?;
     l.push(work.apply(&x).unwrap_or_default());
     Ok(1)
 }
 
-const FLOOR: UnaryFast = UnaryFast::Rounding(f64::floor);
-const CEIL: UnaryFast = UnaryFast::Rounding(f64::ceil);
-const SIN: UnaryFast = UnaryFast::Float(f64::sin);
-const COS: UnaryFast = UnaryFast::Float(f64::cos);
-const TAN: UnaryFast = UnaryFast::Float(f64::tan);
-const SQRT: UnaryFast = UnaryFast::Float(f64::sqrt);
-const EXP: UnaryFast = UnaryFast::Float(f64::exp);
+const FLOOR: FastCall = FastCall::Rounding(f64::floor);
+const CEIL: FastCall = FastCall::Rounding(f64::ceil);
+const SIN: FastCall = FastCall::Float(f64::sin);
+const COS: FastCall = FastCall::Float(f64::cos);
+const TAN: FastCall = FastCall::Float(f64::tan);
+const SQRT: FastCall = FastCall::Float(f64::sqrt);
+const EXP: FastCall = FastCall::Float(f64::exp);
 
 fn floor(l: &mut State) -> LuaResult<usize> {
     unary(l, FLOOR)

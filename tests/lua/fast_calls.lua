@@ -1,6 +1,6 @@
--- math.floor, math.sin and the other pure one-argument functions that CALL
--- applies without a call frame (see `UnaryFast`): the same results, errors
--- and hook events as a real call.
+-- math.floor, math.sin and the other pure one-argument functions, and
+-- assert, which CALL applies without a call frame (see `FastCall`): the same
+-- results, errors and hook events as a real call.
 
 local floor, ceil, sin, cos, tan, sqrt, exp = math.floor, math.ceil, math.sin,
   math.cos, math.tan, math.sqrt, math.exp
@@ -62,5 +62,35 @@ assert(s == s2 and math.type(s) == "integer")
 -- Still functions of their own.
 assert(type(floor) == "function" and debug.getinfo(floor).what == "C")
 assert(math.floor == floor and floor ~= ceil)
+
+-- assert: a true first argument passes, its results are its arguments.
+assert(true)
+assert(1, "unused")
+local x = assert(5, "m")
+assert(x == 5)
+local p, q = assert(1, 2)
+assert(p == 1 and q == 2)
+assert(select("#", assert(1, nil, nil)) == 3)
+local all = { assert(7, 8) }
+assert(#all == 2 and all[2] == 8)
+local function pass_on(...) assert(...) return select("#", ...) end
+assert(pass_on(1, 2) == 2)
+ok, msg = pcall(function () assert(false, "custom") end)
+assert(not ok and msg:find(":%d+: custom$"))
+ok, msg = pcall(function () local y = assert(nil) return y end)
+assert(not ok and msg:find(":%d+: assertion failed!$"))
+ok, msg = pcall(function () assert() end)
+assert(not ok and msg:find("bad argument #1 to 'assert' %(value expected%)"))
+local err = {}
+ok, msg = pcall(function () assert(false, err) end)
+assert(not ok and msg == err)
+calls = 0
+debug.sethook(function ()
+  if debug.getinfo(2, "f").func == assert then calls = calls + 1 end
+end, "c")
+for i = 1, 5 do assert(i) end
+debug.sethook()
+assert(calls == 5, calls)
+assert(debug.getinfo(assert).what == "C")
 
 print("OK")
