@@ -155,8 +155,8 @@ fn for_prep(l: &mut State, ra: usize) -> LuaResult<bool> {
 }
 
 /// Does what the native function at `func` would do, if its `FastCall` can
-/// for these `nargs` arguments and `nresults` results (`CALL`'s operands);
-/// false when the function must be called.
+/// for `CALL`'s operands (`nargs1`: the arguments plus one; `nresults`: -1
+/// for all); false when the function must be called.
 #[inline(always)]
 fn fast_call(l: &mut State, fast: FastCall, func: usize, nargs1: usize, nresults: i32) -> bool {
     match fast {
