@@ -90,33 +90,27 @@ const TAN: FastCall = FastCall::Float(f64::tan);
 const SQRT: FastCall = FastCall::Float(f64::sqrt);
 const EXP: FastCall = FastCall::Float(f64::exp);
 
-fn floor(l: &mut State) -> LuaResult<usize> {
-    unary(l, FLOOR)
+// The one-number functions themselves (for strings and errors; `CALL` does
+// their work for numbers): each runs its `FastCall`.
+macro_rules! one_number_functions {
+    ($($name:ident: $work:expr),* $(,)?) => {
+        $(
+            fn $name(l: &mut State) -> LuaResult<usize> {
+                unary(l, $work)
+            }
+        )*
+    };
 }
 
-fn ceil(l: &mut State) -> LuaResult<usize> {
-    unary(l, CEIL)
-}
-
-fn sin(l: &mut State) -> LuaResult<usize> {
-    unary(l, SIN)
-}
-
-fn cos(l: &mut State) -> LuaResult<usize> {
-    unary(l, COS)
-}
-
-fn tan(l: &mut State) -> LuaResult<usize> {
-    unary(l, TAN)
-}
-
-fn sqrt(l: &mut State) -> LuaResult<usize> {
-    unary(l, SQRT)
-}
-
-fn exp(l: &mut State) -> LuaResult<usize> {
-    unary(l, EXP)
-}
+one_number_functions!(
+    floor: FLOOR,
+    ceil: CEIL,
+    sin: SIN,
+    cos: COS,
+    tan: TAN,
+    sqrt: SQRT,
+    exp: EXP,
+);
 
 fn abs(l: &mut State) -> LuaResult<usize> {
     match l.arg(1) {
