@@ -1927,23 +1927,15 @@ fn get_field_miss(l: &mut State, t: usize, key: &Value) -> LuaResult<Value> {
     index_by_metamethods(l, l.stack[t], key, Operand::Register(t))
 }
 
-/// `t[key]` after the fast lookup (a table's own string key) found nothing:
-/// through `__index` tables, else metamethods. Out of line, so the fast
-/// paths keep their machine registers.
-#[cold]
-#[inline(never)]
-fn index_miss_slow(l: &mut State, t: Value, key: &Value, what: Operand) -> LuaResult<Value> {
-    if let Some(v) = index_through_tables(l, t, *key) {
-        return Ok(v);
-    }
-    index_by_metamethods(l, t, key, what)
-}
-
-/// `GETTABUP` after its raw lookup found nothing (a long string key was
-/// not looked up: the arm looks up short ones only).
+/// `GETTABUP` after its raw lookup found nothing: for a short string key
+/// (the arm looked it up), through `__index` tables, else metamethods; a
+/// long one was not looked up at all.
 fn field_miss(l: &mut State, t: Value, key: Value, what: Operand) -> LuaResult<Value> {
     match key {
-        Value::Str(s) if s.is_short() => index_miss_slow(l, t, &key, what),
+        Value::Str(s) if s.is_short() => match index_through_tables(l, t, key) {
+            Some(v) => Ok(v),
+            None => index_by_metamethods(l, t, &key, what),
+        },
         _ => l.index_value(t, key, what),
     }
 }
